@@ -1,0 +1,57 @@
+// Two-axis channel permutation (2CP): choose which output channels share a
+// tile (output axis) and which kept columns share a 2:4 group (input axis)
+// so that pruning keeps more saliency. See docs/permutation.md.
+#ifndef HINM_PERMUTE_H_
+#define HINM_PERMUTE_H_
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace hinm {
+
+// Returns false to cancel (the search then throws Error(kCancelled)).
+using ProgressFn = std::function<bool(double fraction)>;
+
+enum class PermuteAlgo { kDefault = 0, kPublished = 1 };
+
+struct PermuteOptions {
+  bool output_axis = false;
+  bool input_axis = false;
+  PermuteAlgo algo = PermuteAlgo::kDefault;
+  uint64_t seed = 0;
+  int max_failures = 0;              // 0 = the algorithm's default
+  std::vector<int32_t> schedule;     // rows sampled per tile per round; empty = default
+  int num_threads = 0;               // 0 = hardware concurrency
+  ProgressFn progress;               // may be empty
+};
+
+// A read-only saliency matrix (non-negative float32, M x K row-major).
+struct SaliencyView {
+  const float* data = nullptr;
+  int64_t rows = 0;
+  int64_t cols = 0;
+  int64_t ld = 0;
+  float at(int64_t r, int64_t c) const { return data[r * ld + c]; }
+};
+
+// Output axis: a permutation perm of [0, M) (position p holds original row
+// perm[p]; tiles are positions [t*V, (t+1)*V)) minimising the saliency that
+// vector pruning to kept_cols columns per tile removes.
+std::vector<int32_t> SearchOutputPermutation(const SaliencyView& s,
+                                             int32_t tile_rows,
+                                             int64_t kept_cols,
+                                             const PermuteOptions& opt);
+
+// Input axis, one tile: reorders `slots` (the tile's kept columns; size a
+// multiple of 4, padding entries are kPadColumn) so that 2:4 pruning of the
+// rows `rows` (original indices) keeps the most saliency. Returns the new
+// order; the caller keeps it in col_idx.
+std::vector<int32_t> SearchTileColumnOrder(const SaliencyView& s,
+                                           const std::vector<int32_t>& rows,
+                                           const std::vector<int32_t>& slots,
+                                           const PermuteOptions& opt);
+
+}  // namespace hinm
+
+#endif  // HINM_PERMUTE_H_

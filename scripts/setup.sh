@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs everything hinm needs on a fresh Debian machine (idempotent):
+# Bazel (offline, Debian's bazel-bootstrap), GoogleTest, bindgen's crates,
+# pybind11, and the Python packages for the bindings and tests.
+set -euo pipefail
+
+need_apt=()
+for pkg in bazel-bootstrap bazel-rules-java libgtest-dev librust-bindgen-dev \
+           pybind11-dev python3-dev; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
+if [ ${#need_apt[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+python3 -m pip install -q --disable-pip-version-check \
+  numpy pytest pybind11 build wheel 2>&1 | grep -v "Running pip as the 'root'" || true
