@@ -1,0 +1,79 @@
+// Plain argument structs between the core's dispatch (cpp/hinm/dispatch.cc)
+// and the CUDA kernels. Nothing here includes cpp/: dispatch fills these from
+// a CompressedMatrix (whose layout is defined in cpp/hinm/layout.h) and the
+// caller's SpmmArgs. Host-only header (no device code), C++17.
+#ifndef HINM_CUDA_SPMM_PARAMS_H_
+#define HINM_CUDA_SPMM_PARAMS_H_
+
+#include <cuda_runtime_api.h>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace hinm_cuda {
+
+enum class ElemType : int32_t { kF16 = 0, kBF16 = 1 };
+
+// One SpMM problem: C = alpha * A * B + beta * C (+ bias).
+//   A: compressed HiNM (layout.h), M x K, tile height V, K_keep_pad slots.
+//   B: K x N (row-major, "feature-major") or N x K ("token-major").
+//   C: M x N or N x M.
+struct SpmmParams {
+  int32_t m = 0;              // output rows (unpadded)
+  int32_t k = 0;              // input rows of B (columns of A)
+  int32_t n = 0;              // tokens
+  int32_t tile_rows = 0;      // V, multiple of 16
+  int32_t padded_slots = 0;   // K_keep_pad, multiple of 32
+  ElemType dtype = ElemType::kF16;  // of A values, B, C, bias
+
+  const uint16_t* values = nullptr;  // fragment-native blocks, 256 per block
+  const uint32_t* meta = nullptr;    // 16 words per block
+  const int32_t* col_idx = nullptr;  // [tiles][padded_slots], -1 = zero row
+  const int32_t* row_perm = nullptr; // compressed row p -> original row, or null
+
+  bool store_permuted = false;  // true: C row p gets compressed row p
+  const void* b = nullptr;
+  bool b_token_major = false;
+  int64_t ldb = 0;              // elements
+  void* c = nullptr;
+  bool c_token_major = false;
+  int64_t ldc = 0;              // elements
+  const void* bias = nullptr;   // M entries indexed by original row, or null
+  float alpha = 1.f;
+  float beta = 0.f;
+};
+
+// What the device offers the planner.
+struct DeviceInfo {
+  int num_sms = 132;
+  int cc_major = 9;
+  int cc_minor = 0;
+};
+
+// Status of a launcher (no exceptions cross this boundary).
+enum class LaunchStatus : int32_t {
+  kOk = 0,
+  kWorkspaceTooSmall = 1,
+  kMisaligned = 2,    // a pointer or leading dimension breaks 16-byte rules
+  kCudaError = 3,     // launch failed: see cuda_error
+  kNoKernel = 4,      // no shipped kernel covers this problem
+};
+
+struct LaunchResult {
+  LaunchStatus status = LaunchStatus::kOk;
+  cudaError_t cuda_error = cudaSuccess;
+  const char* reason = "";  // static string, for kMisaligned / kNoKernel
+};
+
+// Bytes of device workspace SpmmLaunch needs for this problem on this device
+// (depends on shapes, orders and alignment of b / ldb, and the SM count).
+size_t SpmmWorkspaceBytes(const SpmmParams& p, const DeviceInfo& dev);
+
+// Runs the SpMM on stream. workspace may be null iff workspace_bytes is 0.
+LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev,
+                        void* workspace, size_t workspace_bytes,
+                        cudaStream_t stream);
+
+}  // namespace hinm_cuda
+
+#endif  // HINM_CUDA_SPMM_PARAMS_H_
