@@ -1,16 +1,152 @@
-// Placeholder launcher while the mma.sp kernel is being written: reports that
-// no sparse kernel exists, so dispatch answers kNotSupported.
+// The SpMM planner and launcher: picks a tile config (cuda/spmm_configs.h)
+// by N, a K-split so that small problems fill every SM, lays out the
+// workspace ([packed B][split-K partials]) and launches.
+#include <algorithm>
+
+#include "cuda/spmm_configs.h"
+#include "cuda/spmm_kernel_args.h"
 #include "cuda/spmm_params.h"
 
 namespace hinm_cuda {
+namespace {
 
-size_t SpmmWorkspaceBytes(const SpmmParams&, const DeviceInfo&) { return 0; }
+constexpr size_t kAlign = 256;
+size_t RoundUp(size_t x, size_t a) { return (x + a - 1) / a * a; }
+int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-LaunchResult SpmmLaunch(const SpmmParams&, const DeviceInfo&, void*, size_t, cudaStream_t) {
+struct Plan {
+  ConfigId config = ConfigId::kWide;
+  int32_t row_ctas_per_tile = 0;
+  int32_t n_tiles = 0;
+  int32_t splits = 1;
+  int32_t kb_per_split = 0;
+  int64_t ld_pack = 0;        // elements per packed B row
+  size_t pack_bytes = 0;      // reserved for packed B (token-major or N % 8 != 0)
+  size_t partial_bytes = 0;   // split-K partials
+};
+
+size_t PackBytes(const SpmmParams& p, int64_t ld_pack) {
+  return RoundUp(static_cast<size_t>(p.k) * ld_pack * 2, kAlign);
+}
+
+Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
+  Plan plan;
+  // Decode (N <= 16): the narrow config wastes no shared memory or mma work
+  // on absent tokens; otherwise the wide one.
+  plan.config = p.n <= 16 ? ConfigId::kNarrow : ConfigId::kWide;
+  const TileConfig& cfg = GetConfig(plan.config);
+  const int64_t rb_per_tile = p.tile_rows / 16;
+  const int64_t cta_rb = cfg.block_m() / 16;
+  plan.row_ctas_per_tile = static_cast<int32_t>(CeilDiv(rb_per_tile, cta_rb));
+  plan.n_tiles = static_cast<int32_t>(CeilDiv(p.n, cfg.block_n()));
+  const int64_t tiles = CeilDiv(p.m, p.tile_rows);
+  const int64_t col_blocks = p.padded_slots / 32;
+  const int64_t ctas = tiles * plan.row_ctas_per_tile * std::min<int64_t>(plan.n_tiles, 65535);
+  // Split K while the grid is under ~4 CTAs per SM (several resident CTAs
+  // per SM keep enough weight bytes in flight), keeping >= 4 k-steps each.
+  const int64_t target = 4LL * std::max(dev.num_sms, 1);
+  int64_t splits = 1;
+  if (ctas < target) {
+    splits = std::min<int64_t>({CeilDiv(target, ctas), col_blocks / 4, 64});
+    splits = std::max<int64_t>(splits, 1);
+  }
+  const int64_t kb_per = CeilDiv(col_blocks, splits);
+  plan.kb_per_split = static_cast<int32_t>(kb_per);
+  plan.splits = static_cast<int32_t>(CeilDiv(col_blocks, kb_per));  // no empty split
+  plan.ld_pack = RoundUp(p.n, 8);
+  if (p.b_token_major || p.n % 8 != 0) plan.pack_bytes = PackBytes(p, plan.ld_pack);
+  if (plan.splits > 1)
+    plan.partial_bytes = RoundUp(static_cast<size_t>(plan.splits) * p.m * p.n * 4, kAlign);
+  return plan;
+}
+
+LaunchResult Fail(LaunchStatus s, const char* reason, cudaError_t e = cudaSuccess) {
   LaunchResult r;
-  r.status = LaunchStatus::kNoKernel;
-  r.reason = "no sparse kernel yet";
+  r.status = s;
+  r.reason = reason;
+  r.cuda_error = e;
   return r;
+}
+
+}  // namespace
+
+size_t SpmmWorkspaceBytes(const SpmmParams& p, const DeviceInfo& dev) {
+  if (p.n <= 0 || p.m <= 0) return 0;
+  const Plan plan = MakePlan(p, dev);
+  return plan.pack_bytes + plan.partial_bytes;
+}
+
+LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* workspace,
+                        size_t workspace_bytes, cudaStream_t stream) {
+  if (p.n <= 0 || p.m <= 0) return LaunchResult{};
+  if (dev.cc_major < 8) return Fail(LaunchStatus::kNoKernel, "mma.sp needs sm_80 or newer");
+  if (p.tile_rows % 16 != 0 || p.padded_slots % 32 != 0)
+    return Fail(LaunchStatus::kNoKernel, "tile rows must be a multiple of 16, slots of 32");
+  const Plan plan = MakePlan(p, dev);
+  char* ws = static_cast<char*>(workspace);
+  size_t used = 0;
+
+  const bool b_fast = !p.b_token_major && reinterpret_cast<uintptr_t>(p.b) % 16 == 0 &&
+                      p.ldb % 8 == 0;
+  const uint16_t* b = static_cast<const uint16_t*>(p.b);
+  int64_t ldb = p.ldb;
+  if (!b_fast) {
+    const size_t bytes = PackBytes(p, plan.ld_pack);
+    if (workspace_bytes < bytes + plan.partial_bytes)
+      return Fail(LaunchStatus::kMisaligned,
+                  "feature-major B must be 16-byte aligned with ldb a multiple of 8 elements "
+                  "(or pass a workspace with room for a packed copy of B)");
+    uint16_t* packed = reinterpret_cast<uint16_t*>(ws);
+    const cudaError_t e = LaunchPackB(b, p.ldb, p.b_token_major, p.k, p.n, packed, plan.ld_pack,
+                                      stream);
+    if (e != cudaSuccess) return Fail(LaunchStatus::kCudaError, "B pack", e);
+    b = packed;
+    ldb = plan.ld_pack;
+    used = bytes;
+  } else if (workspace_bytes < plan.pack_bytes + plan.partial_bytes) {
+    return Fail(LaunchStatus::kWorkspaceTooSmall, "workspace too small");
+  } else {
+    used = plan.pack_bytes;  // reserved by the size query; unused here
+  }
+
+  KernelArgs a;
+  a.m = p.m;
+  a.n = p.n;
+  a.tile_rows = p.tile_rows;
+  a.rb_per_tile = p.tile_rows / 16;
+  a.col_blocks = p.padded_slots / 32;
+  a.padded_slots = p.padded_slots;
+  a.row_ctas_per_tile = plan.row_ctas_per_tile;
+  a.n_tiles = plan.n_tiles;
+  a.splits = plan.splits;
+  a.kb_per_split = plan.kb_per_split;
+  a.values = p.values;
+  a.meta = p.meta;
+  a.col_idx = p.col_idx;
+  a.row_perm = p.row_perm;
+  a.store_permuted = p.store_permuted;
+  a.b = b;
+  a.ldb = ldb;
+  a.c = p.c;
+  a.ldc = p.ldc;
+  a.c_token_major = p.c_token_major;
+  a.bias = p.bias;
+  a.alpha = p.alpha;
+  a.beta = p.beta;
+  a.partial = plan.splits > 1 ? reinterpret_cast<float*>(ws + used) : nullptr;
+
+  const bool bf16 = p.dtype == ElemType::kBF16;
+  cudaError_t e = cudaSuccess;
+  if (plan.config == ConfigId::kWide)
+    e = bf16 ? LaunchSpmm_bf16_wide(a, stream) : LaunchSpmm_f16_wide(a, stream);
+  else
+    e = bf16 ? LaunchSpmm_bf16_narrow(a, stream) : LaunchSpmm_f16_narrow(a, stream);
+  if (e != cudaSuccess) return Fail(LaunchStatus::kCudaError, "SpMM kernel", e);
+  if (plan.splits > 1) {
+    e = LaunchSplitReduce(a, bf16, stream);
+    if (e != cudaSuccess) return Fail(LaunchStatus::kCudaError, "split-K reduction", e);
+  }
+  return LaunchResult{};
 }
 
 }  // namespace hinm_cuda

@@ -1,0 +1,87 @@
+// The SpMM's helper passes: B packing (token-major or unaligned B into a
+// K x round_up(N, 8) row-major buffer the main kernel can cp.async from) and
+// the split-K reduction (partials summed in split order: bit-reproducible).
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
+#include <algorithm>
+
+#include "cuda/spmm_epilogue.cuh"
+#include "cuda/spmm_kernel_args.h"
+
+namespace hinm_cuda {
+namespace {
+
+// Token-major src (n x k, ldb) -> dst (k x ldd): 32 x 32 tiles through shared
+// memory (odd row pitch: no bank conflicts on the transposed read).
+__global__ void pack_b_transpose_kernel(const uint16_t* __restrict__ src, int64_t ldb, int32_t k,
+                                        int32_t n, uint16_t* __restrict__ dst, int64_t ldd) {
+  __shared__ uint16_t tile[32][33];
+  const int64_t k0 = static_cast<int64_t>(blockIdx.x) * 32;
+  for (int64_t n0 = static_cast<int64_t>(blockIdx.y) * 32; n0 < n; n0 += 32LL * gridDim.y) {
+    for (int i = threadIdx.y; i < 32; i += blockDim.y) {
+      const int64_t nn = n0 + i, kk = k0 + threadIdx.x;
+      if (nn < n && kk < k) tile[i][threadIdx.x] = src[nn * ldb + kk];
+    }
+    __syncthreads();
+    for (int i = threadIdx.y; i < 32; i += blockDim.y) {
+      const int64_t kk = k0 + i, nn = n0 + threadIdx.x;
+      if (kk < k && nn < n) dst[kk * ldd + nn] = tile[threadIdx.x][i];
+    }
+    __syncthreads();
+  }
+}
+
+// Feature-major src (k x n, ldb) with an unaligned pointer or ldb -> dst.
+__global__ void pack_b_copy_kernel(const uint16_t* __restrict__ src, int64_t ldb, int32_t k,
+                                   int32_t n, uint16_t* __restrict__ dst, int64_t ldd) {
+  const int64_t total = static_cast<int64_t>(k) * n;
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < total;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const int64_t kk = i / n, nn = i % n;
+    dst[kk * ldd + nn] = src[kk * ldb + nn];
+  }
+}
+
+template <typename T>
+__global__ void split_reduce_kernel(const KernelArgs a) {
+  const int64_t total = static_cast<int64_t>(a.m) * a.n;
+  const int64_t plane = total;
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < total;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    float s = 0.f;
+    for (int z = 0; z < a.splits; ++z) s += a.partial[z * plane + i];  // fixed order
+    StoreOutput<T>(a, i / a.n, i % a.n, s);
+  }
+}
+
+unsigned GridFor(int64_t total, int threads) {
+  return static_cast<unsigned>(std::min<int64_t>((total + threads - 1) / threads, 1 << 20));
+}
+
+}  // namespace
+
+cudaError_t LaunchSplitReduce(const KernelArgs& a, bool bf16, cudaStream_t stream) {
+  const int64_t total = static_cast<int64_t>(a.m) * a.n;
+  if (total == 0) return cudaSuccess;
+  if (bf16)
+    split_reduce_kernel<__nv_bfloat16><<<GridFor(total, 256), 256, 0, stream>>>(a);
+  else
+    split_reduce_kernel<__half><<<GridFor(total, 256), 256, 0, stream>>>(a);
+  return cudaPeekAtLastError();
+}
+
+cudaError_t LaunchPackB(const uint16_t* src, int64_t ldb, bool src_token_major, int32_t k,
+                        int32_t n, uint16_t* dst, int64_t ld_dst, cudaStream_t stream) {
+  if (src_token_major) {
+    const dim3 grid(static_cast<unsigned>((k + 31) / 32),
+                    static_cast<unsigned>(std::min<int64_t>((n + 31) / 32, 65535)));
+    pack_b_transpose_kernel<<<grid, dim3(32, 8), 0, stream>>>(src, ldb, k, n, dst, ld_dst);
+  } else {
+    pack_b_copy_kernel<<<GridFor(static_cast<int64_t>(k) * n, 256), 256, 0, stream>>>(
+        src, ldb, k, n, dst, ld_dst);
+  }
+  return cudaPeekAtLastError();
+}
+
+}  // namespace hinm_cuda

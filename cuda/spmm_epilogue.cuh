@@ -1,0 +1,40 @@
+// The SpMM epilogue for one output element, shared by the main kernel
+// (splits == 1) and the split-K reduction: alpha, beta (C never read when
+// beta == 0, so a NaN-poisoned C is fine), bias by channel, row permutation,
+// feature- or token-major C.
+#ifndef HINM_CUDA_SPMM_EPILOGUE_CUH_
+#define HINM_CUDA_SPMM_EPILOGUE_CUH_
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
+#include <cstdint>
+
+#include "cuda/spmm_kernel_args.h"
+
+namespace hinm_cuda {
+
+__device__ __forceinline__ float ToFloat(__half x) { return __half2float(x); }
+__device__ __forceinline__ float ToFloat(__nv_bfloat16 x) { return __bfloat162float(x); }
+template <typename T> __device__ __forceinline__ T FromFloat(float x);
+template <> __device__ __forceinline__ __half FromFloat<__half>(float x) { return __float2half_rn(x); }
+template <> __device__ __forceinline__ __nv_bfloat16 FromFloat<__nv_bfloat16>(float x) {
+  return __float2bfloat16_rn(x);
+}
+
+// p: compressed row (< m); n: token (< n); acc: the fp32 dot product.
+template <typename T>
+__device__ __forceinline__ void StoreOutput(const KernelArgs& a, int64_t p, int64_t n, float acc) {
+  const int64_t channel = a.row_perm != nullptr ? a.row_perm[p] : p;
+  const int64_t orow = a.store_permuted ? p : channel;
+  float v = a.alpha * acc;
+  T* c = static_cast<T*>(a.c);
+  const int64_t idx = a.c_token_major ? n * a.ldc + orow : orow * a.ldc + n;
+  if (a.beta != 0.f) v += a.beta * ToFloat(c[idx]);
+  if (a.bias != nullptr) v += ToFloat(static_cast<const T*>(a.bias)[channel]);
+  c[idx] = FromFloat<T>(v);
+}
+
+}  // namespace hinm_cuda
+
+#endif  // HINM_CUDA_SPMM_EPILOGUE_CUH_

@@ -1,0 +1,226 @@
+// HiNM SpMM on Sparse Tensor Cores: mma.sp.m16n8k32, fp16/bf16 in, fp32 acc.
+//
+// Math
+//   C[orow(p), n] = alpha * sum_s A[p, s] * B[col_idx[tile(p), s], n]
+//                   + beta * C[orow(p), n] + bias[channel(p)]
+//   p: compressed (row-permuted) row; channel(p) = row_perm[p] (or p);
+//   orow(p) = channel(p) for HINM_ROWS_ORIGINAL, p for HINM_ROWS_PERMUTED.
+//   s: kept slot of the tile (2:4 inside, so 16 stored values per 32 slots).
+//
+// Global layouts (cpp/hinm/layout.h is the definition; core compression in
+// cpp/hinm/prune.cc writes them):
+//   values  [tile][cb][rb][lane 32][8] u16   one mma.sp A fragment per 512 B
+//   meta    [tile][cb][rb][16] u32           word 2g+h read by lane 4g+h
+//   col_idx [tile][K_keep_pad] i32           global row of B, -1 = zero row
+//   B       K x N row-major (ldb % 8 == 0, 16-byte aligned; dispatch packs
+//           token-major or unaligned B into the workspace first)
+//   C       M x N (ldc) or N x M (token-major), any 2-byte alignment
+//
+// CTA: one tile slice of BM = warps_m*warp_rb*16 rows x BN tokens, over the
+// k-steps [kb_begin, kb_end) of its split (blockIdx.z). A CTA never crosses
+// a tile, because every tile has its own col_idx list.
+//
+// Shared memory per stage (S stages):
+//   sA [BM/16][32 lanes] x 16 B   fragment-native: lane reads its own 16 B
+//                                 (4 x 8-lane phases, conflict-free)
+//   sE [BM/16][16] x 4 B          metadata words
+//   sB [32 slots][BN/8 chunks] x 16 B, chunk c of slot row r stored at
+//       c ^ (r & min(BN/8, 8)-1): ldmatrix.trans phases read 8 rows of one
+//       chunk column, which the XOR spreads over 8 distinct 16 B bank groups
+//       (BN=64: conflict-free; BN=16: 2-way).
+//
+//   slot row r:  | c0^r | c1^r | ... |   (16 B chunks = 8 tokens each)
+//
+// Fragments (PTX ISA "Matrix fragments for sparse mma.m16n8k32"):
+//   A: lane 4g+t: {row g, row g+8} x compressed cols {2t,2t+1, 2t+8,2t+9}
+//      = the 16 B stored for that lane; one 128-bit shared load.
+//   B: ldmatrix.x4.trans over slot rows 0..31 (lane l addresses row l):
+//      reg j = B[8j + 2t + {0,1}][g].
+//   E: one u32 per lane (selector 0: lanes 4g, 4g+1 matter).
+//   C: {row g: n 2t, 2t+1; row g+8: n 2t, 2t+1} in fp32.
+//
+// Pipeline: S-stage cp.async ring (S-1 k-steps in flight). Iteration i waits
+// for stage i (wait_group S-2), barrier, issues stage i+S-1 into the buffer
+// computed at i-1 (safe after the barrier), then computes stage i. B rows
+// are gathered through col_idx; -1 and token tails are zero-filled by
+// cp.async's src-size.
+//
+// Epilogue: splits == 1: alpha/beta/bias/row permutation fused, scalar
+// 16-bit stores (beta == 0 never reads C). splits > 1: fp32 partials to the
+// workspace, reduced in split order by LaunchSplitReduce (deterministic).
+//
+// Requirements (checked by the planner): V % 16 == 0, K_keep_pad % 32 == 0,
+// B as above, n >= 1, sm_80+.
+#ifndef HINM_CUDA_SPMM_KERNEL_CUH_
+#define HINM_CUDA_SPMM_KERNEL_CUH_
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
+#include <cstdint>
+#include <type_traits>
+
+#include "cuda/mma_sp.cuh"
+#include "cuda/spmm_configs.h"
+#include "cuda/spmm_epilogue.cuh"
+#include "cuda/spmm_kernel_args.h"
+
+namespace hinm_cuda {
+
+template <typename T, int kCfg>
+__global__ void __launch_bounds__(kConfigs[kCfg].threads())
+    hinm_spmm_kernel(const KernelArgs args) {
+  constexpr TileConfig cfg = kConfigs[kCfg];
+  constexpr int kThreads = cfg.threads();
+  constexpr int kRb = cfg.warps_m * cfg.warp_rb;  // 16-row blocks per CTA
+  constexpr int kBn = cfg.block_n();              // tokens per CTA
+  constexpr int kCh = kBn / 8;                    // 16 B chunks per slot row
+  constexpr int kSwz = (kCh >= 8 ? 8 : kCh) - 1;  // XOR mask of the swizzle
+  constexpr int kS = cfg.stages;
+  static_assert(kS >= 2, "need at least double buffering");
+  static_assert((kCh & (kCh - 1)) == 0, "BN/8 must be a power of two for the swizzle");
+
+  __shared__ __align__(128) uint4 sA[kS][kRb][32];
+  __shared__ __align__(16) uint32_t sE[kS][kRb][16];
+  __shared__ __align__(128) uint4 sB[kS][32][kCh];
+
+  const int tid = threadIdx.x;
+  const int lane = tid & 31;
+  const int warp = tid >> 5;
+  const int wm = warp / cfg.warps_n;  // warp row
+  const int wn = warp % cfg.warps_n;  // warp column
+
+  const int tile = blockIdx.x / args.row_ctas_per_tile;
+  const int rb0 = (blockIdx.x % args.row_ctas_per_tile) * kRb;
+  const int rb_valid = min(kRb, args.rb_per_tile - rb0);
+  const int split = blockIdx.z;
+  const int kb_begin = split * args.kb_per_split;
+  const int kb_end = min(args.col_blocks, kb_begin + args.kb_per_split);
+  const int nk = kb_end - kb_begin;
+  const int32_t* tile_cols = args.col_idx + static_cast<int64_t>(tile) * args.padded_slots;
+
+  for (int nt = blockIdx.y; nt < args.n_tiles; nt += gridDim.y) {
+    const int n0 = nt * kBn;
+    float acc[cfg.warp_rb][cfg.warp_n8][4];
+#pragma unroll
+    for (int r = 0; r < cfg.warp_rb; ++r)
+#pragma unroll
+      for (int j = 0; j < cfg.warp_n8; ++j)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) acc[r][j][e] = 0.f;
+
+    // Fetch k-step kb into stage buffer st: A blocks, metadata, gathered B.
+    auto fetch_stage = [&](int st, int kb) {
+      const int64_t blk0 =
+          (static_cast<int64_t>(tile) * args.col_blocks + kb) * args.rb_per_tile + rb0;
+#pragma unroll
+      for (int i = tid; i < kRb * 32; i += kThreads) {
+        const int r = i >> 5, ch = i & 31;
+        if (r < rb_valid)
+          cp_async_16_zfill(smem_u32(&sA[st][r][ch]), args.values + (blk0 + r) * 256 + ch * 8, 16);
+      }
+      for (int i = tid; i < kRb * 4; i += kThreads) {
+        const int r = i >> 2, ch = i & 3;
+        if (r < rb_valid)
+          cp_async_16_zfill(smem_u32(&sE[st][r][ch * 4]), args.meta + (blk0 + r) * 16 + ch * 4, 16);
+      }
+      const int32_t* cols = tile_cols + kb * 32;
+#pragma unroll
+      for (int i = tid; i < 32 * kCh; i += kThreads) {
+        const int row = i / kCh, ch = i % kCh;
+        const int32_t src_row = __ldg(cols + row);
+        const int col = n0 + ch * 8;
+        const uint16_t* src = args.b;  // any valid address when nothing is read
+        int bytes = 0;
+        if (src_row >= 0 && col < args.n) {
+          bytes = min(8, args.n - col) * 2;
+          src = args.b + static_cast<int64_t>(src_row) * args.ldb + col;
+        }
+        cp_async_16_zfill(smem_u32(&sB[st][row][ch ^ (row & kSwz)]), src, bytes);
+      }
+    };
+
+    // Tensor-core work on stage st: B fragments once, reused for every row block.
+    auto compute_stage = [&](int st) {
+      uint32_t bf[cfg.warp_n8][4];
+#pragma unroll
+      for (int j = 0; j < cfg.warp_n8; ++j) {
+        const int c = wn * cfg.warp_n8 + j;
+        ldmatrix_x4_trans(bf[j], smem_u32(&sB[st][lane][c ^ (lane & kSwz)]));
+      }
+#pragma unroll
+      for (int r = 0; r < cfg.warp_rb; ++r) {
+        const int rbl = wm * cfg.warp_rb + r;
+        if (rbl < rb_valid) {  // warp-uniform
+          const uint4 av = sA[st][rbl][lane];
+          const uint32_t a[4] = {av.x, av.y, av.z, av.w};
+          const uint32_t e = sE[st][rbl][(lane >> 2) * 2 + (lane & 1)];
+#pragma unroll
+          for (int j = 0; j < cfg.warp_n8; ++j) {
+            if constexpr (std::is_same<T, __half>::value)
+              mma_sp_m16n8k32_f32_f16(acc[r][j], a, bf[j], e);
+            else
+              mma_sp_m16n8k32_f32_bf16(acc[r][j], a, bf[j], e);
+          }
+        }
+      }
+    };
+
+    // Schedule: prologue fills S-1 stages; each step waits, refills, computes.
+#pragma unroll
+    for (int s = 0; s < kS - 1; ++s) {
+      if (s < nk) fetch_stage(s, kb_begin + s);
+      cp_async_commit();
+    }
+    for (int it = 0; it < nk; ++it) {
+      cp_async_wait<kS - 2>();
+      __syncthreads();
+      const int pf = it + kS - 1;
+      if (pf < nk) fetch_stage(pf % kS, kb_begin + pf);
+      cp_async_commit();
+      compute_stage(it % kS);
+    }
+    cp_async_wait<0>();
+    __syncthreads();  // the next token tile reuses the buffers
+
+    // Epilogue.
+    const int g = lane >> 2, t = lane & 3;
+#pragma unroll
+    for (int r = 0; r < cfg.warp_rb; ++r) {
+      const int rbl = wm * cfg.warp_rb + r;
+      if (rbl >= rb_valid) continue;
+#pragma unroll
+      for (int hi = 0; hi < 2; ++hi) {
+        const int64_t p = static_cast<int64_t>(tile) * args.tile_rows + (rb0 + rbl) * 16 + g + 8 * hi;
+        if (p >= args.m) continue;
+#pragma unroll
+        for (int j = 0; j < cfg.warp_n8; ++j) {
+#pragma unroll
+          for (int e = 0; e < 2; ++e) {
+            const int n = n0 + (wn * cfg.warp_n8 + j) * 8 + 2 * t + e;
+            if (n >= args.n) continue;
+            const float v = acc[r][j][2 * hi + e];
+            if (args.splits > 1)
+              args.partial[(static_cast<int64_t>(split) * args.m + p) * args.n + n] = v;
+            else
+              StoreOutput<T>(args, p, n, v);
+          }
+        }
+      }
+    }
+  }
+}
+
+template <typename T, int kCfg>
+cudaError_t LaunchSpmmKernel(const KernelArgs& a, cudaStream_t stream) {
+  const int64_t rows = static_cast<int64_t>((a.m + a.tile_rows - 1) / a.tile_rows) *
+                       a.row_ctas_per_tile;
+  const dim3 grid(static_cast<unsigned>(rows), static_cast<unsigned>(min(a.n_tiles, 65535)),
+                  static_cast<unsigned>(a.splits));
+  hinm_spmm_kernel<T, kCfg><<<grid, kConfigs[kCfg].threads(), 0, stream>>>(a);
+  return cudaPeekAtLastError();
+}
+
+}  // namespace hinm_cuda
+
+#endif  // HINM_CUDA_SPMM_KERNEL_CUH_

@@ -1,0 +1,56 @@
+// Device-level arguments of the HiNM SpMM kernels (what the planner in
+// cuda/spmm_launch.cu derives from SpmmParams), and the per-instantiation
+// launchers, one per (dtype, config), each defined in its own .cu file.
+#ifndef HINM_CUDA_SPMM_KERNEL_ARGS_H_
+#define HINM_CUDA_SPMM_KERNEL_ARGS_H_
+
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+
+namespace hinm_cuda {
+
+struct KernelArgs {
+  int32_t m = 0, n = 0;            // output rows, tokens
+  int32_t tile_rows = 0;           // V
+  int32_t rb_per_tile = 0;         // V / 16
+  int32_t col_blocks = 0;          // K_keep_pad / 32
+  int32_t padded_slots = 0;        // K_keep_pad
+  int32_t row_ctas_per_tile = 0;   // ceil(rb_per_tile / (block_m / 16))
+  int32_t n_tiles = 0;             // ceil(n / block_n)
+  int32_t splits = 1;              // K-splits (blockIdx.z); > 1: write partials
+  int32_t kb_per_split = 0;        // 32-slot k-steps per split
+
+  const uint16_t* values = nullptr;  // layout.h blocks
+  const uint32_t* meta = nullptr;
+  const int32_t* col_idx = nullptr;
+  const int32_t* row_perm = nullptr;  // null = identity
+  bool store_permuted = false;
+
+  const uint16_t* b = nullptr;  // K x n row-major, 16-byte aligned, ldb % 8 == 0
+  int64_t ldb = 0;
+  void* c = nullptr;            // M x n (ldc) or n x M (token-major)
+  int64_t ldc = 0;
+  bool c_token_major = false;
+  const void* bias = nullptr;   // M, by original row (channel)
+  float alpha = 1.f, beta = 0.f;
+  float* partial = nullptr;     // splits > 1: [splits][m][n] fp32
+};
+
+// Main kernels: grid (tiles * row_ctas_per_tile, min(n_tiles, 65535), splits).
+cudaError_t LaunchSpmm_f16_wide(const KernelArgs& a, cudaStream_t stream);
+cudaError_t LaunchSpmm_f16_narrow(const KernelArgs& a, cudaStream_t stream);
+cudaError_t LaunchSpmm_bf16_wide(const KernelArgs& a, cudaStream_t stream);
+cudaError_t LaunchSpmm_bf16_narrow(const KernelArgs& a, cudaStream_t stream);
+
+// Split-K reduction + epilogue (fixed order over splits: deterministic).
+cudaError_t LaunchSplitReduce(const KernelArgs& a, bool bf16, cudaStream_t stream);
+
+// B pre-pass into the workspace: dst (k x ld_dst row-major) from src
+// token-major (n x k, ldb) or feature-major (k x n, ldb) of 16-bit elements.
+cudaError_t LaunchPackB(const uint16_t* src, int64_t ldb, bool src_token_major, int32_t k,
+                        int32_t n, uint16_t* dst, int64_t ld_dst, cudaStream_t stream);
+
+}  // namespace hinm_cuda
+
+#endif  // HINM_CUDA_SPMM_KERNEL_ARGS_H_
