@@ -83,8 +83,11 @@ typedef enum {
 HINM_API const char* hinmGetErrorName(hinmStatus_t status);
 /* One sentence describing the status. Never NULL. */
 HINM_API const char* hinmGetErrorString(hinmStatus_t status);
-/* Detail of the last failure on the calling thread ("" if none). The pointer
- * stays valid until the next hinm call on this thread. */
+/* Detail of the last failure on the calling thread ("" if none). Every hinm
+ * call except these four query functions resets it: "" after a success,
+ * "<function>: <detail>" after a failure, so it always describes the
+ * thread's most recent call. The pointer stays valid until the next hinm
+ * call on this thread. */
 HINM_API const char* hinmGetLastErrorMessage(void);
 
 /* HINM_VERSION of the library actually loaded. */
