@@ -22,7 +22,8 @@ struct SpmmArgs {
   void* c = nullptr;                 // M x N or N x M
   Order c_order = Order::kFeatureMajor;
   int64_t ldc = 0;
-  const void* bias = nullptr;        // M entries or null
+  const void* bias = nullptr;        // M entries or null, indexed by output
+                                     // channel (original row) in both row orders
   DType io_dtype = DType::kFloat32;  // of b, c, bias
   RowOrder rows = RowOrder::kOriginal;
 };
