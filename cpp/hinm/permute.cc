@@ -1,58 +1,100 @@
-// 2CP search, first simple form: the output axis keeps the identity order and
-// the input axis does greedy pairwise column swaps between 2:4 groups that
-// strictly raise the 2:4-kept saliency. (The full search replaces this.)
+// 2CP entry points: validate, then run the chosen algorithm (published
+// baseline or hinm's default) on the output axis or on the tiles' inputs.
 #include "cpp/hinm/permute.h"
 
-#include <algorithm>
+#include <atomic>
 #include <cmath>
-#include <numeric>
+#include <mutex>
 #include <string>
 
 #include "cpp/hinm/error.h"
 #include "cpp/hinm/layout.h"
+#include "cpp/hinm/permute_common.h"
+#include "cpp/hinm/permute_input.h"
+#include "cpp/hinm/permute_output.h"
+#include "cpp/hinm/thread_pool.h"
 
 namespace hinm {
 namespace {
 
 void CheckView(const SaliencyView& s) {
   Require(s.rows >= 0 && s.cols >= 0, Status::kInvalidValue,
-          "saliency: negative shape");
+          "2CP: saliency has a negative shape");
+  Require(s.rows <= INT32_MAX && s.cols <= INT32_MAX, Status::kInvalidValue,
+          "2CP: saliency shape exceeds int32");
   Require(s.rows == 0 || s.cols == 0 || s.data != nullptr, Status::kNullPointer,
-          "saliency: data is null");
-  Require(s.ld >= s.cols, Status::kInvalidValue, "saliency: ld < cols");
+          "2CP: saliency data is null");
+  Require(s.ld >= s.cols, Status::kInvalidValue, "2CP: saliency ld < cols");
 }
 
-// Saliency of original row r at slot column c (padding reads as zero).
-double At(const SaliencyView& s, int32_t r, int32_t c) {
-  return c == kPadColumn ? 0.0 : static_cast<double>(s.at(r, c));
-}
-
-// Sum over rows of the two largest of the four group entries.
-double GroupKept(const SaliencyView& s, const std::vector<int32_t>& rows,
-                 const int32_t* cols) {
-  double total = 0.0;
-  for (int32_t r : rows) {
-    double v[4];
-    for (int i = 0; i < 4; ++i) v[i] = At(s, r, cols[i]);
-    std::sort(v, v + 4);
-    total += v[2] + v[3];
+void CheckScore(float v, int64_t r, int64_t c) {
+  if (!(std::isfinite(v) && v >= 0.0f)) {
+    throw Error(Status::kInvalidValue,
+                "2CP: saliency must be finite and non-negative; (" + std::to_string(r) +
+                    ", " + std::to_string(c) + ") = " + std::to_string(v));
   }
-  return total;
+}
+
+void CheckOptions(const PermuteOptions& opt, int32_t tile_rows) {
+  Require(opt.algo == PermuteAlgo::kDefault || opt.algo == PermuteAlgo::kPublished,
+          Status::kInvalidValue, "2CP: unknown permutation algorithm");
+  Require(opt.max_failures >= 0, Status::kInvalidValue, "2CP: max_failures < 0");
+  Require(opt.num_threads >= 0, Status::kInvalidValue, "2CP: num_threads < 0");
+  for (int32_t r : opt.schedule) {
+    Require(r >= 1 && (tile_rows <= 0 || r <= tile_rows), Status::kInvalidValue,
+            "2CP: schedule entries must be in [1, V]; got " + std::to_string(r));
+  }
+}
+
+uint64_t TileStream(const std::vector<int32_t>& rows) {
+  return rows.empty() ? 0x100000000ull : 0x100000000ull + static_cast<uint32_t>(rows.front());
+}
+
+void CheckTile(const SaliencyView& s, const std::vector<int32_t>& rows,
+               const std::vector<int32_t>& slots) {
+  Require(slots.size() % kGroupSize == 0, Status::kInvalidValue,
+          "2CP: a tile's slot count must be a multiple of 4");
+  std::vector<char> seen(static_cast<size_t>(s.cols), 0);
+  for (int32_t c : slots) {
+    if (c == kPadColumn) continue;
+    Require(c >= 0 && c < s.cols, Status::kInvalidValue,
+            "2CP: slot column " + std::to_string(c) + " out of range");
+    Require(!seen[c], Status::kInvalidValue, "2CP: slot column " + std::to_string(c) + " repeated");
+    seen[c] = 1;
+  }
+  for (int32_t r : rows) {
+    Require(r >= 0 && r < s.rows, Status::kInvalidValue,
+            "2CP: tile row " + std::to_string(r) + " out of range");
+    for (int32_t c : slots) {
+      if (c != kPadColumn) CheckScore(s.at(r, c), r, c);
+    }
+  }
+}
+
+std::vector<int32_t> TileOrder(const SaliencyView& s, const std::vector<int32_t>& rows,
+                               const std::vector<int32_t>& slots, const PermuteOptions& opt) {
+  return opt.algo == PermuteAlgo::kPublished
+             ? InputSearchPublished(s, rows, slots, opt, TileStream(rows))
+             : InputSearchDefault(s, rows, slots, opt, TileStream(rows));
 }
 
 }  // namespace
 
-std::vector<int32_t> SearchOutputPermutation(const SaliencyView& s,
-                                             int32_t tile_rows,
-                                             int64_t kept_cols,
-                                             const PermuteOptions& opt) {
+std::vector<int32_t> SearchOutputPermutation(const SaliencyView& s, int32_t tile_rows,
+                                             int64_t kept_cols, const PermuteOptions& opt) {
   CheckView(s);
-  Require(tile_rows > 0, Status::kInvalidValue, "tile_rows must be positive");
-  Require(kept_cols > 0, Status::kInvalidValue, "kept_cols must be positive");
-  (void)opt;
-  std::vector<int32_t> perm(static_cast<size_t>(s.rows));
-  std::iota(perm.begin(), perm.end(), 0);
-  return perm;
+  CheckOptions(opt, tile_rows);
+  Require(tile_rows >= 1, Status::kInvalidValue, "2CP: tile_rows (V) must be >= 1");
+  Require(kept_cols >= 1, Status::kInvalidValue, "2CP: kept_cols must be >= 1");
+  Require(kept_cols <= (s.cols + 3) / 4 * 4, Status::kInvalidValue,
+          "2CP: kept_cols " + std::to_string(kept_cols) + " exceeds round_up(K, 4) = " +
+              std::to_string((s.cols + 3) / 4 * 4));
+  for (int64_t r = 0; r < s.rows; ++r) {
+    for (int64_t c = 0; c < s.cols; ++c) CheckScore(s.at(r, c), r, c);
+  }
+  return opt.algo == PermuteAlgo::kPublished
+             ? OutputSearchPublished(s, tile_rows, kept_cols, opt)
+             : OutputSearchDefault(s, tile_rows, kept_cols, opt);
 }
 
 std::vector<int32_t> SearchTileColumnOrder(const SaliencyView& s,
@@ -60,36 +102,43 @@ std::vector<int32_t> SearchTileColumnOrder(const SaliencyView& s,
                                            const std::vector<int32_t>& slots,
                                            const PermuteOptions& opt) {
   CheckView(s);
-  Require(slots.size() % 4 == 0, Status::kInvalidValue,
-          "slots: size must be a multiple of 4");
-  std::vector<int32_t> order = slots;
-  const size_t groups = order.size() / 4;
-  bool improved = true;
-  for (int pass = 0; improved && pass < 8; ++pass) {
-    improved = false;
-    for (size_t g = 0; g < groups; ++g) {
-      for (size_t h = g + 1; h < groups; ++h) {
-        for (int i = 0; i < 4; ++i) {
-          for (int j = 0; j < 4; ++j) {
-            const double before = GroupKept(s, rows, &order[4 * g]) +
-                                  GroupKept(s, rows, &order[4 * h]);
-            std::swap(order[4 * g + i], order[4 * h + j]);
-            const double after = GroupKept(s, rows, &order[4 * g]) +
-                                 GroupKept(s, rows, &order[4 * h]);
-            if (after > before + 1e-9 * std::max(1.0, before)) {
-              improved = true;
-            } else {
-              std::swap(order[4 * g + i], order[4 * h + j]);
-            }
-          }
+  CheckOptions(opt, 0);
+  CheckTile(s, rows, slots);
+  return TileOrder(s, rows, slots, opt);
+}
+
+std::vector<std::vector<int32_t>> SearchTileColumnOrders(
+    const SaliencyView& s, const std::vector<std::vector<int32_t>>& tile_rows,
+    const std::vector<std::vector<int32_t>>& tile_slots, const PermuteOptions& opt) {
+  CheckView(s);
+  CheckOptions(opt, 0);
+  Require(tile_rows.size() == tile_slots.size(), Status::kInvalidValue,
+          "2CP: tile_rows and tile_slots differ in length");
+  const int64_t tiles = static_cast<int64_t>(tile_rows.size());
+  for (int64_t t = 0; t < tiles; ++t) CheckTile(s, tile_rows[t], tile_slots[t]);
+  std::vector<std::vector<int32_t>> orders(static_cast<size_t>(tiles));
+  std::atomic<bool> cancelled(false);
+  std::mutex progress_mutex;
+  int64_t done = 0;
+  // Tiles poll the shared flag; only the user's callback (serialised) sets it.
+  PermuteOptions inner = opt;
+  inner.progress = [&cancelled](double) { return !cancelled.load(); };
+  ParallelFor(tiles, ResolveNumThreads(opt.num_threads), [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t) {
+      orders[t] = TileOrder(s, tile_rows[t], tile_slots[t], inner);
+      if (opt.progress) {
+        std::lock_guard<std::mutex> lock(progress_mutex);
+        ++done;
+        if (!cancelled.load() && !opt.progress(static_cast<double>(done) / tiles)) {
+          cancelled.store(true);
         }
       }
-      if (opt.progress && !opt.progress(0.0)) {
-        throw Error(Status::kCancelled, "permutation search cancelled");
+      if (cancelled.load()) {
+        throw Error(Status::kCancelled, "2CP search cancelled by the progress callback");
       }
     }
-  }
-  return order;
+  });
+  return orders;
 }
 
 }  // namespace hinm

@@ -1,0 +1,260 @@
+#include "cpp/hinm/permute_input.h"
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+
+#include "cpp/hinm/layout.h"
+#include "cpp/hinm/linear_assignment.h"
+#include "cpp/hinm/permute_common.h"
+
+namespace hinm {
+namespace {
+
+constexpr int kPublishedFailures = 3;  // InPerm.fit(cnts=2) stops at cnt > 2
+constexpr int kDefaultFailures = 4;
+constexpr int kMaxIterations = 2000;   // a bound; searches stop far earlier
+constexpr int kPairSweepsPerRound = 4;
+
+// Sum of the two largest of four values.
+inline float Top2(float a, float b, float c, float d) {
+  const float m1 = std::max(a, b), n1 = std::min(a, b);
+  const float m2 = std::max(c, d), n2 = std::min(c, d);
+  return std::max(m1, m2) + std::max(std::min(m1, m2), std::max(n1, n2));
+}
+
+// The tile's saliency, column-major over the slots: col(j) is the R values
+// of slot column j (zeros for padding), contiguous so row loops vectorise.
+class TileColumns {
+ public:
+  TileColumns(const SaliencyView& s, const std::vector<int32_t>& rows,
+              const std::vector<int32_t>& slots)
+      : r_(static_cast<int64_t>(rows.size())), data_(slots.size() * rows.size(), 0.0f) {
+    for (size_t j = 0; j < slots.size(); ++j) {
+      if (slots[j] == kPadColumn) continue;
+      for (size_t i = 0; i < rows.size(); ++i) data_[j * r_ + i] = s.at(rows[i], slots[j]);
+    }
+  }
+  int64_t rows() const { return r_; }
+  const float* col(int32_t j) const { return data_.data() + static_cast<int64_t>(j) * r_; }
+
+  // Kept saliency of the group of local columns g[0..3].
+  double Group(const int32_t* g) const {
+    const float *a = col(g[0]), *b = col(g[1]), *c = col(g[2]), *d = col(g[3]);
+    double sum = 0.0;
+    for (int64_t i = 0; i < r_; ++i) sum += Top2(a[i], b[i], c[i], d[i]);
+    return sum;
+  }
+  double Total(const std::vector<int32_t>& order) const {
+    double sum = 0.0;
+    for (size_t g = 0; g + 3 < order.size(); g += 4) sum += Group(&order[g]);
+    return sum;
+  }
+
+ private:
+  int64_t r_;
+  std::vector<float> data_;
+};
+
+bool Gains(double after, double before) {
+  return after > before + kRelativeGain * std::max(before, 1e-300);
+}
+
+// One published move. Returns true if it raised the kept saliency (applied).
+bool AssignmentMove(const TileColumns& tc, std::vector<int32_t>& order, double& kept,
+                    std::mt19937_64& rng) {
+  const int64_t groups = static_cast<int64_t>(order.size() / 4);
+  const int64_t r = tc.rows();
+  std::vector<int32_t> ext(static_cast<size_t>(groups)), pulled(static_cast<size_t>(groups));
+  for (int64_t g = 0; g < groups; ++g) {
+    ext[g] = static_cast<int32_t>(rng() % 4);
+    pulled[g] = order[4 * g + ext[g]];
+  }
+  // With a >= b the two largest of a group's three remaining columns, adding
+  // x keeps a + max(b, x): so cost(g, j) = A_g + sum_i max(b_gi, x_ji).
+  std::vector<float> second(static_cast<size_t>(groups * r));
+  std::vector<double> first_sum(static_cast<size_t>(groups), 0.0);
+  for (int64_t g = 0; g < groups; ++g) {
+    const float* c[3];
+    int k = 0;
+    for (int i = 0; i < 4; ++i) {
+      if (i != ext[g]) c[k++] = tc.col(order[4 * g + i]);
+    }
+    for (int64_t i = 0; i < r; ++i) {
+      const float x = c[0][i], y = c[1][i], z = c[2][i];
+      const float hi = std::max(x, std::max(y, z));
+      const float lo = std::min(x, std::min(y, z));
+      first_sum[g] += hi;
+      second[g * r + i] = x + y + z - hi - lo;
+    }
+  }
+  std::vector<double> cost(static_cast<size_t>(groups * groups));
+  for (int64_t g = 0; g < groups; ++g) {
+    const float* b = &second[g * r];
+    for (int64_t j = 0; j < groups; ++j) {
+      const float* x = tc.col(pulled[j]);
+      float acc = 0.0f;
+      for (int64_t i = 0; i < r; ++i) acc += std::max(b[i], x[i]);
+      cost[g * groups + j] = -(first_sum[g] + acc);
+    }
+  }
+  const std::vector<int32_t> assign = SolveLinearAssignment(cost, groups, groups);
+  std::vector<int32_t> next = order;
+  for (int64_t g = 0; g < groups; ++g) next[4 * g + ext[g]] = pulled[assign[g]];
+  const double after = tc.Total(next);  // exact, not the float estimate
+  if (!Gains(after, kept)) return false;
+  order.swap(next);
+  kept = after;
+  return true;
+}
+
+// The 35 ways to split 8 columns into two groups of 4 (column 0 always in
+// the first group): bit i of a mask = column i + 1 joins column 0.
+std::vector<uint8_t> PairSplits() {
+  std::vector<uint8_t> masks;
+  for (int m = 0; m < 128; ++m) {
+    if (__builtin_popcount(m) == 3) masks.push_back(static_cast<uint8_t>(m));
+  }
+  return masks;
+}
+
+// One sweep of exact pair moves over a random pairing of the groups.
+// Returns the gain.
+double PairSweep(const TileColumns& tc, std::vector<int32_t>& order, std::mt19937_64& rng) {
+  static const std::vector<uint8_t> kSplits = PairSplits();
+  const int64_t groups = static_cast<int64_t>(order.size() / 4);
+  const int64_t r = tc.rows();
+  std::vector<int32_t> perm(static_cast<size_t>(groups));
+  std::iota(perm.begin(), perm.end(), 0);
+  for (int64_t i = groups - 1; i > 0; --i) {
+    std::swap(perm[i], perm[rng() % static_cast<uint64_t>(i + 1)]);
+  }
+  double gain = 0.0;
+  for (int64_t k = 0; k + 1 < groups; k += 2) {
+    const int64_t g = perm[k], h = perm[k + 1];
+    int32_t cols[8];
+    for (int i = 0; i < 4; ++i) {
+      cols[i] = order[4 * g + i];
+      cols[4 + i] = order[4 * h + i];
+    }
+    const float* p[8];
+    for (int i = 0; i < 8; ++i) p[i] = tc.col(cols[i]);
+    // Every split is scored by the same fp64 loop (the current one is mask
+    // 0b0000111), so rounding cannot fake a gain.
+    double current = 0.0, best = 0.0;
+    uint8_t best_mask = 0;
+    int32_t best_split[8];
+    for (uint8_t mask : kSplits) {
+      int32_t a[4] = {0, 0, 0, 0}, b[4] = {0, 0, 0, 0};
+      int na = 1, nb = 0;
+      for (int i = 1; i < 8; ++i) {
+        if (mask & (1u << (i - 1))) {
+          a[na++] = i;
+        } else {
+          b[nb++] = i;
+        }
+      }
+      double sum = 0.0;
+      for (int64_t i = 0; i < r; ++i) {
+        sum += static_cast<double>(Top2(p[a[0]][i], p[a[1]][i], p[a[2]][i], p[a[3]][i])) +
+               static_cast<double>(Top2(p[b[0]][i], p[b[1]][i], p[b[2]][i], p[b[3]][i]));
+      }
+      if (mask == 0x07) current = sum;
+      if (best_mask == 0 || sum > best) {
+        best = sum;
+        best_mask = mask;
+        for (int i = 0; i < 4; ++i) {
+          best_split[i] = cols[a[i]];
+          best_split[4 + i] = cols[b[i]];
+        }
+      }
+    }
+    if (!Gains(best, current)) continue;
+    {
+      for (int i = 0; i < 4; ++i) {
+        order[4 * g + i] = best_split[i];
+        order[4 * h + i] = best_split[4 + i];
+      }
+      gain += best - current;
+    }
+  }
+  return gain;
+}
+
+std::vector<int32_t> ToSlots(const std::vector<int32_t>& order, const std::vector<int32_t>& slots) {
+  std::vector<int32_t> out(order.size());
+  for (size_t i = 0; i < order.size(); ++i) out[i] = slots[order[i]];
+  return out;
+}
+
+std::vector<int32_t> PublishedLocal(const TileColumns& tc, size_t n, const PermuteOptions& opt,
+                                    uint64_t stream) {
+  std::vector<int32_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  if (n < 8) return order;  // one group: nothing to exchange
+  std::mt19937_64 rng(MixSeed(opt.seed, stream));
+  double kept = tc.Total(order);
+  const int failures = opt.max_failures > 0 ? opt.max_failures : kPublishedFailures;
+  int failed = 0;
+  for (int it = 0; failed < failures && it < kMaxIterations; ++it) {
+    ReportProgress(opt, static_cast<double>(failed) / failures);
+    if (!AssignmentMove(tc, order, kept, rng)) ++failed;
+  }
+  return order;
+}
+
+}  // namespace
+
+double NmKeptSaliency(const SaliencyView& s, const std::vector<int32_t>& rows,
+                      const std::vector<int32_t>& order) {
+  double sum = 0.0;
+  for (int32_t r : rows) {
+    for (size_t g = 0; g + 3 < order.size(); g += 4) {
+      double v[4];
+      for (int i = 0; i < 4; ++i) {
+        v[i] = order[g + i] == kPadColumn ? 0.0 : static_cast<double>(s.at(r, order[g + i]));
+      }
+      std::sort(v, v + 4);
+      sum += v[2] + v[3];
+    }
+  }
+  return sum;
+}
+
+std::vector<int32_t> InputSearchPublished(const SaliencyView& s, const std::vector<int32_t>& rows,
+                                          const std::vector<int32_t>& slots,
+                                          const PermuteOptions& opt, uint64_t stream) {
+  const TileColumns tc(s, rows, slots);
+  return ToSlots(PublishedLocal(tc, slots.size(), opt, stream), slots);
+}
+
+std::vector<int32_t> InputSearchDefault(const SaliencyView& s, const std::vector<int32_t>& rows,
+                                        const std::vector<int32_t>& slots,
+                                        const PermuteOptions& opt, uint64_t stream) {
+  const TileColumns tc(s, rows, slots);
+  PermuteOptions first = opt;
+  first.max_failures = 0;  // the published budget
+  std::vector<int32_t> order = PublishedLocal(tc, slots.size(), first, stream);
+  if (slots.size() < 8) return ToSlots(order, slots);
+  std::mt19937_64 rng(MixSeed(opt.seed, stream ^ 0xD1B54A32D192ED03ull));
+  double kept = tc.Total(order);
+  const int failures = opt.max_failures > 0 ? opt.max_failures : kDefaultFailures;
+  int failed = 0;
+  for (int it = 0; failed < failures && it < kMaxIterations; ++it) {
+    ReportProgress(opt, static_cast<double>(failed) / failures);
+    const double before = kept;
+    for (int sweep = 0; sweep < kPairSweepsPerRound; ++sweep) {
+      if (PairSweep(tc, order, rng) <= 0.0) break;
+    }
+    kept = tc.Total(order);
+    AssignmentMove(tc, order, kept, rng);
+    if (Gains(kept, before)) {
+      failed = 0;
+    } else {
+      ++failed;
+    }
+  }
+  return ToSlots(order, slots);
+}
+
+}  // namespace hinm

@@ -1,0 +1,45 @@
+// Input-axis 2CP search inside one tile: which kept columns share a 2:4
+// group. Called through SearchTileColumnOrder(s) (permute.h), which
+// validates the arguments.
+#ifndef HINM_PERMUTE_INPUT_H_
+#define HINM_PERMUTE_INPUT_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "cpp/hinm/permute.h"
+
+namespace hinm {
+
+// Saliency that 2:4 pruning keeps over `rows` when the slots hold the
+// columns `order` (kPadColumn reads as zero): per row and group of 4, the
+// two largest. fp64 accumulation.
+double NmKeptSaliency(const SaliencyView& s, const std::vector<int32_t>& rows,
+                      const std::vector<int32_t>& order);
+
+// The published algorithm (Gyro-Permutation's InPerm.fit): each iteration
+// pulls one random column from every group and reassigns them to the groups
+// by exact linear assignment on the 2:4-kept saliency; an improvement is
+// kept; stop after max_failures rejected iterations (cumulative; published
+// default 3). Without the published double-permutation bug: the order
+// returned is the order that was scored.
+std::vector<int32_t> InputSearchPublished(const SaliencyView& s,
+                                          const std::vector<int32_t>& rows,
+                                          const std::vector<int32_t>& slots,
+                                          const PermuteOptions& opt,
+                                          uint64_t stream);
+
+// hinm's search: starts from the published result and only accepts
+// improvements, alternating sweeps of exact pair moves (groups paired at
+// random; for each pair, the best of the 35 ways to split its 8 columns
+// into two groups of 4) with the published assignment moves, until
+// max_failures (default 4) consecutive rounds gain nothing.
+std::vector<int32_t> InputSearchDefault(const SaliencyView& s,
+                                        const std::vector<int32_t>& rows,
+                                        const std::vector<int32_t>& slots,
+                                        const PermuteOptions& opt,
+                                        uint64_t stream);
+
+}  // namespace hinm
+
+#endif  // HINM_PERMUTE_INPUT_H_
