@@ -1,0 +1,535 @@
+// hinm._hinm: the pybind11 layer over the stable C API (c_api/include/hinm/hinm.h).
+//
+// Thin on purpose: every call forwards to one hinm* function, with the GIL
+// released around the long ones (pruning, SpMM, GEMM, file I/O). Python-side
+// argument checking (dtypes, shapes, layouts) lives in hinm/_matrix.py and
+// hinm/_gpu.py; errors from the C API come back as the Python exception made
+// by the factory hinm._errors registers (status code + name + the library's
+// message). No algorithm lives here.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "hinm/hinm.h"
+
+namespace py = pybind11;
+
+namespace {
+
+// ------------------------------------------------------------------ errors
+
+// A failed hinm* call: the status and the thread's last error message, read
+// right after the call (the message is only valid until the next hinm call).
+class StatusError : public std::runtime_error {
+ public:
+  StatusError(hinmStatus_t status, const std::string& message)
+      : std::runtime_error(message), status_(status) {}
+  hinmStatus_t status() const { return status_; }
+
+ private:
+  hinmStatus_t status_;
+};
+
+void Check(hinmStatus_t status) {
+  if (status == HINM_STATUS_SUCCESS) return;
+  const char* detail = hinmGetLastErrorMessage();
+  throw StatusError(status, (detail != nullptr && detail[0] != '\0')
+                                ? std::string(detail)
+                                : std::string(hinmGetErrorString(status)));
+}
+
+// (status, name, message) -> exception instance; set once by hinm._errors.
+// Deliberately leaked: it must outlive every call, including at shutdown.
+PyObject* g_error_factory = nullptr;
+
+void SetErrorFactory(py::object factory) {
+  Py_XDECREF(g_error_factory);
+  g_error_factory = factory.release().ptr();
+}
+
+void TranslateStatusError(const StatusError& e) {
+  if (g_error_factory == nullptr) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+    return;
+  }
+  py::object exc = py::reinterpret_borrow<py::object>(g_error_factory)(
+      static_cast<int>(e.status()), hinmGetErrorName(e.status()), e.what());
+  PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exc.ptr())), exc.ptr());
+}
+
+// Raw addresses travel from Python (data_ptr(), __cuda_array_interface__) as
+// integers; the stream likewise (0 = legacy default, 1/2 = the CUDA
+// cudaStreamLegacy/cudaStreamPerThread handles, as in the CAI spec).
+template <typename T>
+T* AsPointer(std::uintptr_t address) {
+  return reinterpret_cast<T*>(address);
+}
+
+// ------------------------------------------------------------------ handle
+
+// One library handle; hinm keeps one per Python thread (like cuBLAS).
+class Handle {
+ public:
+  Handle() { Check(hinmCreate(&handle_)); }
+  ~Handle() {
+    if (handle_ != nullptr) hinmDestroy(handle_);
+  }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+
+  hinmHandle_t get() const { return handle_; }
+
+  bool HasDevice() const {
+    int32_t has = 0;
+    Check(hinmHasDevice(handle_, &has));
+    return has != 0;
+  }
+
+ private:
+  hinmHandle_t handle_ = nullptr;
+};
+
+// ---------------------------------------------------------------- progress
+
+// Bridges hinmPruneConfig_t::progress to Python: checks for Ctrl-C and calls
+// the user's callable, each with the GIL held. Either one cancels the prune;
+// the Python exception is re-raised once the C call has returned.
+struct ProgressBridge {
+  py::object callback;  // None or callable(fraction) -> truthy to cancel
+  std::optional<py::error_already_set> error;
+  bool cancelled_by_callback = false;
+};
+
+int ProgressTrampoline(double fraction, void* user_data) {
+  auto* bridge = static_cast<ProgressBridge*>(user_data);
+  py::gil_scoped_acquire gil;
+  if (PyErr_CheckSignals() != 0) {
+    bridge->error.emplace();  // fetches the pending KeyboardInterrupt
+    return 1;
+  }
+  if (bridge->callback.is_none()) return 0;
+  try {
+    if (py::bool_(bridge->callback(fraction))) {
+      bridge->cancelled_by_callback = true;
+      return 1;
+    }
+  } catch (py::error_already_set& e) {
+    bridge->error.emplace(std::move(e));
+    return 1;
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------- matrix
+
+class Descriptor {
+ public:
+  explicit Descriptor(hinmDescriptor_t desc) : desc_(desc) {}
+  ~Descriptor() {
+    if (desc_ != nullptr) hinmDestroyDescriptor(desc_);
+  }
+  Descriptor(const Descriptor&) = delete;
+  Descriptor& operator=(const Descriptor&) = delete;
+
+  hinmDescriptor_t get() const { return desc_; }
+
+  hinmDescriptorInfo_t Info() const {
+    hinmDescriptorInfo_t info{};
+    Check(hinmGetDescriptorInfo(desc_, &info, sizeof(info)));
+    return info;
+  }
+
+  py::dict InfoDict() const {
+    const hinmDescriptorInfo_t info = Info();
+    py::dict d;
+    d["rows"] = info.rows;
+    d["cols"] = info.cols;
+    d["tile_rows"] = info.tile_rows;
+    d["kept_cols"] = info.kept_cols;
+    d["num_tiles"] = info.num_tiles;
+    d["value_type"] = static_cast<int>(info.value_type);
+    d["sparsity"] = info.sparsity;
+    d["vector_sparsity"] = info.vector_sparsity;
+    d["retained_saliency"] = info.retained_saliency;
+    d["compressed_bytes"] = info.compressed_bytes;
+    d["dense_bytes"] = info.dense_bytes;
+    d["compression_ratio"] = info.compression_ratio;
+    d["has_row_permutation"] = info.has_row_permutation != 0;
+    d["has_column_permutation"] = info.has_column_permutation != 0;
+    return d;
+  }
+
+  py::array_t<int32_t> RowPermutation() const {
+    const hinmDescriptorInfo_t info = Info();
+    py::array_t<int32_t> perm(info.rows);
+    Check(hinmGetRowPermutation(desc_, perm.mutable_data(), info.rows));
+    return perm;
+  }
+
+  py::array_t<int32_t> ColumnIndices() const {
+    const hinmDescriptorInfo_t info = Info();
+    py::array_t<int32_t> idx({info.num_tiles, info.kept_cols});
+    Check(hinmGetColumnIndices(desc_, idx.mutable_data(),
+                               info.num_tiles * info.kept_cols));
+    return idx;
+  }
+
+  // dtype: HINM_R_32F or HINM_R_16F (numpy has no bfloat16).
+  py::array Decompress(int type) const {
+    const hinmDescriptorInfo_t info = Info();
+    py::array out = type == HINM_R_16F
+                        ? py::array(py::dtype("float16"), {info.rows, info.cols})
+                        : py::array(py::dtype("float32"), {info.rows, info.cols});
+    void* data = out.mutable_data();
+    {
+      py::gil_scoped_release nogil;
+      Check(hinmDecompress(desc_, data, static_cast<hinmDataType_t>(type),
+                           info.cols));
+    }
+    return out;
+  }
+
+  void Save(const std::string& path) const {
+    py::gil_scoped_release nogil;
+    Check(hinmSaveDescriptor(desc_, path.c_str()));
+  }
+
+  py::bytes Serialize() const {
+    size_t size = 0;
+    Check(hinmSerializedSize(desc_, &size));
+    std::string buffer(size, '\0');
+    {
+      py::gil_scoped_release nogil;
+      Check(hinmSerialize(desc_, buffer.data(), size));
+    }
+    return py::bytes(buffer);
+  }
+
+  // CPU reference product. b, c (and bias) are numpy arrays whose dtype and
+  // shape hinm._matrix has checked; ldb/ldc are in elements.
+  void SpMMHost(const Handle& handle, int64_t n, float alpha, const py::array& b,
+                int b_order, int64_t ldb, float beta, py::array& c, int c_order,
+                int64_t ldc, const py::object& bias, int io_type,
+                int rows) const {
+    const void* b_ptr = b.data();
+    void* c_ptr = c.mutable_data();
+    const void* bias_ptr =
+        bias.is_none() ? nullptr : bias.cast<py::array>().data();
+    py::gil_scoped_release nogil;
+    Check(hinmSpMMHost(handle.get(), desc_, n, &alpha, b_ptr,
+                       static_cast<hinmOrder_t>(b_order), ldb, &beta, c_ptr,
+                       static_cast<hinmOrder_t>(c_order), ldc, bias_ptr,
+                       static_cast<hinmDataType_t>(io_type),
+                       static_cast<hinmRowOrder_t>(rows)));
+  }
+
+  size_t SpMMWorkspaceSize(const Handle& handle, int64_t n, int b_order,
+                           int c_order) const {
+    size_t size = 0;
+    Check(hinmSpMMWorkspaceSize(handle.get(), desc_, n,
+                                static_cast<hinmOrder_t>(b_order),
+                                static_cast<hinmOrder_t>(c_order), &size));
+    return size;
+  }
+
+  // GPU product on device pointers, asynchronous on `stream`.
+  void SpMMDevice(const Handle& handle, int64_t n, float alpha, std::uintptr_t b,
+                  int b_order, int64_t ldb, float beta, std::uintptr_t c,
+                  int c_order, int64_t ldc, std::uintptr_t bias, int io_type,
+                  int rows, std::uintptr_t workspace, size_t workspace_size,
+                  std::uintptr_t stream) const {
+    py::gil_scoped_release nogil;
+    Check(hinmSpMM(handle.get(), desc_, n, &alpha, AsPointer<const void>(b),
+                   static_cast<hinmOrder_t>(b_order), ldb, &beta,
+                   AsPointer<void>(c), static_cast<hinmOrder_t>(c_order), ldc,
+                   AsPointer<const void>(bias),
+                   static_cast<hinmDataType_t>(io_type),
+                   static_cast<hinmRowOrder_t>(rows), AsPointer<void>(workspace),
+                   workspace_size, AsPointer<struct CUstream_st>(stream)));
+  }
+
+  void ToDevice(const Handle& handle, std::uintptr_t stream) const {
+    py::gil_scoped_release nogil;
+    Check(hinmDescriptorToDevice(handle.get(), desc_,
+                                 AsPointer<struct CUstream_st>(stream)));
+  }
+
+ private:
+  hinmDescriptor_t desc_ = nullptr;
+};
+
+// Prunes and compresses host weights (numpy, checked by hinm._matrix).
+std::unique_ptr<Descriptor> CreateDescriptor(
+    const Handle& handle, const py::array& weights, int weight_type,
+    int64_t rows, int64_t cols, int64_t ldw, const py::object& saliency,
+    int64_t lds, int tile_rows, double vector_sparsity, int64_t kept_cols,
+    int value_type, int permute, int permute_algo, uint64_t seed,
+    int max_failures, int num_threads, const py::object& progress) {
+  hinmPruneConfig_t config;
+  Check(hinmPruneConfigInit(&config));
+  config.tile_rows = tile_rows;
+  config.vector_sparsity = vector_sparsity;
+  config.kept_cols = kept_cols;
+  config.value_type = static_cast<hinmDataType_t>(value_type);
+  config.permute = static_cast<hinmPermute_t>(permute);
+  config.permute_algo = static_cast<hinmPermuteAlgo_t>(permute_algo);
+  config.seed = seed;
+  config.permute_max_failures = max_failures;
+  config.num_threads = num_threads;
+  ProgressBridge bridge{progress, std::nullopt, false};
+  config.progress = &ProgressTrampoline;
+  config.progress_user_data = &bridge;
+
+  const void* w_ptr = weights.data();
+  const float* s_ptr = saliency.is_none()
+                           ? nullptr
+                           : static_cast<const float*>(
+                                 saliency.cast<py::array>().data());
+  hinmDescriptor_t desc = nullptr;
+  hinmStatus_t status;
+  {
+    py::gil_scoped_release nogil;
+    status = hinmCreateDescriptor(handle.get(), &desc, rows, cols, w_ptr,
+                                  static_cast<hinmDataType_t>(weight_type),
+                                  ldw, s_ptr, lds, &config);
+  }
+  // A Python exception raised inside the progress callback (or Ctrl-C) wins
+  // over the CANCELLED status it caused.
+  if (bridge.error.has_value()) throw py::error_already_set(*bridge.error);
+  Check(status);
+  return std::make_unique<Descriptor>(desc);
+}
+
+std::unique_ptr<Descriptor> LoadDescriptor(const Handle& handle,
+                                           const std::string& path) {
+  hinmDescriptor_t desc = nullptr;
+  {
+    py::gil_scoped_release nogil;
+    Check(hinmLoadDescriptor(handle.get(), &desc, path.c_str()));
+  }
+  return std::make_unique<Descriptor>(desc);
+}
+
+std::unique_ptr<Descriptor> DeserializeDescriptor(const Handle& handle,
+                                                  const py::bytes& data) {
+  const std::string_view view(data);  // borrowed: `data` outlives the call
+  hinmDescriptor_t desc = nullptr;
+  {
+    py::gil_scoped_release nogil;
+    Check(hinmDeserialize(handle.get(), &desc, view.data(), view.size()));
+  }
+  return std::make_unique<Descriptor>(desc);
+}
+
+void DenseGemm(const Handle& handle, int64_t m, int64_t n, int64_t k,
+               float alpha, std::uintptr_t a, int64_t lda, std::uintptr_t b,
+               int b_order, int64_t ldb, float beta, std::uintptr_t c,
+               int c_order, int64_t ldc, int type, std::uintptr_t stream) {
+  py::gil_scoped_release nogil;
+  Check(hinmDenseGemm(handle.get(), m, n, k, &alpha, AsPointer<const void>(a),
+                      lda, AsPointer<const void>(b),
+                      static_cast<hinmOrder_t>(b_order), ldb, &beta,
+                      AsPointer<void>(c), static_cast<hinmOrder_t>(c_order),
+                      ldc, static_cast<hinmDataType_t>(type),
+                      AsPointer<struct CUstream_st>(stream)));
+}
+
+// ------------------------------------------------------------------ DLPack
+
+// The DLPack ABI (dlpack.h v0.8, the "dltensor" capsule), declared here
+// because it is a stable C struct layout and no header ships with numpy.
+struct DLDevice {
+  int32_t device_type;  // 1 = CPU, 2 = CUDA, 3 = CUDA host, 13 = CUDA managed
+  int32_t device_id;
+};
+struct DLDataType {
+  uint8_t code;  // 0 int, 1 uint, 2 float, 4 bfloat
+  uint8_t bits;
+  uint16_t lanes;
+};
+struct DLTensor {
+  void* data;
+  DLDevice device;
+  int32_t ndim;
+  DLDataType dtype;
+  int64_t* shape;
+  int64_t* strides;  // elements; NULL means compact row-major
+  uint64_t byte_offset;
+};
+struct DLManagedTensor {
+  DLTensor dl_tensor;
+  void* manager_ctx;
+  void (*deleter)(DLManagedTensor*);
+};
+
+// Takes ownership of a "dltensor" capsule (renaming it "used_dltensor", as
+// the protocol asks of a consumer) and calls the producer's deleter when
+// this object dies. hinm._gpu keeps it alive for the duration of a call.
+class DLPackTensor {
+ public:
+  explicit DLPackTensor(const py::capsule& capsule) {
+    if (std::string(capsule.name() ? capsule.name() : "") != "dltensor") {
+      throw py::value_error(
+          "expected an unconsumed DLPack capsule named 'dltensor'");
+    }
+    managed_ = static_cast<DLManagedTensor*>(
+        PyCapsule_GetPointer(capsule.ptr(), "dltensor"));
+    if (managed_ == nullptr) throw py::error_already_set();
+    if (PyCapsule_SetName(capsule.ptr(), "used_dltensor") != 0) {
+      throw py::error_already_set();
+    }
+  }
+  ~DLPackTensor() {
+    if (managed_ != nullptr && managed_->deleter != nullptr) {
+      managed_->deleter(managed_);
+    }
+  }
+  DLPackTensor(const DLPackTensor&) = delete;
+  DLPackTensor& operator=(const DLPackTensor&) = delete;
+
+  std::uintptr_t data_ptr() const {
+    const DLTensor& t = managed_->dl_tensor;
+    return reinterpret_cast<std::uintptr_t>(t.data) + t.byte_offset;
+  }
+  int device_type() const { return managed_->dl_tensor.device.device_type; }
+  int device_id() const { return managed_->dl_tensor.device.device_id; }
+  // "float16", "bfloat16", "float32", or e.g. "int8" for the rest.
+  std::string dtype() const {
+    const DLDataType d = managed_->dl_tensor.dtype;
+    if (d.lanes != 1) return "vector";
+    switch (d.code) {
+      case 2: return "float" + std::to_string(d.bits);
+      case 4: return "bfloat" + std::to_string(d.bits);
+      case 0: return "int" + std::to_string(d.bits);
+      case 1: return "uint" + std::to_string(d.bits);
+      default: return "code" + std::to_string(d.code);
+    }
+  }
+  py::tuple shape() const {
+    const DLTensor& t = managed_->dl_tensor;
+    py::tuple s(t.ndim);
+    for (int i = 0; i < t.ndim; ++i) s[i] = t.shape[i];
+    return s;
+  }
+  // In elements; None for compact row-major.
+  py::object strides() const {
+    const DLTensor& t = managed_->dl_tensor;
+    if (t.strides == nullptr) return py::none();
+    py::tuple s(t.ndim);
+    for (int i = 0; i < t.ndim; ++i) s[i] = t.strides[i];
+    return std::move(s);
+  }
+
+ private:
+  DLManagedTensor* managed_ = nullptr;
+};
+
+}  // namespace
+
+PYBIND11_MODULE(_hinm, m) {
+  m.doc() = "Low-level bindings of the hinm C API; use the `hinm` package.";
+
+  // The version of the header this extension was compiled against; the
+  // wheel's version is parsed from the same macros (setup.py).
+  m.attr("__version__") = std::to_string(HINM_VERSION_MAJOR) + "." +
+                          std::to_string(HINM_VERSION_MINOR) + "." +
+                          std::to_string(HINM_VERSION_PATCH);
+  m.attr("HEADER_VERSION") = HINM_VERSION;
+
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const StatusError& e) {
+      TranslateStatusError(e);
+    }
+  });
+  m.def("_set_error_factory", &SetErrorFactory,
+        "Registers callable(status, name, message) -> exception.");
+  m.def("library_version", [] { return hinmGetVersion(); },
+        "HINM_VERSION of the libhinm actually loaded.");
+  m.def("status_name",
+        [](int status) {
+          return std::string(hinmGetErrorName(static_cast<hinmStatus_t>(status)));
+        });
+
+  py::class_<Handle>(m, "Handle")
+      .def(py::init<>())
+      .def("has_device", &Handle::HasDevice);
+
+  py::class_<Descriptor>(m, "Descriptor")
+      .def("info", &Descriptor::InfoDict)
+      .def("row_permutation", &Descriptor::RowPermutation)
+      .def("column_indices", &Descriptor::ColumnIndices)
+      .def("decompress", &Descriptor::Decompress, py::arg("type"))
+      .def("save", &Descriptor::Save, py::arg("path"))
+      .def("serialize", &Descriptor::Serialize)
+      .def("spmm_host", &Descriptor::SpMMHost, py::arg("handle"), py::arg("n"),
+           py::arg("alpha"), py::arg("b"), py::arg("b_order"), py::arg("ldb"),
+           py::arg("beta"), py::arg("c"), py::arg("c_order"), py::arg("ldc"),
+           py::arg("bias"), py::arg("io_type"), py::arg("rows"))
+      .def("spmm_workspace_size", &Descriptor::SpMMWorkspaceSize,
+           py::arg("handle"), py::arg("n"), py::arg("b_order"),
+           py::arg("c_order"))
+      .def("spmm_device", &Descriptor::SpMMDevice, py::arg("handle"),
+           py::arg("n"), py::arg("alpha"), py::arg("b"), py::arg("b_order"),
+           py::arg("ldb"), py::arg("beta"), py::arg("c"), py::arg("c_order"),
+           py::arg("ldc"), py::arg("bias"), py::arg("io_type"), py::arg("rows"),
+           py::arg("workspace"), py::arg("workspace_size"), py::arg("stream"))
+      .def("to_device", &Descriptor::ToDevice, py::arg("handle"),
+           py::arg("stream"));
+
+  m.def("create_descriptor", &CreateDescriptor, py::arg("handle"),
+        py::arg("weights"), py::arg("weight_type"), py::arg("rows"),
+        py::arg("cols"), py::arg("ldw"), py::arg("saliency"), py::arg("lds"),
+        py::arg("tile_rows"), py::arg("vector_sparsity"), py::arg("kept_cols"),
+        py::arg("value_type"), py::arg("permute"), py::arg("permute_algo"),
+        py::arg("seed"), py::arg("max_failures"), py::arg("num_threads"),
+        py::arg("progress"));
+  m.def("load_descriptor", &LoadDescriptor, py::arg("handle"), py::arg("path"));
+  m.def("deserialize_descriptor", &DeserializeDescriptor, py::arg("handle"),
+        py::arg("data"));
+  m.def("dense_gemm", &DenseGemm, py::arg("handle"), py::arg("m"), py::arg("n"),
+        py::arg("k"), py::arg("alpha"), py::arg("a"), py::arg("lda"),
+        py::arg("b"), py::arg("b_order"), py::arg("ldb"), py::arg("beta"),
+        py::arg("c"), py::arg("c_order"), py::arg("ldc"), py::arg("type"),
+        py::arg("stream"));
+
+  py::class_<DLPackTensor>(m, "DLPackTensor")
+      .def(py::init<const py::capsule&>())
+      .def_property_readonly("data_ptr", &DLPackTensor::data_ptr)
+      .def_property_readonly("device_type", &DLPackTensor::device_type)
+      .def_property_readonly("device_id", &DLPackTensor::device_id)
+      .def_property_readonly("dtype", &DLPackTensor::dtype)
+      .def_property_readonly("shape", &DLPackTensor::shape)
+      .def_property_readonly("strides", &DLPackTensor::strides);
+
+  // Enum values of hinm.h, so the Python layer never hard-codes numbers.
+  m.attr("R_16F") = static_cast<int>(HINM_R_16F);
+  m.attr("R_16BF") = static_cast<int>(HINM_R_16BF);
+  m.attr("R_32F") = static_cast<int>(HINM_R_32F);
+  m.attr("ORDER_FEATURE_MAJOR") = static_cast<int>(HINM_ORDER_FEATURE_MAJOR);
+  m.attr("ORDER_TOKEN_MAJOR") = static_cast<int>(HINM_ORDER_TOKEN_MAJOR);
+  m.attr("ROWS_ORIGINAL") = static_cast<int>(HINM_ROWS_ORIGINAL);
+  m.attr("ROWS_PERMUTED") = static_cast<int>(HINM_ROWS_PERMUTED);
+  m.attr("PERMUTE_NONE") = static_cast<int>(HINM_PERMUTE_NONE);
+  m.attr("PERMUTE_OUTPUT") = static_cast<int>(HINM_PERMUTE_OUTPUT);
+  m.attr("PERMUTE_INPUT") = static_cast<int>(HINM_PERMUTE_INPUT);
+  m.attr("PERMUTE_BOTH") = static_cast<int>(HINM_PERMUTE_BOTH);
+  m.attr("PERMUTE_ALGO_DEFAULT") = static_cast<int>(HINM_PERMUTE_ALGO_DEFAULT);
+  m.attr("PERMUTE_ALGO_PUBLISHED") =
+      static_cast<int>(HINM_PERMUTE_ALGO_PUBLISHED);
+  m.attr("STATUS_INVALID_VALUE") = static_cast<int>(HINM_STATUS_INVALID_VALUE);
+  m.attr("STATUS_INVALID_DTYPE") = static_cast<int>(HINM_STATUS_INVALID_DTYPE);
+  m.attr("STATUS_SIZE_OVERFLOW") = static_cast<int>(HINM_STATUS_SIZE_OVERFLOW);
+  m.attr("STATUS_MISALIGNED") = static_cast<int>(HINM_STATUS_MISALIGNED);
+  m.attr("STATUS_CANCELLED") = static_cast<int>(HINM_STATUS_CANCELLED);
+}
