@@ -15,11 +15,13 @@ use std::path::{Path, PathBuf};
 const LIB_FILE: &str = "libhinm.so";
 
 fn main() {
-    let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let manifest_dir =
+        PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     // bindings/rust/hinm-sys -> repository root.
     let repo_root = manifest_dir.join("../../..");
 
-    let include_dir = env_dir("HINM_INCLUDE_DIR").unwrap_or_else(|| repo_root.join("c_api/include"));
+    let include_dir =
+        env_dir("HINM_INCLUDE_DIR").unwrap_or_else(|| repo_root.join("c_api/include"));
     let header = include_dir.join("hinm/hinm.h");
     if !header.is_file() {
         fail(&format!(
@@ -56,9 +58,12 @@ fn main() {
         .generate_comments(true)
         .parse_callbacks(Box::new(bindgen::CargoCallbacks))
         .generate()
-        .unwrap_or_else(|e| fail(&format!("hinm-sys: bindgen could not parse {}: {e}", header.display())));
+        .unwrap_or_else(|e| {
+            fail(&format!("hinm-sys: bindgen could not parse {}: {e}", header.display()))
+        });
 
-    let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("bindings.rs");
+    let out =
+        PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("bindings.rs");
     bindings
         .write_to_file(&out)
         .unwrap_or_else(|e| fail(&format!("hinm-sys: cannot write {}: {e}", out.display())));

@@ -33,7 +33,13 @@ pub struct DeviceBuffers {
 impl DeviceBuffers {
     /// B and C, with no bias and no workspace.
     pub fn new(b: *const c_void, c: *mut c_void) -> DeviceBuffers {
-        DeviceBuffers { b, c, bias: std::ptr::null(), workspace: std::ptr::null_mut(), workspace_size: 0 }
+        DeviceBuffers {
+            b,
+            c,
+            bias: std::ptr::null(),
+            workspace: std::ptr::null_mut(),
+            workspace_size: 0,
+        }
     }
 
     /// Adds a bias vector (M values).
@@ -53,7 +59,13 @@ impl DeviceBuffers {
 impl Matrix {
     /// Bytes of device workspace [`Matrix::spmm`] needs for `n` tokens in these orders
     /// (`hinmSpMMWorkspaceSize`); may be 0.
-    pub fn spmm_workspace_size(&self, handle: &Handle, n: usize, b_order: Order, c_order: Order) -> Result<usize> {
+    pub fn spmm_workspace_size(
+        &self,
+        handle: &Handle,
+        n: usize,
+        b_order: Order,
+        c_order: Order,
+    ) -> Result<usize> {
         let mut size = 0usize;
         // SAFETY: live handle and descriptor, valid out-pointer.
         check(unsafe {
@@ -78,6 +90,23 @@ impl Matrix {
     /// `InvalidDtype`, `NullPointer`, `Misaligned` (pointers must be 16-byte aligned and
     /// leading dimensions multiples of 8 elements for the fast path), `NotSupported`,
     /// `CudaError`.
+    ///
+    /// ```no_run
+    /// use std::os::raw::c_void;
+    /// use hinm::{DataType, DeviceBuffers, Handle, Matrix, Order, SpmmOptions};
+    ///
+    /// /// `d_b` (N x K fp16), `d_c` (M x N fp16) and `d_ws` come from cudaMalloc;
+    /// /// `stream` is the caller's cudaStream_t.
+    /// fn forward(h: &Handle, w: &Matrix, n: usize, d_b: *const c_void, d_c: *mut c_void,
+    ///            d_ws: *mut c_void, ws_size: usize, stream: *mut c_void) -> hinm::Result<()> {
+    ///     assert!(ws_size >= w.spmm_workspace_size(h, n, Order::TokenMajor, Order::FeatureMajor)?);
+    ///     let buffers = DeviceBuffers::new(d_b, d_c).workspace(d_ws, ws_size);
+    ///     let options = SpmmOptions::new().b_order(Order::TokenMajor);
+    ///     // SAFETY: the buffers are live device allocations of the sizes above, used by
+    ///     // nothing else until `stream` is synchronised.
+    ///     unsafe { w.spmm(h, n, DataType::F16, &buffers, stream, &options) }
+    /// }
+    /// ```
     ///
     /// # Safety
     /// - `buffers.b`, `buffers.c` (and `bias`, `workspace` when not null) point to device

@@ -19,6 +19,13 @@ use crate::error::{check, Result};
 /// println!("GPU present: {}", handle.has_device()?);
 /// # Ok::<(), hinm::Error>(())
 /// ```
+///
+/// Sharing one handle between threads does not compile:
+///
+/// ```compile_fail
+/// fn shared<T: Sync>(_: &T) {}
+/// shared(&hinm::Handle::new().unwrap());
+/// ```
 pub struct Handle {
     raw: NonNull<sys::hinmContext>,
     // Not Sync: the C API allows one thread at a time per handle.
@@ -36,7 +43,10 @@ impl Handle {
         // SAFETY: `raw` is a valid out-pointer.
         check(unsafe { sys::hinmCreate(&mut raw) })?;
         let raw = NonNull::new(raw).ok_or_else(|| {
-            crate::Error::new(crate::Status::InternalError, "hinmCreate succeeded but returned NULL")
+            crate::Error::new(
+                crate::Status::InternalError,
+                "hinmCreate succeeded but returned NULL",
+            )
         })?;
         Ok(Handle { raw, _not_sync: PhantomData })
     }

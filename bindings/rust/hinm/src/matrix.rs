@@ -232,7 +232,11 @@ impl Matrix {
         let mut perm = vec![0i32; self.info.rows];
         // SAFETY: live descriptor; `perm` holds exactly the count passed.
         check(unsafe {
-            sys::hinmGetRowPermutation(self.as_raw(), perm.as_mut_ptr(), to_i64(perm.len(), "rows")?)
+            sys::hinmGetRowPermutation(
+                self.as_raw(),
+                perm.as_mut_ptr(),
+                to_i64(perm.len(), "rows")?,
+            )
         })?;
         perm.into_iter().map(|p| index_from_c(p, "row permutation")).collect()
     }
@@ -241,11 +245,10 @@ impl Matrix {
     /// entry `t * kept_cols + s` is slot `s` of tile `t`; `None` marks a padding slot (when
     /// K_keep > K).
     pub fn column_indices(&self) -> Result<Vec<Option<usize>>> {
-        let count = self
-            .info
-            .num_tiles
-            .checked_mul(self.info.kept_cols)
-            .ok_or_else(|| Error::new(Status::SizeOverflow, "num_tiles * kept_cols overflows"))?;
+        let count =
+            self.info.num_tiles.checked_mul(self.info.kept_cols).ok_or_else(|| {
+                Error::new(Status::SizeOverflow, "num_tiles * kept_cols overflows")
+            })?;
         let mut idx = vec![0i32; count];
         // SAFETY: live descriptor; `idx` holds exactly the count passed.
         check(unsafe {
@@ -306,7 +309,11 @@ impl Matrix {
         let mut raw = sys::hinmDescriptorInfo_t::default();
         // SAFETY: live descriptor; `raw` is writable for the size passed.
         check(unsafe {
-            sys::hinmGetDescriptorInfo(self.as_raw(), &mut raw, std::mem::size_of::<sys::hinmDescriptorInfo_t>())
+            sys::hinmGetDescriptorInfo(
+                self.as_raw(),
+                &mut raw,
+                std::mem::size_of::<sys::hinmDescriptorInfo_t>(),
+            )
         })?;
         let size = |v: i64, what: &str| {
             usize::try_from(v).map_err(|_| {
@@ -361,9 +368,9 @@ fn create<T: Element>(
     saliency: Option<&[f32]>,
     config: &sys::hinmPruneConfig_t,
 ) -> Result<Matrix> {
-    let len = rows
-        .checked_mul(cols)
-        .ok_or_else(|| Error::new(Status::SizeOverflow, format!("rows {rows} * cols {cols} overflows")))?;
+    let len = rows.checked_mul(cols).ok_or_else(|| {
+        Error::new(Status::SizeOverflow, format!("rows {rows} * cols {cols} overflows"))
+    })?;
     if weights.len() != len {
         return Err(Error::invalid(format!(
             "weights has {} elements; a {rows} x {cols} matrix needs {len}",

@@ -150,7 +150,10 @@ impl PruneOptions {
     }
 
     /// The C configuration. `progress` is the C callback and its user data, if any.
-    pub(crate) fn to_raw(&self, progress: Option<(sys::hinmProgressCallback_t, *mut c_void)>) -> Result<RawPruneConfig> {
+    pub(crate) fn to_raw(
+        &self,
+        progress: Option<(sys::hinmProgressCallback_t, *mut c_void)>,
+    ) -> Result<RawPruneConfig> {
         let mut config = sys::hinmPruneConfig_t::default();
         // SAFETY: valid out-pointer; Init fills every field with the library's defaults.
         check(unsafe { sys::hinmPruneConfigInit(&mut config) })?;
@@ -226,11 +229,14 @@ pub(crate) struct RawPruneConfig {
 }
 
 pub(crate) fn to_i32(value: usize, what: &str) -> Result<i32> {
-    i32::try_from(value).map_err(|_| Error::invalid(format!("{what} {value} does not fit in 32 bits")))
+    i32::try_from(value)
+        .map_err(|_| Error::invalid(format!("{what} {value} does not fit in 32 bits")))
 }
 
 pub(crate) fn to_i64(value: usize, what: &str) -> Result<i64> {
-    i64::try_from(value).map_err(|_| Error::new(crate::Status::SizeOverflow, format!("{what} {value} does not fit in 64 bits")))
+    i64::try_from(value).map_err(|_| {
+        Error::new(crate::Status::SizeOverflow, format!("{what} {value} does not fit in 64 bits"))
+    })
 }
 
 #[cfg(test)]

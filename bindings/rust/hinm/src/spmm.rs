@@ -144,26 +144,29 @@ pub(crate) struct Operand {
 }
 
 impl Operand {
-    fn new(name: &'static str, order: Order, features: usize, n: usize, ld: Option<usize>) -> Result<Operand> {
+    fn new(
+        name: &'static str,
+        order: Order,
+        features: usize,
+        n: usize,
+        ld: Option<usize>,
+    ) -> Result<Operand> {
         let (outer, inner, shape) = match order {
             Order::FeatureMajor => (features, n, format!("{features} x {n} feature-major")),
             Order::TokenMajor => (n, features, format!("{n} x {features} token-major")),
         };
         let ld = ld.unwrap_or(inner);
-        if ld < inner || ld == 0 {
+        if ld < inner {
             return Err(Error::invalid(format!(
-                "ld{} = {ld} is too small for a {shape} {name} (needs at least {})",
-                &name[..1],
-                inner.max(1)
+                "ld{name} = {ld} is too small for a {shape} {name} (needs at least {inner})"
             )));
         }
         let min_len = if outer == 0 || inner == 0 {
             0
         } else {
-            (outer - 1)
-                .checked_mul(ld)
-                .and_then(|x| x.checked_add(inner))
-                .ok_or_else(|| Error::new(Status::SizeOverflow, format!("{name}: {shape} with ld {ld} overflows")))?
+            (outer - 1).checked_mul(ld).and_then(|x| x.checked_add(inner)).ok_or_else(|| {
+                Error::new(Status::SizeOverflow, format!("{name}: {shape} with ld {ld} overflows"))
+            })?
         };
         Ok(Operand { ld, min_len, name, shape })
     }

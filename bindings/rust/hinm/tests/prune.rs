@@ -31,7 +31,8 @@ fn prune_75_percent_keeps_top_columns_and_two_of_four() {
     let h = handle();
     let (m, k, v) = (48, 64, 16); // 3 tiles
     let w = Rng::new(1).weights(m * k);
-    let a = Matrix::prune(&h, &w, m, k, None, &PruneOptions::new().sparsity(0.75).tile_rows(v)).unwrap();
+    let a = Matrix::prune(&h, &w, m, k, None, &PruneOptions::new().sparsity(0.75).tile_rows(v))
+        .unwrap();
 
     assert_eq!(a.shape(), (m, k));
     assert_eq!((a.rows(), a.cols()), (m, k));
@@ -55,8 +56,12 @@ fn prune_75_percent_keeps_top_columns_and_two_of_four() {
         let scores = column_scores(&w, k, &rows);
         let kept: Vec<usize> = idx[t * 32..(t + 1) * 32].iter().map(|c| c.unwrap()).collect();
         let min_kept = kept.iter().map(|&c| scores[c]).fold(f64::INFINITY, f64::min);
-        let max_dropped = (0..k).filter(|c| !kept.contains(c)).map(|c| scores[c]).fold(0.0, f64::max);
-        assert!(min_kept >= max_dropped - 1e-3, "tile {t}: kept {min_kept} < dropped {max_dropped}");
+        let max_dropped =
+            (0..k).filter(|c| !kept.contains(c)).map(|c| scores[c]).fold(0.0, f64::max);
+        assert!(
+            min_kept >= max_dropped - 1e-3,
+            "tile {t}: kept {min_kept} < dropped {max_dropped}"
+        );
     }
 
     // Level 2: in each group of 4 kept slots a row keeps its 2 largest |w|.
@@ -65,16 +70,32 @@ fn prune_75_percent_keeps_top_columns_and_two_of_four() {
         let t = r / v;
         for group in idx[t * 32..(t + 1) * 32].chunks(4) {
             let cols: Vec<usize> = group.iter().map(|c| c.unwrap()).collect();
-            let smallest_kept = cols.iter().filter(|&&c| dense[r * k + c] != 0.0).map(|&c| w[r * k + c].abs()).fold(f32::INFINITY, f32::min);
-            let largest_dropped = cols.iter().filter(|&&c| dense[r * k + c] == 0.0).map(|&c| w[r * k + c].abs()).fold(0.0, f32::max);
-            assert!(smallest_kept >= largest_dropped, "row {r}: kept {smallest_kept} < dropped {largest_dropped}");
+            let smallest_kept = cols
+                .iter()
+                .filter(|&&c| dense[r * k + c] != 0.0)
+                .map(|&c| w[r * k + c].abs())
+                .fold(f32::INFINITY, f32::min);
+            let largest_dropped = cols
+                .iter()
+                .filter(|&&c| dense[r * k + c] == 0.0)
+                .map(|&c| w[r * k + c].abs())
+                .fold(0.0, f32::max);
+            assert!(
+                smallest_kept >= largest_dropped,
+                "row {r}: kept {smallest_kept} < dropped {largest_dropped}"
+            );
         }
     }
 
     // Retained saliency = kept |w| / total |w|.
     let kept: f64 = dense.iter().map(|x| f64::from(x.abs())).sum();
     let total: f64 = w.iter().map(|x| f64::from(x.abs())).sum();
-    assert!((a.retained_saliency() - kept / total).abs() < 2e-3, "{} vs {}", a.retained_saliency(), kept / total);
+    assert!(
+        (a.retained_saliency() - kept / total).abs() < 2e-3,
+        "{} vs {}",
+        a.retained_saliency(),
+        kept / total
+    );
 
     // Sizes: dense fp16 bytes, and the ratio the info reports.
     let info = a.info();
@@ -87,7 +108,11 @@ fn prune_75_percent_keeps_top_columns_and_two_of_four() {
     let values_and_meta = m * (k / 4) * 2 + m * (k / 4) * 2 / 8;
     let indices_and_perm = 3 * (k / 2) * 4 + m * 4;
     assert!(a.compressed_bytes() >= values_and_meta, "{}", a.compressed_bytes());
-    assert!(a.compressed_bytes() <= values_and_meta + indices_and_perm + 256, "{}", a.compressed_bytes());
+    assert!(
+        a.compressed_bytes() <= values_and_meta + indices_and_perm + 256,
+        "{}",
+        a.compressed_bytes()
+    );
 }
 
 #[test]
@@ -96,9 +121,9 @@ fn density_setters_give_their_kept_columns() {
     let (m, k) = (16, 64);
     let w = Rng::new(2).weights(m * k);
     let cases = [
-        (PruneOptions::new(), 32, 0.75),                        // library default: 50% + 2:4
-        (PruneOptions::new().sparsity(0.5), 64, 0.5),           // plain 2:4
-        (PruneOptions::new().sparsity(0.875), 16, 0.875),       // 75% + 2:4
+        (PruneOptions::new(), 32, 0.75), // library default: 50% + 2:4
+        (PruneOptions::new().sparsity(0.5), 64, 0.5), // plain 2:4
+        (PruneOptions::new().sparsity(0.875), 16, 0.875), // 75% + 2:4
         (PruneOptions::new().vector_sparsity(0.25), 48, 0.625), // 25% + 2:4
         (PruneOptions::new().kept_cols(8), 8, 1.0 - 4.0 / 64.0),
     ];
@@ -118,7 +143,8 @@ fn rows_not_a_multiple_of_the_tile_and_padded_columns() {
     // to 12, so each tile has 2 padding slots.
     let (m, k) = (40, 10);
     let w = Rng::new(3).weights(m * k);
-    let a = Matrix::prune(&h, &w, m, k, None, &PruneOptions::new().sparsity(0.5).tile_rows(16)).unwrap();
+    let a = Matrix::prune(&h, &w, m, k, None, &PruneOptions::new().sparsity(0.5).tile_rows(16))
+        .unwrap();
     assert_eq!(a.num_tiles(), 3);
     assert_eq!(a.kept_cols(), 12);
     let idx = a.column_indices().unwrap();
@@ -177,14 +203,23 @@ fn saliency_decides_what_is_kept() {
             saliency[r * k + c] = 10.0 + c as f32;
         }
     }
-    let a = Matrix::prune(&h, &w, m, k, Some(&saliency), &PruneOptions::new().kept_cols(12).tile_rows(16)).unwrap();
+    let a = Matrix::prune(
+        &h,
+        &w,
+        m,
+        k,
+        Some(&saliency),
+        &PruneOptions::new().kept_cols(12).tile_rows(16),
+    )
+    .unwrap();
     let mut kept: Vec<usize> = a.column_indices().unwrap().into_iter().flatten().collect();
     kept.sort_unstable();
     assert_eq!(kept, favoured);
     check_hinm_structure(&a, &w, f16_round);
     // Retained saliency is measured on the scores given, not on |W|.
     let dense = a.to_dense().unwrap();
-    let kept_score: f64 = (0..m * k).filter(|&i| dense[i] != 0.0).map(|i| f64::from(saliency[i])).sum();
+    let kept_score: f64 =
+        (0..m * k).filter(|&i| dense[i] != 0.0).map(|i| f64::from(saliency[i])).sum();
     let total: f64 = saliency.iter().map(|&x| f64::from(x)).sum();
     assert!((a.retained_saliency() - kept_score / total).abs() < 1e-3);
 }
@@ -197,7 +232,15 @@ fn two_axis_permutation_keeps_the_structure_and_never_loses_saliency() {
     let base = PruneOptions::new().sparsity(0.75).tile_rows(16).threads(2);
     let plain = Matrix::prune(&h, &w, m, k, None, &base).unwrap();
     for algorithm in [PermuteAlgorithm::Default, PermuteAlgorithm::Published] {
-        let a = Matrix::prune(&h, &w, m, k, None, &base.clone().permute(Permute::Both).algorithm(algorithm).seed(11)).unwrap();
+        let a = Matrix::prune(
+            &h,
+            &w,
+            m,
+            k,
+            None,
+            &base.clone().permute(Permute::Both).algorithm(algorithm).seed(11),
+        )
+        .unwrap();
         let mut perm = a.row_permutation().unwrap();
         let permuted = perm.iter().enumerate().any(|(p, &r)| p != r);
         assert_eq!(a.info().has_row_permutation, permuted, "{algorithm:?}");
@@ -217,7 +260,15 @@ fn two_axis_permutation_keeps_the_structure_and_never_loses_saliency() {
     let b = Matrix::prune(&h, &w, m, k, None, &opts).unwrap();
     assert_eq!(a.to_bytes().unwrap(), b.to_bytes().unwrap());
     // Each axis alone.
-    let out = Matrix::prune(&h, &w, m, k, None, &base.clone().permute(Permute::Output).schedule(&[4, 1, 2, 1]).max_failures(5)).unwrap();
+    let out = Matrix::prune(
+        &h,
+        &w,
+        m,
+        k,
+        None,
+        &base.clone().permute(Permute::Output).schedule(&[4, 1, 2, 1]).max_failures(5),
+    )
+    .unwrap();
     assert!(!out.info().has_column_permutation);
     check_hinm_structure(&out, &w, f16_round);
     let inp = Matrix::prune(&h, &w, m, k, None, &base.permute(Permute::Input)).unwrap();
@@ -259,7 +310,9 @@ fn a_panic_in_progress_reaches_the_caller() {
     let w = Rng::new(8).weights(m * k);
     let opts = PruneOptions::new().tile_rows(16).permute(Permute::Both);
     let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        Matrix::prune_with_progress(&h, &w, m, k, None, &opts, |_| -> ControlFlow<()> { panic!("stop here") })
+        Matrix::prune_with_progress(&h, &w, m, k, None, &opts, |_| -> ControlFlow<()> {
+            panic!("stop here")
+        })
     }));
     let payload = caught.expect_err("the panic was swallowed");
     assert_eq!(payload.downcast_ref::<&str>(), Some(&"stop here"));

@@ -72,8 +72,7 @@ pub fn naive_product(
 ) -> (Vec<f64>, Vec<f64>) {
     let mut expected = c0.to_vec();
     let mut magnitude = vec![0.0; c0.len()];
-    for p in 0..m {
-        let row = perm[p];
+    for (p, &row) in perm.iter().enumerate().take(m) {
         for j in 0..n {
             let mut acc = 0.0f64;
             let mut mag = 0.0f64;
@@ -110,6 +109,7 @@ pub fn assert_close(got: &[f64], want: &[f64], magnitude: &[f64], rel: f64, what
 /// - every nonzero of tile t lies in a column tile t keeps;
 /// - along a tile's kept columns, each group of 4 slots keeps at most 2 entries per row;
 /// - every kept entry equals the original weight rounded to the value type.
+///
 /// Returns the number of nonzeros.
 pub fn check_hinm_structure(a: &Matrix, weights: &[f32], round: impl Fn(f32) -> f32) -> usize {
     let (m, k) = a.shape();
