@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Builds the GPU test and benchmark binaries here with Bazel and copies them,
+# with the project's shared libraries they load, into .devbuild/ (ignored),
+# for `run` with carry [".devbuild"] and scripts/device_check.sh there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+targets=(//tests/cuda:mma_sp_layout_test //tests/cuda:dense_gemm_device_test
+         //tests/cuda:spmm_device_test)
+[ -d benchmarks ] && [ -f benchmarks/BUILD.bazel ] && targets+=(//benchmarks:spmm_bench)
+bazel build "${targets[@]}"
+rm -rf .devbuild && mkdir -p .devbuild/bin .devbuild/lib
+for t in "${targets[@]}"; do
+  p=${t#//}; p=${p/://}
+  cp -L "bazel-bin/$p" .devbuild/bin/
+  ldd "bazel-bin/$p" | awk '/_solib_/ {print $3}' | xargs -r -I{} cp -L {} .devbuild/lib/
+done
+du -sh .devbuild
