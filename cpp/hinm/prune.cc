@@ -107,6 +107,7 @@ struct Context {
   const std::vector<int32_t>* row_perm;  // empty = identity
   const PruneOptions* options;
   CompressedMatrix* out;
+  const std::atomic<bool>* cancelled;  // set when the progress callback says stop
 };
 
 // Level 1: the tile's top-K_keep columns by summed score (ties -> lower
@@ -147,12 +148,14 @@ void PruneTile(const Context& ctx, int64_t t, TileStats* st) {
   std::vector<int32_t> slots = SelectColumns(ctx, rows, st);
   const PermuteOptions& popt = ctx.options->permute;
   if (popt.input_axis) {
-    // Tiles run in parallel already: the per-tile search runs single-threaded
-    // with its own seed, so the result is the same for any thread count.
+    // Tiles run in parallel already, so the per-tile search runs on one
+    // thread (it derives its random stream from the tile's rows, so the result
+    // does not depend on the thread count). Its progress hook only polls the
+    // cancel flag; the caller's callback is called once per finished tile.
     PermuteOptions tile_opt = popt;
     tile_opt.num_threads = 1;
-    tile_opt.progress = nullptr;
-    tile_opt.seed = popt.seed + 0x9e3779b97f4a7c15ull * static_cast<uint64_t>(t + 1);
+    const std::atomic<bool>* cancelled = ctx.cancelled;
+    tile_opt.progress = [cancelled](double) { return !cancelled->load(); };
     SaliencyView sv{ctx.score, M, K, K};
     std::vector<int32_t> reordered = SearchTileColumnOrder(sv, rows, slots, tile_opt);
     std::vector<int32_t> a = slots, b = reordered;
@@ -233,25 +236,32 @@ CompressedMatrix PruneAndCompress(const DenseView& weights, const SaliencyView& 
   std::vector<int32_t> perm;
   if (options.permute.output_axis) {
     SaliencyView sv{score.data(), layout.rows, layout.cols, layout.cols};
-    perm = SearchOutputPermutation(sv, layout.tile_rows, layout.kept_cols, options.permute);
+    PermuteOptions out_opt = options.permute;
+    if (options.permute.input_axis && options.permute.progress) {
+      // Both searches run: the output axis reports the first half of [0, 1].
+      const ProgressFn& user = options.permute.progress;
+      out_opt.progress = [&user](double f) { return user(0.5 * f); };
+    }
+    perm = SearchOutputPermutation(sv, layout.tile_rows, layout.kept_cols, out_opt);
     CheckPermutation(perm, layout.rows, "SearchOutputPermutation's result");
     bool identity = true;
     for (size_t p = 0; p < perm.size() && identity; ++p) identity = perm[p] == static_cast<int32_t>(p);
     if (identity) perm.clear();
   }
 
-  const Context ctx{&weights, score.data(), &layout, &perm, &options, &out};
   std::vector<TileStats> tile_stats(static_cast<size_t>(layout.num_tiles()));
   // Progress and cancellation for the input-axis search, reported per tile.
   std::mutex progress_mu;
   std::atomic<int64_t> done{0};
   std::atomic<bool> cancelled{false};
+  const Context ctx{&weights, score.data(), &layout, &perm, &options, &out, &cancelled};
   ParallelFor(layout.num_tiles(), options.permute.num_threads, [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t) {
       if (cancelled.load()) return;
       PruneTile(ctx, t, &tile_stats[static_cast<size_t>(t)]);
       if (options.permute.input_axis && options.permute.progress) {
-        const double f = static_cast<double>(++done) / static_cast<double>(layout.num_tiles());
+        double f = static_cast<double>(++done) / static_cast<double>(layout.num_tiles());
+        if (options.permute.output_axis) f = 0.5 + 0.5 * f;
         std::lock_guard<std::mutex> lock(progress_mu);
         if (!options.permute.progress(f)) cancelled.store(true);
       }

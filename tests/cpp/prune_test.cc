@@ -364,3 +364,130 @@ TEST(Prune, RejectsBadInputWithTheRightStatus) {
 
 }  // namespace
 }  // namespace hinm
+
+namespace hinm {
+namespace {
+
+// Checks a compressed matrix against the HiNM definition for whatever row
+// permutation and per-tile slot orders it carries: each tile keeps the
+// top-K_keep columns of its own rows (ties -> lower column), and each row
+// keeps the top 2 of every 4 slots in the tile's order (ties -> lower slot,
+// pads last), with W's values.
+void ExpectFollowsDefinition(const CompressedMatrix& a, const std::vector<float>& w,
+                             const std::vector<float>& score) {
+  const Layout& l = a.layout;
+  const int64_t M = l.rows, K = l.cols;
+  ASSERT_NO_THROW(a.Validate());
+  for (int64_t t = 0; t < l.num_tiles(); ++t) {
+    std::vector<int32_t> rows;
+    for (int64_t p = t * l.tile_rows; p < std::min<int64_t>(M, (t + 1) * l.tile_rows); ++p)
+      rows.push_back(a.original_row(p));
+    std::vector<std::pair<double, int32_t>> sums;
+    for (int32_t c = 0; c < K; ++c) {
+      double s = 0;
+      for (int32_t r : rows) s += score[static_cast<size_t>(r * K + c)];
+      sums.push_back({-s, c});
+    }
+    std::sort(sums.begin(), sums.end());
+    std::vector<int32_t> want, got;
+    for (int64_t i = 0; i < std::min(K, l.kept_cols); ++i) want.push_back(sums[static_cast<size_t>(i)].second);
+    std::vector<int32_t> slots(static_cast<size_t>(l.kept_cols));
+    for (int64_t s = 0; s < l.kept_cols; ++s) {
+      slots[static_cast<size_t>(s)] = a.col_idx[static_cast<size_t>(l.col_index(t, s))];
+      if (slots[static_cast<size_t>(s)] != kPadColumn) got.push_back(slots[static_cast<size_t>(s)]);
+    }
+    std::sort(want.begin(), want.end());
+    std::sort(got.begin(), got.end());
+    ASSERT_EQ(got, want) << "tile " << t;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const int64_t p = t * l.tile_rows + static_cast<int64_t>(i);
+      for (int64_t q = 0; q < l.kept_cols / 4; ++q) {
+        std::vector<std::pair<float, int>> cand;
+        for (int j = 0; j < 4; ++j) {
+          const int32_t c = slots[static_cast<size_t>(q * 4 + j)];
+          cand.push_back({c == kPadColumn ? 1.0f : -score[static_cast<size_t>(rows[i] * K + c)], j});
+        }
+        std::sort(cand.begin(), cand.end());
+        const int i0 = std::min(cand[0].second, cand[1].second), i1 = std::max(cand[0].second, cand[1].second);
+        ASSERT_EQ(Nibble(a, p, q), static_cast<uint32_t>(i0 | i1 << 2)) << "row " << p << " group " << q;
+        const int kept[2] = {i0, i1};
+        for (int j = 0; j < 2; ++j) {
+          const int32_t c = slots[static_cast<size_t>(q * 4 + kept[j])];
+          const float v = c == kPadColumn ? 0.0f : HalfToFloat(FloatToHalf(w[static_cast<size_t>(rows[i] * K + c)]));
+          ASSERT_EQ(Value(a, p, 2 * q + j), v);
+        }
+      }
+    }
+  }
+}
+
+TEST(PruneWithPermutation, BothAxesFollowTheDefinitionForAnyThreadCount) {
+  const int64_t M = 96, K = 48;
+  const std::vector<float> w = RandomMatrix(M, K, 123);
+  PruneOptions o = Opts(32, 24);
+  o.permute.output_axis = true;
+  o.permute.input_axis = true;
+  o.permute.seed = 5;
+  const CompressedMatrix a = PruneAndCompress(View(w, M, K), SaliencyView{}, o);
+  ExpectFollowsDefinition(a, w, Abs(w));
+  o.permute.num_threads = 3;
+  const CompressedMatrix b = PruneAndCompress(View(w, M, K), SaliencyView{}, o);
+  EXPECT_EQ(a.values, b.values);
+  EXPECT_EQ(a.meta, b.meta);
+  EXPECT_EQ(a.col_idx, b.col_idx);
+  EXPECT_EQ(a.row_perm, b.row_perm);
+  EXPECT_EQ(a.stats.retained_saliency, b.stats.retained_saliency);
+  // The flag says whether some tile's slots are not in ascending order.
+  bool reordered = false;
+  for (int64_t t = 0; t < a.layout.num_tiles(); ++t) {
+    std::vector<int32_t> s(a.col_idx.begin() + a.layout.col_index(t, 0),
+                           a.col_idx.begin() + a.layout.col_index(t, a.layout.kept_cols));
+    reordered = reordered || !std::is_sorted(s.begin(), s.end());
+  }
+  EXPECT_EQ(a.column_permuted, reordered);
+  // Retained saliency is what the definition keeps, recomputed.
+  std::vector<float> d(static_cast<size_t>(M * K));
+  Decompress(a, d.data(), K);
+  double kept = 0, total = 0;
+  for (size_t i = 0; i < d.size(); ++i) {
+    total += std::fabs(w[i]);
+    if (d[i] != 0) kept += std::fabs(w[i]);
+  }
+  EXPECT_NEAR(a.stats.retained_saliency, kept / total, 1e-9);
+}
+
+TEST(PruneWithPermutation, EachAxisAloneAndPaddedShapes) {
+  for (bool out_axis : {true, false}) {
+    const int64_t M = 40, K = 10;  // padded rows, K % 4 != 0, K_keep = 12
+    const std::vector<float> w = RandomMatrix(M, K, 321);
+    PruneOptions o = Opts(16, 12);
+    o.permute.output_axis = out_axis;
+    o.permute.input_axis = !out_axis;
+    const CompressedMatrix a = PruneAndCompress(View(w, M, K), SaliencyView{}, o);
+    ExpectFollowsDefinition(a, w, Abs(w));
+    if (!out_axis) {
+      EXPECT_TRUE(a.row_perm.empty());
+    }
+  }
+}
+
+TEST(PruneWithPermutation, ProgressIsMonotoneAndCancelStops) {
+  const std::vector<float> w = RandomMatrix(64, 32, 7);
+  PruneOptions o = Opts(16, 16);
+  o.permute.output_axis = true;
+  o.permute.input_axis = true;
+  std::vector<double> seen;
+  o.permute.progress = [&](double f) {
+    seen.push_back(f);
+    return true;
+  };
+  PruneAndCompress(View(w, 64, 32), SaliencyView{}, o);
+  ASSERT_FALSE(seen.empty());
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_DOUBLE_EQ(seen.back(), 1.0);
+  o.permute.progress = [](double) { return false; };
+  EXPECT_EQ(StatusOf([&] { PruneAndCompress(View(w, 64, 32), SaliencyView{}, o); }), Status::kCancelled);
+}
+
+}  // namespace
+}  // namespace hinm
