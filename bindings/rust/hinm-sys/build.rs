@@ -76,13 +76,13 @@ fn find_lib_dir(repo_root: &Path) -> PathBuf {
     let how_to = "build it with: bazel build //c_api:libhinm.so, or set HINM_LIB_DIR to the directory that holds libhinm.so";
     if let Some(dir) = env_dir("HINM_LIB_DIR") {
         if dir.join(LIB_FILE).is_file() {
-            return absolute(&dir);
+            return resolved(&dir);
         }
         fail(&format!("hinm-sys: HINM_LIB_DIR={} has no {LIB_FILE}; {how_to}", dir.display()));
     }
     let bazel_dir = repo_root.join("bazel-bin/c_api");
     if bazel_dir.join(LIB_FILE).is_file() {
-        return absolute(&bazel_dir);
+        return resolved(&bazel_dir);
     }
     fail(&format!("hinm-sys: {LIB_FILE} not found in {}; {how_to}", bazel_dir.display()))
 }
@@ -91,25 +91,12 @@ fn env_dir(name: &str) -> Option<PathBuf> {
     env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from)
 }
 
-/// An absolute path with `..` resolved but the final directory's symlinks kept: bazel-bin is
-/// a symlink that Bazel re-points at each build, so the rpath should follow it.
-fn absolute(dir: &Path) -> PathBuf {
-    let abs = if dir.is_absolute() {
-        dir.to_path_buf()
-    } else {
-        env::current_dir().expect("current directory").join(dir)
-    };
-    let mut out = PathBuf::new();
-    for part in abs.components() {
-        match part {
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
+/// The directory with every symlink resolved. bazel-bin is a symlink that Bazel re-points when
+/// another configuration is built (e.g. --config=asan); the rpath must keep naming the library
+/// this build linked against.
+fn resolved(dir: &Path) -> PathBuf {
+    std::fs::canonicalize(dir)
+        .unwrap_or_else(|e| fail(&format!("hinm-sys: cannot resolve {}: {e}", dir.display())))
 }
 
 fn fail(message: &str) -> ! {
