@@ -126,25 +126,32 @@ impl Matrix {
         options: &SpmmOptions,
     ) -> Result<()> {
         let shapes = options.resolve(self, n)?;
-        check(sys::hinmSpMM(
-            handle.as_raw(),
-            self.as_raw(),
-            to_i64(n, "n")?,
-            &options.get_alpha(),
-            buffers.b,
-            options.get_b_order().to_raw(),
-            to_i64(shapes.b.ld, "ldb")?,
-            &options.get_beta(),
-            buffers.c,
-            options.get_c_order().to_raw(),
-            to_i64(shapes.c.ld, "ldc")?,
-            buffers.bias,
-            io_type.to_raw(),
-            options.get_rows().to_raw(),
-            buffers.workspace,
-            buffers.workspace_size,
-            stream.cast(),
-        ))
+        let (n, ldb, ldc) =
+            (to_i64(n, "n")?, to_i64(shapes.b.ld, "ldb")?, to_i64(shapes.c.ld, "ldc")?);
+        let (alpha, beta) = (options.get_alpha(), options.get_beta());
+        // SAFETY: live handle and descriptor; the device pointers and stream are the
+        // caller's, under this function's contract; alpha and beta live through the call.
+        check(unsafe {
+            sys::hinmSpMM(
+                handle.as_raw(),
+                self.as_raw(),
+                n,
+                &alpha,
+                buffers.b,
+                options.get_b_order().to_raw(),
+                ldb,
+                &beta,
+                buffers.c,
+                options.get_c_order().to_raw(),
+                ldc,
+                buffers.bias,
+                io_type.to_raw(),
+                options.get_rows().to_raw(),
+                buffers.workspace,
+                buffers.workspace_size,
+                stream.cast(),
+            )
+        })
     }
 
     /// Copies the compressed arrays to the current CUDA device now
@@ -154,7 +161,8 @@ impl Matrix {
     /// # Safety
     /// `stream` is null (the default stream) or a live `cudaStream_t` of the current device.
     pub unsafe fn to_device(&self, handle: &Handle, stream: *mut c_void) -> Result<()> {
-        check(sys::hinmDescriptorToDevice(handle.as_raw(), self.as_raw(), stream.cast()))
+        // SAFETY: live handle and descriptor; the stream is the caller's, under the contract.
+        check(unsafe { sys::hinmDescriptorToDevice(handle.as_raw(), self.as_raw(), stream.cast()) })
     }
 }
 
@@ -202,24 +210,30 @@ impl Handle {
     /// the elements the sizes and leading dimensions need; `stream` is null or a live
     /// `cudaStream_t` of that device; the memory outlives the queued work.
     pub unsafe fn dense_gemm(&self, gemm: &DenseGemm, stream: *mut c_void) -> Result<()> {
-        let dim = |v: usize, what: &str| to_i64(v, what);
-        check(sys::hinmDenseGemm(
-            self.as_raw(),
-            dim(gemm.m, "m")?,
-            dim(gemm.n, "n")?,
-            dim(gemm.k, "k")?,
-            &gemm.alpha,
-            gemm.a,
-            dim(gemm.lda, "lda")?,
-            gemm.b,
-            gemm.b_order.to_raw(),
-            dim(gemm.ldb, "ldb")?,
-            &gemm.beta,
-            gemm.c,
-            gemm.c_order.to_raw(),
-            dim(gemm.ldc, "ldc")?,
-            gemm.data_type.to_raw(),
-            stream.cast(),
-        ))
+        let (m, n, k) = (to_i64(gemm.m, "m")?, to_i64(gemm.n, "n")?, to_i64(gemm.k, "k")?);
+        let (lda, ldb, ldc) =
+            (to_i64(gemm.lda, "lda")?, to_i64(gemm.ldb, "ldb")?, to_i64(gemm.ldc, "ldc")?);
+        // SAFETY: live handle; the device pointers and stream are the caller's, under this
+        // function's contract; alpha and beta live through the call.
+        check(unsafe {
+            sys::hinmDenseGemm(
+                self.as_raw(),
+                m,
+                n,
+                k,
+                &gemm.alpha,
+                gemm.a,
+                lda,
+                gemm.b,
+                gemm.b_order.to_raw(),
+                ldb,
+                &gemm.beta,
+                gemm.c,
+                gemm.c_order.to_raw(),
+                ldc,
+                gemm.data_type.to_raw(),
+                stream.cast(),
+            )
+        })
     }
 }

@@ -174,6 +174,7 @@ pub(crate) unsafe fn string_from_c(p: *const c_char) -> String {
     if p.is_null() {
         String::new()
     } else {
-        CStr::from_ptr(p).to_string_lossy().into_owned()
+        // SAFETY: non-null and NUL-terminated by this function's contract.
+        unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
     }
 }

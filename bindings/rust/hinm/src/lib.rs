@@ -31,6 +31,8 @@
 //! ```
 
 #![warn(missing_docs)]
+// Every unsafe operation carries its own block and SAFETY note, even inside an unsafe fn.
+#![warn(unsafe_op_in_unsafe_fn)]
 
 mod device;
 mod element;
