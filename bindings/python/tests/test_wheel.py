@@ -39,6 +39,8 @@ def _wheel(tmp_path: Path) -> Path:
     setup_py = SOURCE_ROOT / "bindings" / "python" / "setup.py"
     if not setup_py.is_file():
         pytest.skip("no HINM_WHEEL and no source tree to build one")
+    pytest.importorskip("setuptools")
+    pytest.importorskip("pybind11")
     lib = Path(hinm.__file__).parent / "libhinm.so"
     env = dict(os.environ, HINM_LIB=str(lib))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-build-isolation",

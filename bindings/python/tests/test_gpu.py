@@ -1,0 +1,236 @@
+"""GPU arrays: torch and cupy tensors (skipped without a GPU), and the GPU
+argument plumbing (CUDA array interface, DLPack) checked on machines without
+one, where the C API must answer HINM_STATUS_NO_DEVICE."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import hinm
+from conftest import fp16_exact, import_optional
+
+GPU = hinm.has_gpu()
+needs_gpu = pytest.mark.skipif(not GPU, reason="no CUDA device")
+needs_no_gpu = pytest.mark.skipif(GPU, reason="fake device pointers: only without a GPU")
+
+M, K, N = 256, 512, 64
+
+
+class FakeCudaArray:
+    """Exposes only __cuda_array_interface__ with a made-up device address."""
+
+    def __init__(self, shape, typestr="<f2", ptr=0x7F0000000000, strides=None, stream=None):
+        self.__cuda_array_interface__ = {
+            "shape": shape, "typestr": typestr, "data": (ptr, False),
+            "strides": strides, "version": 3, "stream": stream}
+
+
+# ------------------------------------------------------- plumbing (no GPU)
+
+def test_dlpack_capsule_is_read_and_consumed():
+    from hinm import _hinm
+    a = np.arange(12, dtype=np.float16).reshape(3, 4)[:, 1:]
+    cap = a.__dlpack__()
+    t = _hinm.DLPackTensor(cap)
+    assert t.data_ptr == a.ctypes.data
+    assert t.shape == (3, 3)
+    assert t.strides in ((4, 1),)
+    assert t.dtype == "float16"
+    assert t.device_type == 1  # kDLCPU
+    with pytest.raises(ValueError):  # a consumed capsule cannot be used twice
+        _hinm.DLPackTensor(cap)
+    del t  # runs numpy's deleter; must not crash
+
+
+def test_host_dlpack_is_not_a_gpu_array():
+    from hinm import _gpu
+    with pytest.raises(TypeError, match="not CUDA"):
+        _gpu.as_device_array("B", np.zeros((2, 2), np.float16))
+
+
+def test_cuda_array_interface_is_read():
+    from hinm import _gpu
+    d = _gpu.as_device_array("B", FakeCudaArray((8, 16), strides=(64, 2), stream=7))
+    assert (d.ptr, d.shape, d.strides, d.dtype, d.stream) == (
+        0x7F0000000000, (8, 16), (32, 1), "float16", 7)
+    d = _gpu.as_device_array("B", FakeCudaArray((8, 16), typestr="<f4"))
+    assert d.strides is None and d.dtype == "float32" and d.stream == 1  # legacy default
+
+
+@needs_no_gpu
+def test_matmul_on_gpu_arrays_without_gpu_reports_no_device(rng):
+    A = hinm.prune(fp16_exact(rng, (64, 64)), vector=32, permute=False)
+    B = FakeCudaArray((64, 8))
+    out = FakeCudaArray((64, 8), ptr=0x7F0000100000)
+    with pytest.raises(hinm.Error) as e:
+        A.matmul(B, out=out)
+    assert e.value.status == "HINM_STATUS_NO_DEVICE"
+    with pytest.raises(hinm.Error) as e:
+        hinm.dense_gemm(FakeCudaArray((64, 64), ptr=0x7F0000200000), B, out=out)
+    assert e.value.status == "HINM_STATUS_NO_DEVICE"
+
+
+def test_gpu_argument_errors_before_any_device_call(rng):
+    A = hinm.prune(fp16_exact(rng, (64, 64)), vector=32, permute=False)
+    with pytest.raises(ValueError, match="out="):  # no framework to allocate C
+        A.matmul(FakeCudaArray((64, 8)))
+    with pytest.raises(ValueError, match="K = 64"):
+        A.matmul(FakeCudaArray((32, 8)), out=FakeCudaArray((64, 8)))
+    with pytest.raises(ValueError, match="shape"):
+        A.matmul(FakeCudaArray((64, 8)), out=FakeCudaArray((64, 9)))
+    with pytest.raises(TypeError, match="dtype"):
+        A.matmul(FakeCudaArray((64, 8), typestr="<i4"), out=FakeCudaArray((64, 8)))
+    with pytest.raises(TypeError, match="dtype"):
+        A.matmul(FakeCudaArray((64, 8)), out=FakeCudaArray((64, 8), typestr="<f4"))
+    with pytest.raises(ValueError, match="unit stride"):
+        A.matmul(FakeCudaArray((64, 8), strides=(2, 128)), out=FakeCudaArray((64, 8)))
+    with pytest.raises(ValueError, match="bias"):
+        A.matmul(FakeCudaArray((64, 8)), out=FakeCudaArray((64, 8)),
+                 bias=FakeCudaArray((63,)))
+    with pytest.raises(TypeError):  # numpy weights only
+        hinm.prune(FakeCudaArray((64, 64)))
+    with pytest.raises(TypeError):  # dense_gemm is GPU only
+        hinm.dense_gemm(np.zeros((4, 4), np.float16), np.zeros((4, 4), np.float16))
+
+
+# ------------------------------------------------------------ torch (GPU)
+
+def _torch():
+    torch = import_optional("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("torch without CUDA")
+    return torch
+
+
+def _check(got, D, Bref, rel=2e-3):
+    """got (a GPU array) vs the float64 product of the pruned matrix."""
+    ref = D @ Bref
+    bound = np.abs(D) @ np.abs(Bref)
+    err = np.abs(np.asarray(got, dtype=np.float64) - ref)
+    assert np.all(err <= rel * np.abs(ref) + 1e-3 * bound + 1e-3), err.max()
+
+
+@needs_gpu
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_torch_feature_and_token(rng, dtype):
+    torch = _torch()
+    tdt = getattr(torch, dtype)
+    A = hinm.prune(fp16_exact(rng, (M, K)), vector=128, permute=True, dtype=dtype)
+    D = A.to_dense().astype(np.float64)
+    rel = 2e-3 if dtype == "float16" else 8e-3  # output rounding: 2^-11 / 2^-8
+    B = torch.randn(K, N, device="cuda").to(tdt)
+    C = A @ B
+    assert isinstance(C, torch.Tensor) and C.is_cuda and C.dtype == tdt and C.shape == (M, N)
+    _check(C.float().cpu().numpy(), D, B.float().cpu().numpy().astype(np.float64), rel)
+    X = torch.randn(N, K, device="cuda").to(tdt)
+    Y = A.matmul(X, layout="token")
+    assert Y.shape == (N, M)
+    _check(Y.float().cpu().numpy().T, D, X.float().cpu().numpy().T.astype(np.float64), rel)
+    # The CPU reference agrees with the GPU kernel.
+    if dtype == "float16":
+        host = A.matmul(X.cpu().numpy(), layout="token")
+        np.testing.assert_allclose(Y.cpu().numpy().astype(np.float32),
+                                   host.astype(np.float32), rtol=2e-3, atol=2e-2)
+
+
+@needs_gpu
+def test_torch_alpha_beta_bias_rows_and_stream(rng):
+    torch = _torch()
+    A = hinm.prune(fp16_exact(rng, (M, K)), vector=64, permute=True, seed=1)
+    D = A.to_dense().astype(np.float64)
+    B = torch.randn(K, N, device="cuda", dtype=torch.float16)
+    C0 = torch.randn(M, N, device="cuda", dtype=torch.float16)
+    bias = torch.randn(M, device="cuda", dtype=torch.float16)
+    s = torch.cuda.Stream()
+    out = C0.clone()
+    s.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(s):
+        got = A.matmul(B, alpha=0.5, beta=2.0, out=out, bias=bias)
+    s.synchronize()
+    assert got is out
+    Bn = B.float().cpu().numpy().astype(np.float64)
+    ref = 0.5 * (D @ Bn) + 2.0 * C0.float().cpu().numpy() + bias.float().cpu().numpy()[:, None]
+    err = np.abs(out.float().cpu().numpy() - ref)
+    assert np.all(err <= 2e-3 * np.abs(ref) + 1e-3 * (np.abs(D) @ np.abs(Bn)) + 1e-2)
+    C = A @ B
+    Cp = A.matmul(B, rows="permuted")
+    perm = torch.as_tensor(A.row_permutation, device="cuda").long()
+    torch.testing.assert_close(Cp, C[perm], rtol=2e-3, atol=1e-2)
+    x = torch.randn(K, device="cuda", dtype=torch.float16)
+    y = A @ x
+    assert y.shape == (M,)
+    _check(y.float().cpu().numpy()[:, None], D, x.float().cpu().numpy()[:, None].astype(np.float64))
+
+
+@needs_gpu
+def test_torch_dense_gemm_and_errors(rng):
+    torch = _torch()
+    Wd = torch.randn(M, K, device="cuda", dtype=torch.float16)
+    B = torch.randn(K, N, device="cuda", dtype=torch.float16)
+    C = hinm.dense_gemm(Wd, B)
+    torch.testing.assert_close(C.float(), (Wd.float() @ B.float()), rtol=2e-3, atol=5e-2)
+    X = torch.randn(N, K, device="cuda", dtype=torch.float16)
+    Y = hinm.dense_gemm(Wd, X, layout="token")
+    torch.testing.assert_close(Y.float(), (X.float() @ Wd.float().T), rtol=2e-3, atol=5e-2)
+    A = hinm.prune(fp16_exact(rng, (M, K)), vector=128, permute=False)
+    with pytest.raises(TypeError):  # the matrix is float16; fp32 tensors are refused
+        A @ torch.randn(K, N, device="cuda")
+    with pytest.raises(ValueError):
+        A @ torch.randn(K + 8, N, device="cuda", dtype=torch.float16)
+    with pytest.raises(ValueError, match="unit stride"):
+        A @ torch.randn(N, K, device="cuda", dtype=torch.float16).T
+    # A CPU tensor takes the CPU path (numpy result).
+    host = A @ torch.randn(K, 4, dtype=torch.float16)
+    assert isinstance(host, np.ndarray)
+
+
+@needs_gpu
+def test_cuda_array_interface_and_dlpack_wrappers(rng):
+    torch = _torch()
+    A = hinm.prune(fp16_exact(rng, (M, K)), vector=128, permute=False)
+    B = torch.randn(K, N, device="cuda", dtype=torch.float16)
+    ref = A @ B
+    torch.cuda.synchronize()
+
+    class OnlyCAI:
+        def __init__(self, t):
+            self.t = t
+            self.__cuda_array_interface__ = t.__cuda_array_interface__
+
+    class OnlyDLPack:
+        def __init__(self, t):
+            self.t = t
+
+        def __dlpack__(self, stream=None):
+            return self.t.__dlpack__(stream=stream)
+
+        def __dlpack_device__(self):
+            return self.t.__dlpack_device__()
+
+    for wrap in (OnlyCAI, OnlyDLPack):
+        out = torch.empty(M, N, device="cuda", dtype=torch.float16)
+        got = A.matmul(wrap(B), out=wrap(out))
+        torch.cuda.synchronize()
+        assert isinstance(got, wrap)
+        torch.testing.assert_close(out, ref)
+
+
+@needs_gpu
+def test_cupy(rng):
+    cupy = import_optional("cupy")
+    A = hinm.prune(fp16_exact(rng, (M, K)), vector=128, permute=True)
+    D = A.to_dense().astype(np.float64)
+    B = cupy.random.standard_normal((K, N)).astype(cupy.float16)
+    s = cupy.cuda.Stream(non_blocking=True)
+    with s:
+        C = A @ B
+        Y = A.matmul(cupy.ascontiguousarray(B.T), layout="token")
+    s.synchronize()
+    assert isinstance(C, cupy.ndarray) and C.dtype == cupy.float16 and C.shape == (M, N)
+    Bn = cupy.asnumpy(B).astype(np.float64)
+    _check(cupy.asnumpy(C), D, Bn)
+    _check(cupy.asnumpy(Y).T, D, Bn)
+    Cd = hinm.dense_gemm(cupy.asarray(A.to_dense(np.float16)), B)
+    cupy.cuda.get_current_stream().synchronize()
+    _check(cupy.asnumpy(Cd), D, Bn)
