@@ -2,7 +2,8 @@
 # Tests the Rust crates: builds libhinm.so with Bazel (incremental; skipped when HINM_LIB_DIR
 # names a prebuilt library), then `cargo test` (unit, integration and doc tests) and, when
 # clippy is installed, `cargo clippy --all-targets -- -D warnings`. Offline: the crates come
-# from Debian's /usr/share/cargo/registry (.cargo/config.toml). Exits non-zero on failure.
+# from Debian's /usr/share/cargo/registry (.cargo/config.toml). Also checks that the API docs
+# build without warnings (broken links). Exits non-zero on failure.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -28,3 +29,6 @@ if cargo clippy --version >/dev/null 2>&1; then
 else
   echo "== cargo clippy: not installed, skipped"
 fi
+
+echo "== cargo doc (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
