@@ -319,3 +319,31 @@ fn a_panic_in_progress_reaches_the_caller() {
     // The handle is still usable.
     assert!(Matrix::prune(&h, &w, m, k, None, &PruneOptions::new().tile_rows(16)).is_ok());
 }
+
+#[test]
+fn a_matrix_outlives_its_handle_and_moves_between_threads() {
+    let (m, k) = (32, 32);
+    let w = Rng::new(9).weights(m * k);
+    let a = {
+        let h = handle();
+        Matrix::prune(&h, &w, m, k, None, &PruneOptions::new().tile_rows(16)).unwrap()
+    }; // the handle is destroyed here; the descriptor does not need it
+    let dense = std::thread::spawn(move || {
+        let h = handle();
+        let mut c = vec![0.0f32; m];
+        a.spmm_host(&h, 1, &vec![1.0f32; k], &mut c, None, &hinm::SpmmOptions::new()).unwrap();
+        (a.to_dense().unwrap(), c)
+    })
+    .join()
+    .unwrap();
+    let (dense, c) = dense;
+    assert_eq!(check_nonzeros(&dense), m * k / 4);
+    for r in 0..m {
+        let row_sum: f32 = dense[r * k..(r + 1) * k].iter().sum();
+        assert!((c[r] - row_sum).abs() <= 1e-5 * row_sum.abs().max(1.0), "row {r}");
+    }
+}
+
+fn check_nonzeros(dense: &[f32]) -> usize {
+    dense.iter().filter(|&&x| x != 0.0).count()
+}
