@@ -213,21 +213,12 @@ def spmm(desc: _hinm.Descriptor, info: Dict[str, Any], B: Any, order: int,
                             "or cupy arrays so hinm can allocate it",
                             "HINM_STATUS_NOT_SUPPORTED", 5)
             ws_ptr = as_device_array("workspace", ws).ptr
+        # The workspace was allocated on b.stream, the stream the kernel runs
+        # on, so the frameworks' stream-ordered caching allocators reuse it
+        # only after the kernel: dropping `ws` on return is safe.
         desc.spmm_device(h, n, alpha, b.ptr, order, ldb, beta, c.ptr, order, ldc,
                          bias_ptr, io_type, row_order, ws_ptr, ws_size, b.stream)
-        # The kernel is queued on b.stream; the caching allocators may only
-        # reuse the workspace after it ran.
-        _record_stream(ws, b)
     return out
-
-
-def _record_stream(ws: Any, ref: DeviceArray) -> None:
-    if ws is None:
-        return
-    if ref.framework == "torch":
-        import torch
-        ws.record_stream(torch.cuda.current_stream(ref.obj.device))
-    # cupy's pool frees onto the current stream, which is b.stream.
 
 
 def dense_gemm(A: Any, B: Any, layout: str = "feature", alpha: float = 1.0,
