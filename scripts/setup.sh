@@ -9,6 +9,9 @@ for pkg in bazel-bootstrap bazel-rules-java libgtest-dev librust-bindgen-dev \
            pybind11-dev python3-dev; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
+# Rust: rustup's toolchain where present, else Debian's cargo.
+export PATH="$HOME/.cargo/bin:$PATH"
+command -v cargo >/dev/null 2>&1 || need_apt+=(cargo)
 if [ ${#need_apt[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
