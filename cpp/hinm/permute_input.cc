@@ -15,6 +15,10 @@ constexpr int kPublishedFailures = 3;  // InPerm.fit(cnts=2) stops at cnt > 2
 constexpr int kDefaultFailures = 4;
 constexpr int kMaxIterations = 2000;   // a bound; searches stop far earlier
 constexpr int kPairSweepsPerRound = 4;
+constexpr int kKickGroups = 3;      // groups shuffled by one kick
+constexpr int kKickFailures = 8;    // kicks in a row without gain end the search
+constexpr int kMaxKicks = 64;
+constexpr int64_t kPartners = 32;   // groups a dirty group is paired with per visit
 
 // Sum of the two largest of four values.
 inline float Top2(float a, float b, float c, float d) {
@@ -118,67 +122,100 @@ std::vector<uint8_t> PairSplits() {
   return masks;
 }
 
+// Exact pair move: the best of the 35 splits of groups g and h's 8 columns,
+// applied if it gains. Returns the gain (0 if none).
+double OptimizePair(const TileColumns& tc, std::vector<int32_t>& order, int64_t g, int64_t h) {
+  static const std::vector<uint8_t> kSplits = PairSplits();
+  const int64_t r = tc.rows();
+  int32_t cols[8];
+  for (int i = 0; i < 4; ++i) {
+    cols[i] = order[4 * g + i];
+    cols[4 + i] = order[4 * h + i];
+  }
+  const float* p[8];
+  for (int i = 0; i < 8; ++i) p[i] = tc.col(cols[i]);
+  // Every split is scored by the same fp64 loop (the current one is mask
+  // 0b0000111), so rounding cannot fake a gain.
+  double current = 0.0, best = -1.0;
+  int32_t best_split[8];
+  for (uint8_t mask : kSplits) {
+    int32_t a[4] = {0, 0, 0, 0}, b[4] = {0, 0, 0, 0};
+    int na = 1, nb = 0;
+    for (int i = 1; i < 8; ++i) {
+      if (mask & (1u << (i - 1))) {
+        a[na++] = i;
+      } else {
+        b[nb++] = i;
+      }
+    }
+    double sum = 0.0;
+    for (int64_t i = 0; i < r; ++i) {
+      sum += static_cast<double>(Top2(p[a[0]][i], p[a[1]][i], p[a[2]][i], p[a[3]][i])) +
+             static_cast<double>(Top2(p[b[0]][i], p[b[1]][i], p[b[2]][i], p[b[3]][i]));
+    }
+    if (mask == 0x07) current = sum;
+    if (sum > best) {
+      best = sum;
+      for (int i = 0; i < 4; ++i) {
+        best_split[i] = cols[a[i]];
+        best_split[4 + i] = cols[b[i]];
+      }
+    }
+  }
+  if (!Gains(best, current)) return 0.0;
+  for (int i = 0; i < 4; ++i) {
+    order[4 * g + i] = best_split[i];
+    order[4 * h + i] = best_split[4 + i];
+  }
+  return best - current;
+}
+
 // One sweep of exact pair moves over a random pairing of the groups.
 // Returns the gain.
 double PairSweep(const TileColumns& tc, std::vector<int32_t>& order, std::mt19937_64& rng) {
-  static const std::vector<uint8_t> kSplits = PairSplits();
   const int64_t groups = static_cast<int64_t>(order.size() / 4);
-  const int64_t r = tc.rows();
   std::vector<int32_t> perm(static_cast<size_t>(groups));
   std::iota(perm.begin(), perm.end(), 0);
   for (int64_t i = groups - 1; i > 0; --i) {
     std::swap(perm[i], perm[rng() % static_cast<uint64_t>(i + 1)]);
   }
   double gain = 0.0;
-  for (int64_t k = 0; k + 1 < groups; k += 2) {
-    const int64_t g = perm[k], h = perm[k + 1];
-    int32_t cols[8];
-    for (int i = 0; i < 4; ++i) {
-      cols[i] = order[4 * g + i];
-      cols[4 + i] = order[4 * h + i];
-    }
-    const float* p[8];
-    for (int i = 0; i < 8; ++i) p[i] = tc.col(cols[i]);
-    // Every split is scored by the same fp64 loop (the current one is mask
-    // 0b0000111), so rounding cannot fake a gain.
-    double current = 0.0, best = 0.0;
-    uint8_t best_mask = 0;
-    int32_t best_split[8];
-    for (uint8_t mask : kSplits) {
-      int32_t a[4] = {0, 0, 0, 0}, b[4] = {0, 0, 0, 0};
-      int na = 1, nb = 0;
-      for (int i = 1; i < 8; ++i) {
-        if (mask & (1u << (i - 1))) {
-          a[na++] = i;
-        } else {
-          b[nb++] = i;
-        }
-      }
-      double sum = 0.0;
-      for (int64_t i = 0; i < r; ++i) {
-        sum += static_cast<double>(Top2(p[a[0]][i], p[a[1]][i], p[a[2]][i], p[a[3]][i])) +
-               static_cast<double>(Top2(p[b[0]][i], p[b[1]][i], p[b[2]][i], p[b[3]][i]));
-      }
-      if (mask == 0x07) current = sum;
-      if (best_mask == 0 || sum > best) {
-        best = sum;
-        best_mask = mask;
-        for (int i = 0; i < 4; ++i) {
-          best_split[i] = cols[a[i]];
-          best_split[4 + i] = cols[b[i]];
-        }
+  for (int64_t k = 0; k + 1 < groups; k += 2) gain += OptimizePair(tc, order, perm[k], perm[k + 1]);
+  return gain;
+}
+
+// Pair moves between each "dirty" group and every other group, until no
+// pair gains; a group that changes becomes dirty. Ends in a local optimum of
+// the pair neighbourhood around the dirty groups.
+void FocusedDescent(const TileColumns& tc, std::vector<int32_t>& order,
+                    std::vector<int32_t> dirty, std::mt19937_64& rng) {
+  const int64_t groups = static_cast<int64_t>(order.size() / 4);
+  // Each visit tries at most kPartners other groups (a random window), so a
+  // kick costs the same on wide tiles as on narrow ones.
+  const int64_t partners = std::min<int64_t>(groups - 1, kPartners);
+  std::vector<char> queued(static_cast<size_t>(groups), 0);
+  for (int32_t g : dirty) queued[g] = 1;
+  for (size_t head = 0; head < dirty.size(); ++head) {
+    const int32_t g = dirty[head];
+    queued[g] = 0;
+    bool changed = false;
+    const int64_t start = static_cast<int64_t>(rng() % static_cast<uint64_t>(groups));
+    for (int64_t step = 0, tried = 0; tried < partners && step < groups; ++step) {
+      const int64_t h = (start + step) % groups;
+      if (h == g) continue;
+      ++tried;
+      if (OptimizePair(tc, order, g, h) <= 0.0) continue;
+      changed = true;
+      if (!queued[h]) {
+        queued[h] = 1;
+        dirty.push_back(static_cast<int32_t>(h));
       }
     }
-    if (!Gains(best, current)) continue;
-    {
-      for (int i = 0; i < 4; ++i) {
-        order[4 * g + i] = best_split[i];
-        order[4 * h + i] = best_split[4 + i];
-      }
-      gain += best - current;
+    if (changed && !queued[g]) {
+      queued[g] = 1;
+      dirty.push_back(g);
     }
   }
-  return gain;
 }
 
 std::vector<int32_t> ToSlots(const std::vector<int32_t>& order, const std::vector<int32_t>& slots) {
@@ -204,6 +241,19 @@ std::vector<int32_t> PublishedLocal(const TileColumns& tc, size_t n, const Permu
 }
 
 }  // namespace
+
+std::vector<int32_t> QuickTileColumnOrder(const SaliencyView& s, const std::vector<int32_t>& rows,
+                                          const std::vector<int32_t>& slots, uint64_t seed,
+                                          int sweeps) {
+  const TileColumns tc(s, rows, slots);
+  std::vector<int32_t> order(slots.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(seed);
+  for (int i = 0; i < sweeps && slots.size() >= 8; ++i) {
+    if (PairSweep(tc, order, rng) <= 0.0) break;
+  }
+  return ToSlots(order, slots);
+}
 
 double NmKeptSaliency(const SaliencyView& s, const std::vector<int32_t>& rows,
                       const std::vector<int32_t>& order) {
@@ -249,6 +299,36 @@ std::vector<int32_t> InputSearchDefault(const SaliencyView& s, const std::vector
     kept = tc.Total(order);
     AssignmentMove(tc, order, kept, rng);
     if (Gains(kept, before)) {
+      failed = 0;
+    } else {
+      ++failed;
+    }
+  }
+  // Iterated local search: shuffle the columns of a few random groups (a
+  // kick out of the local optimum), descend with pair moves around them,
+  // keep the result only if the tile keeps more.
+  const int64_t groups = static_cast<int64_t>(slots.size() / 4);
+  const int kick_groups = static_cast<int>(std::min<int64_t>(kKickGroups, groups));
+  failed = 0;
+  for (int kick = 0; kick < kMaxKicks && failed < kKickFailures; ++kick) {
+    ReportProgress(opt, static_cast<double>(failed) / kKickFailures);
+    std::vector<int32_t> cand = order;
+    std::vector<int32_t> chosen;
+    while (static_cast<int>(chosen.size()) < kick_groups) {
+      const int32_t g = static_cast<int32_t>(rng() % static_cast<uint64_t>(groups));
+      if (std::find(chosen.begin(), chosen.end(), g) == chosen.end()) chosen.push_back(g);
+    }
+    std::vector<int32_t> pool;
+    for (int32_t g : chosen) pool.insert(pool.end(), &cand[4 * g], &cand[4 * g] + 4);
+    for (size_t i = pool.size() - 1; i > 0; --i) std::swap(pool[i], pool[rng() % (i + 1)]);
+    for (size_t i = 0; i < chosen.size(); ++i) {
+      std::copy(pool.begin() + 4 * i, pool.begin() + 4 * i + 4, cand.begin() + 4 * chosen[i]);
+    }
+    FocusedDescent(tc, cand, chosen, rng);
+    const double value = tc.Total(cand);
+    if (Gains(value, kept)) {
+      order.swap(cand);
+      kept = value;
       failed = 0;
     } else {
       ++failed;

@@ -17,6 +17,13 @@ namespace hinm {
 double NmKeptSaliency(const SaliencyView& s, const std::vector<int32_t>& rows,
                       const std::vector<int32_t>& order);
 
+// A cheap order for the joint output-axis search: up to `sweeps` sweeps of
+// exact pair moves over random pairings, from the given order.
+std::vector<int32_t> QuickTileColumnOrder(const SaliencyView& s,
+                                          const std::vector<int32_t>& rows,
+                                          const std::vector<int32_t>& slots,
+                                          uint64_t seed, int sweeps);
+
 // The published algorithm (Gyro-Permutation's InPerm.fit): each iteration
 // pulls one random column from every group and reassigns them to the groups
 // by exact linear assignment on the 2:4-kept saliency; an improvement is

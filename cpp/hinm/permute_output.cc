@@ -8,7 +8,9 @@
 
 #include "cpp/hinm/balanced_kmeans.h"
 #include "cpp/hinm/linear_assignment.h"
+#include "cpp/hinm/layout.h"
 #include "cpp/hinm/permute_common.h"
+#include "cpp/hinm/permute_input.h"
 #include "cpp/hinm/thread_pool.h"
 
 namespace hinm {
@@ -24,6 +26,7 @@ constexpr int64_t kMaxSampledRows = 1024;
 constexpr int kMaxMovesPerRound = 64;
 constexpr int kMaxOuterRounds = 8;
 constexpr int kMaxTransportSteps = 32;
+constexpr int kMaxJointSteps = 16;
 
 // Saliency removed by keeping the `keep` largest of the K column sums: the
 // sum of the K - keep smallest. Reorders `scratch`.
@@ -54,7 +57,7 @@ struct Problem {
 // Rows grouped into tiles, with each tile's column sums and pruned cost.
 class TileSet {
  public:
-  TileSet(const Problem& p, const std::vector<int32_t>& perm) : p_(p) {
+  TileSet(const Problem& p, const std::vector<int32_t>& perm) : p_(&p) {
     const int64_t m = p.s.rows;
     const int64_t tiles = (m + p.tile_rows - 1) / p.tile_rows;
     members_.resize(static_cast<size_t>(tiles));
@@ -71,33 +74,33 @@ class TileSet {
   int64_t tiles() const { return static_cast<int64_t>(members_.size()); }
   const std::vector<int32_t>& members(int64_t t) const { return members_[t]; }
   std::vector<int32_t>& mutable_members(int64_t t) { return members_[t]; }
-  const double* colsum(int64_t t) const { return colsum_.data() + t * p_.s.cols; }
+  const double* colsum(int64_t t) const { return colsum_.data() + t * p_->s.cols; }
   double cost(int64_t t) const { return cost_[t]; }
   double Total() const { return std::accumulate(cost_.begin(), cost_.end(), 0.0); }
 
   // Column sums and cost from the members, from scratch (no drift).
   void Recompute(const std::vector<int32_t>& which) {
-    ParallelFor(static_cast<int64_t>(which.size()), p_.threads, [&](int64_t b, int64_t e) {
+    ParallelFor(static_cast<int64_t>(which.size()), p_->threads, [&](int64_t b, int64_t e) {
       std::vector<double> scratch;
       for (int64_t i = b; i < e; ++i) {
         const int32_t t = which[i];
-        double* acc = colsum_.data() + static_cast<int64_t>(t) * p_.s.cols;
-        std::fill(acc, acc + p_.s.cols, 0.0);
-        for (int32_t r : members_[t]) AddRow(p_.s, r, 1.0, acc);
-        cost_[t] = PrunedCost(acc, p_.s.cols, p_.keep, scratch);
+        double* acc = colsum_.data() + static_cast<int64_t>(t) * p_->s.cols;
+        std::fill(acc, acc + p_->s.cols, 0.0);
+        for (int32_t r : members_[t]) AddRow(p_->s, r, 1.0, acc);
+        cost_[t] = PrunedCost(acc, p_->s.cols, p_->keep, scratch);
       }
     });
   }
 
   std::vector<int32_t> Perm() const {
     std::vector<int32_t> perm;
-    perm.reserve(static_cast<size_t>(p_.s.rows));
+    perm.reserve(static_cast<size_t>(p_->s.rows));
     for (const auto& m : members_) perm.insert(perm.end(), m.begin(), m.end());
     return perm;
   }
 
  private:
-  const Problem& p_;
+  const Problem* p_;
   std::vector<std::vector<int32_t>> members_;
   std::vector<double> colsum_;
   std::vector<double> cost_;
@@ -105,7 +108,9 @@ class TileSet {
 
 // One published move with r sampled rows per tile. Returns true if the
 // reassignment lowered the total cost (and was applied).
-bool GroupMove(const Problem& p, TileSet& ts, int32_t r, std::mt19937_64& rng) {
+// `sample_rng` draws the sampled positions, `rng` everything else.
+bool GroupMove(const Problem& p, TileSet& ts, int32_t r, std::mt19937_64& sample_rng,
+               std::mt19937_64& rng) {
   const int64_t cols = p.s.cols;
   std::vector<int32_t> part;  // participating tiles: those with >= r rows
   for (int64_t t = 0; t < ts.tiles(); ++t) {
@@ -120,7 +125,7 @@ bool GroupMove(const Problem& p, TileSet& ts, int32_t r, std::mt19937_64& rng) {
     std::vector<int32_t> idx(static_cast<size_t>(size));
     std::iota(idx.begin(), idx.end(), 0);
     for (int32_t j = 0; j < r; ++j) {
-      const int64_t k = j + static_cast<int64_t>(rng() % static_cast<uint64_t>(size - j));
+      const int64_t k = j + static_cast<int64_t>(sample_rng() % static_cast<uint64_t>(size - j));
       std::swap(idx[j], idx[k]);
     }
     sampled[i].assign(idx.begin(), idx.begin() + r);
@@ -193,13 +198,112 @@ int32_t SampleSize(const TileSet& ts, int32_t r) {
   return static_cast<int32_t>(std::min<int64_t>(r, cap));
 }
 
+// Exact transportation step: reassigns rows to tiles, every tile keeping its
+// size, to minimise sum_x w[x][tile(x)] (w is rows x tiles). Starts from the
+// current members and cancels negative cycles (Bellman-Ford on the tile
+// graph; edge a->b = the cheapest row of a to move to b) until none is
+// left, which is the optimum. Returns the new members.
+std::vector<std::vector<int32_t>> SolveTransport(const TileSet& ts, const std::vector<double>& w) {
+  const int64_t tiles = ts.tiles();
+  std::vector<std::vector<int32_t>> members(static_cast<size_t>(tiles));
+  for (int64_t t = 0; t < tiles; ++t) members[t] = ts.members(t);
+  double scale = 0.0;
+  for (double v : w) scale = std::max(scale, std::fabs(v));
+  const double eps = 1e-9 * std::max(scale, 1e-30);
+  std::vector<double> edge(static_cast<size_t>(tiles * tiles));
+  std::vector<int32_t> which(static_cast<size_t>(tiles * tiles));
+  auto refresh = [&](int64_t a) {
+    for (int64_t b = 0; b < tiles; ++b) {
+      double best = std::numeric_limits<double>::infinity();
+      int32_t arg = -1;
+      if (b != a) {
+        for (size_t i = 0; i < members[a].size(); ++i) {
+          const int32_t x = members[a][i];
+          const double d = w[x * tiles + b] - w[x * tiles + a];
+          if (d < best) {
+            best = d;
+            arg = static_cast<int32_t>(i);
+          }
+        }
+      }
+      edge[a * tiles + b] = best;
+      which[a * tiles + b] = arg;
+    }
+  };
+  for (int64_t a = 0; a < tiles; ++a) refresh(a);
+  const int64_t max_cycles = 4 * static_cast<int64_t>(w.size() / std::max<int64_t>(tiles, 1));
+  std::vector<double> dist(static_cast<size_t>(tiles));
+  std::vector<int32_t> pred(static_cast<size_t>(tiles));
+  for (int64_t iter = 0; iter < max_cycles; ++iter) {
+    std::fill(dist.begin(), dist.end(), 0.0);
+    std::fill(pred.begin(), pred.end(), -1);
+    int32_t last = -1;
+    for (int64_t round = 0; round < tiles; ++round) {
+      last = -1;
+      for (int64_t a = 0; a < tiles; ++a) {
+        for (int64_t b = 0; b < tiles; ++b) {
+          const double d = dist[a] + edge[a * tiles + b];
+          if (d < dist[b] - eps) {
+            dist[b] = d;
+            pred[b] = static_cast<int32_t>(a);
+            last = static_cast<int32_t>(b);
+          }
+        }
+      }
+      if (last < 0) break;
+    }
+    if (last < 0) break;  // no negative cycle: optimal
+    int32_t v = last;
+    for (int64_t i = 0; i < tiles; ++i) v = pred[v];  // step into the cycle
+    std::vector<int32_t> cycle;
+    int32_t u = v;
+    do {
+      cycle.push_back(u);
+      u = pred[u];
+    } while (u != v && static_cast<int64_t>(cycle.size()) <= tiles);
+    if (u != v) break;
+    std::reverse(cycle.begin(), cycle.end());  // edges cycle[i] -> cycle[i+1]
+    double gain = 0.0;
+    const size_t len = cycle.size();
+    for (size_t i = 0; i < len; ++i) gain += edge[cycle[i] * tiles + cycle[(i + 1) % len]];
+    if (!(gain < -eps)) break;
+    std::vector<int32_t> rows(len);
+    for (size_t i = 0; i < len; ++i) {
+      rows[i] = members[cycle[i]][which[cycle[i] * tiles + cycle[(i + 1) % len]]];
+    }
+    for (size_t i = 0; i < len; ++i) {
+      auto& from = members[cycle[i]];
+      from.erase(std::find(from.begin(), from.end(), rows[i]));
+    }
+    for (size_t i = 0; i < len; ++i) members[cycle[(i + 1) % len]].push_back(rows[i]);
+    for (int32_t a : cycle) refresh(a);
+  }
+  return members;
+}
+
+// Replaces the members if `better` says the new ones are better; else keeps
+// the old ones. Returns whether it replaced them.
+template <typename Better>
+bool TryMembers(TileSet& ts, std::vector<std::vector<int32_t>> members, const Better& better) {
+  const int64_t tiles = ts.tiles();
+  bool same = true;
+  for (int64_t t = 0; t < tiles && same; ++t) same = members[t] == ts.members(t);
+  if (same) return false;
+  std::vector<int32_t> all(static_cast<size_t>(tiles));
+  std::iota(all.begin(), all.end(), 0);
+  for (int64_t t = 0; t < tiles; ++t) members[t].swap(ts.mutable_members(t));
+  ts.Recompute(all);
+  if (better()) return true;
+  for (int64_t t = 0; t < tiles; ++t) members[t].swap(ts.mutable_members(t));
+  ts.Recompute(all);
+  return false;
+}
+
 // (a) of the default search. For the current kept-column sets, the cost of
-// row x in tile t is the saliency of x on t's pruned columns; moving rows
-// along a cycle of tiles keeps the tile sizes. Cancels negative cycles
-// (Bellman-Ford on the tile graph, edge a->b = cheapest row of a to move to
-// b) until none is left: the exact optimum of this transportation problem.
-// Then the kept sets are re-chosen from the new column sums, which can only
-// lower the true cost further. Returns true if the true cost dropped.
+// row x in tile t is the saliency of x on t's pruned columns: an exact
+// transportation step, after which the kept sets are re-chosen from the new
+// column sums, which can only lower the true cost further. Returns true if
+// the true cost dropped.
 bool TransportStep(const Problem& p, TileSet& ts) {
   const int64_t tiles = ts.tiles();
   const int64_t cols = p.s.cols;
@@ -227,98 +331,74 @@ bool TransportStep(const Problem& p, TileSet& ts) {
       }
     }
   });
-  double scale = 0.0;
-  for (double v : w) scale = std::max(scale, v);
-  const double eps = 1e-9 * std::max(scale, 1e-30);
-  std::vector<std::vector<int32_t>> members(static_cast<size_t>(tiles));
-  for (int64_t t = 0; t < tiles; ++t) members[t] = ts.members(t);
-  // edge[a][b]: cheapest change of moving one row of a to b, and that row.
-  std::vector<double> edge(static_cast<size_t>(tiles * tiles));
-  std::vector<int32_t> which(static_cast<size_t>(tiles * tiles));
-  auto refresh = [&](int64_t a) {
-    for (int64_t b = 0; b < tiles; ++b) {
-      double best = std::numeric_limits<double>::infinity();
-      int32_t arg = -1;
-      if (b != a) {
-        for (size_t i = 0; i < members[a].size(); ++i) {
-          const int32_t x = members[a][i];
-          const double d = w[x * tiles + b] - w[x * tiles + a];
-          if (d < best) {
-            best = d;
-            arg = static_cast<int32_t>(i);
-          }
-        }
-      }
-      edge[a * tiles + b] = best;
-      which[a * tiles + b] = arg;
-    }
-  };
-  for (int64_t a = 0; a < tiles; ++a) refresh(a);
-  bool moved = false;
-  const int64_t max_cycles = 4 * m;
-  std::vector<double> dist(static_cast<size_t>(tiles));
-  std::vector<int32_t> pred(static_cast<size_t>(tiles));
-  for (int64_t iter = 0; iter < max_cycles; ++iter) {
-    std::fill(dist.begin(), dist.end(), 0.0);
-    std::fill(pred.begin(), pred.end(), -1);
-    int32_t last = -1;
-    for (int64_t round = 0; round < tiles; ++round) {
-      last = -1;
-      for (int64_t a = 0; a < tiles; ++a) {
-        for (int64_t b = 0; b < tiles; ++b) {
-          const double d = dist[a] + edge[a * tiles + b];
-          if (d < dist[b] - eps) {
-            dist[b] = d;
-            pred[b] = static_cast<int32_t>(a);
-            last = static_cast<int32_t>(b);
-          }
-        }
-      }
-      if (last < 0) break;
-    }
-    if (last < 0) break;  // no negative cycle: optimal for these kept sets
-    int32_t v = last;
-    for (int64_t i = 0; i < tiles; ++i) v = pred[v];  // step into the cycle
-    std::vector<int32_t> cycle;  // tiles in reverse edge order
-    int32_t u = v;
-    do {
-      cycle.push_back(u);
-      u = pred[u];
-    } while (u != v && static_cast<int64_t>(cycle.size()) <= tiles);
-    if (u != v) break;
-    std::reverse(cycle.begin(), cycle.end());  // edges cycle[i] -> cycle[i+1]
-    double gain = 0.0;
-    const size_t len = cycle.size();
-    for (size_t i = 0; i < len; ++i) gain += edge[cycle[i] * tiles + cycle[(i + 1) % len]];
-    if (!(gain < -eps)) break;
-    std::vector<int32_t> rows(len);
-    for (size_t i = 0; i < len; ++i) {
-      rows[i] = members[cycle[i]][which[cycle[i] * tiles + cycle[(i + 1) % len]]];
-    }
-    for (size_t i = 0; i < len; ++i) {
-      auto& from = members[cycle[i]];
-      from.erase(std::find(from.begin(), from.end(), rows[i]));
-    }
-    for (size_t i = 0; i < len; ++i) members[cycle[(i + 1) % len]].push_back(rows[i]);
-    for (int32_t a : cycle) refresh(a);
-    moved = true;
-  }
-  if (!moved) return false;
   const double before = ts.Total();
-  std::vector<std::vector<int32_t>> old(static_cast<size_t>(tiles));
-  std::vector<int32_t> all(static_cast<size_t>(tiles));
-  for (int64_t t = 0; t < tiles; ++t) {
-    old[t].swap(ts.mutable_members(t));
-    ts.mutable_members(t) = members[t];
-    all[t] = static_cast<int32_t>(t);
-  }
-  ts.Recompute(all);
-  if (ts.Total() < before - kRelativeGain * std::max(before, 1e-300)) return true;
-  // Only rounding can get here; keep the old assignment.
-  for (int64_t t = 0; t < tiles; ++t) ts.mutable_members(t).swap(old[t]);
-  ts.Recompute(all);
-  return false;
+  return TryMembers(ts, SolveTransport(ts, w), [&] {
+    return ts.Total() < before - kRelativeGain * std::max(before, 1e-300);
+  });
 }
+
+// The kept slots prune.cc gives a tile: the K_keep largest column sums (ties
+// to the lower column), in ascending column order, padded to a multiple of 4.
+std::vector<int32_t> KeptSlots(const double* colsum, int64_t cols, int64_t keep) {
+  std::vector<int32_t> order(static_cast<size_t>(cols));
+  std::iota(order.begin(), order.end(), 0);
+  const int64_t real = std::min(keep, cols);
+  std::partial_sort(order.begin(), order.begin() + real, order.end(), [&](int32_t a, int32_t b) {
+    return colsum[a] != colsum[b] ? colsum[a] > colsum[b] : a < b;
+  });
+  std::vector<int32_t> slots(order.begin(), order.begin() + real);
+  std::sort(slots.begin(), slots.end());
+  slots.resize(static_cast<size_t>((keep + 3) / 4 * 4), kPadColumn);
+  return slots;
+}
+
+// (c) of the default search: the objective that matters, the saliency kept
+// after both levels. Each tile's 2:4 structure is its kept slots, grouped by
+// a quick input-axis search when the input axis is on (as prune.cc groups
+// them) or in ascending order when it is off.
+class JointObjective {
+ public:
+  explicit JointObjective(const Problem& p) : p_(p) {}
+
+  // Kept saliency of the current members; fills orders_.
+  double Evaluate(const TileSet& ts) {
+    const int64_t tiles = ts.tiles();
+    orders_.assign(static_cast<size_t>(tiles), {});
+    std::vector<double> kept(static_cast<size_t>(tiles), 0.0);
+    ParallelFor(tiles, p_.threads, [&](int64_t b, int64_t e) {
+      for (int64_t t = b; t < e; ++t) {
+        std::vector<int32_t> slots = KeptSlots(ts.colsum(t), p_.s.cols, p_.keep);
+        if (p_.opt.input_axis) {
+          slots = QuickTileColumnOrder(p_.s, ts.members(t), slots,
+                                       MixSeed(p_.opt.seed, 0x2000u + t), kQuickSweeps);
+        }
+        kept[t] = NmKeptSaliency(p_.s, ts.members(t), slots);
+        orders_[t] = std::move(slots);
+      }
+    });
+    return std::accumulate(kept.begin(), kept.end(), 0.0);
+  }
+
+  // Costs for SolveTransport: minus the 2:4-kept saliency of each row under
+  // each tile's current structure.
+  std::vector<double> RowCosts() const {
+    const int64_t tiles = static_cast<int64_t>(orders_.size());
+    const int64_t m = p_.s.rows;
+    std::vector<double> w(static_cast<size_t>(m * tiles));
+    ParallelFor(m, p_.threads, [&](int64_t b, int64_t e) {
+      for (int64_t x = b; x < e; ++x) {
+        const std::vector<int32_t> row = {static_cast<int32_t>(x)};
+        for (int64_t t = 0; t < tiles; ++t) w[x * tiles + t] = -NmKeptSaliency(p_.s, row, orders_[t]);
+      }
+    });
+    return w;
+  }
+
+ private:
+  static constexpr int kQuickSweeps = 8;
+  const Problem& p_;
+  std::vector<std::vector<int32_t>> orders_;
+};
 
 bool Trivial(const SaliencyView& s, int32_t tile_rows, int64_t kept_cols) {
   return s.rows <= tile_rows || kept_cols >= s.cols;
@@ -330,20 +410,25 @@ std::vector<int32_t> Identity(int64_t n) {
   return perm;
 }
 
-// The published rounds over `schedule`, from and into `ts`. `failures` is
-// the budget per round; `consecutive` resets it on each accepted move (the
-// published code counts cumulatively). Progress in [lo, hi].
+// Group moves over `schedule`, from and into `ts`, with `failures` rejected
+// moves allowed per round: counted cumulatively when `published` (as the
+// published code does), else reset by each accepted move. Progress in
+// [lo, hi].
 void GroupRounds(const Problem& p, TileSet& ts, const std::vector<int32_t>& schedule,
-                 int failures, bool consecutive, std::mt19937_64& rng, double lo,
-                 double hi) {
+                 bool published, int failures, std::mt19937_64& rng, double lo, double hi) {
   for (size_t k = 0; k < schedule.size(); ++k) {
     const int32_t r = SampleSize(ts, schedule[k]);
     int failed = 0;
     for (int move = 0; failed < failures && move < kMaxMovesPerRound; ++move) {
       ReportProgress(p.opt, lo + (hi - lo) * (static_cast<double>(k) + move / double(kMaxMovesPerRound)) /
                                     static_cast<double>(schedule.size()));
-      if (GroupMove(p, ts, r, rng)) {
-        if (consecutive) failed = 0;
+      // The published code re-creates its multi-row sampler with the same
+      // seed (77) on every move, so such moves resample the same positions;
+      // single-row moves draw fresh positions.
+      std::mt19937_64 fixed(MixSeed(p.opt.seed, 77));
+      std::mt19937_64& sample_rng = (published && r > 1) ? fixed : rng;
+      if (GroupMove(p, ts, r, sample_rng, rng)) {
+        if (!published) failed = 0;  // published counts failures cumulatively
       } else {
         ++failed;
       }
@@ -369,7 +454,7 @@ std::vector<int32_t> OutputSearchPublished(const SaliencyView& s, int32_t tile_r
   std::mt19937_64 rng(MixSeed(opt.seed, 0x0u));
   const auto& schedule = opt.schedule.empty() ? kDefaultSchedule : opt.schedule;
   const int failures = opt.max_failures > 0 ? opt.max_failures : kPublishedFailures;
-  GroupRounds(p, ts, schedule, failures, /*consecutive=*/false, rng, 0.0, 1.0);
+  GroupRounds(p, ts, schedule, /*published=*/true, failures, rng, 0.0, 1.0);
   ReportProgress(opt, 1.0);
   return ts.Perm();
 }
@@ -391,15 +476,39 @@ std::vector<int32_t> OutputSearchDefault(const SaliencyView& s, int32_t tile_row
   const auto& schedule = opt.schedule.empty() ? kDefaultSchedule : opt.schedule;
   const int failures = opt.max_failures > 0 ? opt.max_failures : kDefaultFailures;
   for (int outer = 0; outer < kMaxOuterRounds; ++outer) {
-    const double lo = 0.2 + 0.8 * outer / kMaxOuterRounds;
-    const double hi = 0.2 + 0.8 * (outer + 1) / kMaxOuterRounds;
+    const double lo = 0.2 + 0.7 * outer / kMaxOuterRounds;
+    const double hi = 0.2 + 0.7 * (outer + 1) / kMaxOuterRounds;
     const double before = ts.Total();
     for (int step = 0; step < kMaxTransportSteps; ++step) {
       ReportProgress(opt, lo);
       if (!TransportStep(p, ts)) break;
     }
-    GroupRounds(p, ts, schedule, failures, /*consecutive=*/true, rng, lo, hi);
+    GroupRounds(p, ts, schedule, /*published=*/false, failures, rng, lo, hi);
     if (!(ts.Total() < before - kRelativeGain * std::max(before, 1e-300))) break;
+  }
+  // (c) Joint phase on the saliency kept after both levels: start from the
+  // better of the published result and the vector-level optimum, then
+  // alternate exact row reassignment (for the tiles' current 2:4
+  // structures) with re-deriving the structures; keep only gains.
+  JointObjective joint(p);
+  TileSet published(p, start);
+  double value = joint.Evaluate(ts);
+  const double published_value = joint.Evaluate(published);
+  if (published_value > value) {
+    ts = published;
+    value = published_value;
+  }
+  for (int step = 0; step < kMaxJointSteps; ++step) {
+    ReportProgress(opt, 0.9 + 0.1 * step / kMaxJointSteps);
+    joint.Evaluate(ts);
+    const std::vector<double> w = joint.RowCosts();
+    double next = value;
+    const bool gained = TryMembers(ts, SolveTransport(ts, w), [&] {
+      next = joint.Evaluate(ts);
+      return next > value + kRelativeGain * std::max(value, 1e-300);
+    });
+    if (!gained) break;
+    value = next;
   }
   ReportProgress(opt, 1.0);
   return ts.Perm();
