@@ -1,0 +1,334 @@
+// spmm_bench: times the HiNM SpMM (hinm::SpmmDevice, the path hinmSpMM runs)
+// against cuBLAS (cublasGemmEx through hinm::DenseGemmDevice, the path
+// hinmDenseGemm runs) on the same pruned weights and the same B / C layouts,
+// in the same process. Every config is validated before it is timed: the
+// sparse result against cuBLAS on the decompressed weights (both fp32
+// accumulation; an independent dense path), plus the CPU reference for small
+// problems. Timing: CUDA events per call, warm-up, median; weight copies are
+// rotated so that the weights of consecutive calls are not in L2.
+//
+//   spmm_bench [--quick | --full] [--shapes 4096x4096,768x3072]
+//              [--n 1,16,4096] [--sparsity 75,87.5] [--dtype f16|bf16]
+//              [--iters 30] [--json out.json] [--commit SHA]
+#include <cuda_runtime_api.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cpp/hinm/compressed_matrix.h"
+#include "cpp/hinm/dense.h"
+#include "cpp/hinm/dispatch.h"
+#include "cpp/hinm/error.h"
+#include "cpp/hinm/prune.h"
+#include "cpp/hinm/reference.h"
+
+namespace {
+
+using hinm::DType;
+using hinm::Order;
+
+#define CK(expr)                                                                          \
+  do {                                                                                    \
+    cudaError_t e_ = (expr);                                                              \
+    if (e_ != cudaSuccess) {                                                              \
+      std::fprintf(stderr, "%s:%d %s: %s\n", __FILE__, __LINE__, #expr, cudaGetErrorString(e_)); \
+      std::exit(1);                                                                       \
+    }                                                                                     \
+  } while (0)
+
+struct Shape {
+  int64_t m, k;
+  const char* model;
+};
+
+const Shape kAllShapes[] = {
+    {4096, 4096, "llama-7B qkvo"},  {11008, 4096, "llama-7B up/gate"},
+    {4096, 11008, "llama-7B down"}, {8192, 8192, "llama-70B qo"},
+    {28672, 8192, "llama-70B up"},  {768, 768, "BERT-base attn"},
+    {3072, 768, "BERT-base up"},    {768, 3072, "BERT-base down"},
+};
+
+struct Options {
+  std::vector<Shape> shapes;
+  std::vector<int64_t> ns;
+  std::vector<double> sparsities;  // total: 75, 87.5
+  DType dtype = DType::kFloat16;
+  int iters = 30;
+  std::string json;
+  std::string commit = "unknown";
+};
+
+std::vector<std::string> Split(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) out.push_back(item);
+  return out;
+}
+
+Options Parse(int argc, char** argv) {
+  Options o;
+  // Quick default: two LLM shapes, decode and prefill, both sparsities.
+  o.shapes = {kAllShapes[0], kAllShapes[1]};
+  o.ns = {1, 16, 4096};
+  o.sparsities = {75, 87.5};
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "%s needs a value\n", a.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--quick") {
+    } else if (a == "--full") {
+      o.shapes.assign(std::begin(kAllShapes), std::end(kAllShapes));
+      o.ns = {1, 16, 64, 128, 1024, 4096};
+    } else if (a == "--shapes") {
+      o.shapes.clear();
+      for (const auto& s : Split(next())) {
+        const auto x = s.find('x');
+        o.shapes.push_back({std::atoll(s.substr(0, x).c_str()), std::atoll(s.substr(x + 1).c_str()), "custom"});
+      }
+    } else if (a == "--n") {
+      o.ns.clear();
+      for (const auto& s : Split(next())) o.ns.push_back(std::atoll(s.c_str()));
+    } else if (a == "--sparsity") {
+      o.sparsities.clear();
+      for (const auto& s : Split(next())) o.sparsities.push_back(std::atof(s.c_str()));
+    } else if (a == "--dtype") {
+      o.dtype = next() == "bf16" ? DType::kBFloat16 : DType::kFloat16;
+    } else if (a == "--iters") {
+      o.iters = std::max(3, std::atoi(next().c_str()));
+    } else if (a == "--json") {
+      o.json = next();
+    } else if (a == "--commit") {
+      o.commit = next();
+    } else {
+      std::fprintf(stderr, "unknown flag %s\n", a.c_str());
+      std::exit(2);
+    }
+  }
+  return o;
+}
+
+double Median(std::vector<float> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+// Times fn(i) (i = call index, used to rotate weight copies): warm-up, then
+// one event pair per call; median in microseconds.
+template <typename Fn>
+double TimeUs(Fn fn, int iters) {
+  for (int i = 0; i < 3; ++i) fn(i);
+  CK(cudaDeviceSynchronize());
+  std::vector<cudaEvent_t> ev(2 * iters);
+  for (auto& e : ev) CK(cudaEventCreate(&e));
+  for (int i = 0; i < iters; ++i) {
+    CK(cudaEventRecord(ev[2 * i]));
+    fn(i);
+    CK(cudaEventRecord(ev[2 * i + 1]));
+  }
+  CK(cudaDeviceSynchronize());
+  std::vector<float> ms(iters);
+  for (int i = 0; i < iters; ++i) CK(cudaEventElapsedTime(&ms[i], ev[2 * i], ev[2 * i + 1]));
+  for (auto& e : ev) cudaEventDestroy(e);
+  return Median(ms) * 1000.0;
+}
+
+struct DeviceBuf {
+  void* p = nullptr;
+  explicit DeviceBuf(size_t bytes) { CK(cudaMalloc(&p, std::max<size_t>(bytes, 16))); }
+  ~DeviceBuf() { cudaFree(p); }
+  DeviceBuf(const DeviceBuf&) = delete;
+  DeviceBuf& operator=(const DeviceBuf&) = delete;
+};
+
+std::string Now() {
+  std::time_t t = std::time(nullptr);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options opt = Parse(argc, argv);
+  if (!hinm::HasDevice()) {
+    std::fprintf(stderr, "spmm_bench: no CUDA device\n");
+    return 1;
+  }
+  cudaDeviceProp prop;
+  CK(cudaGetDeviceProperties(&prop, 0));
+  const double l2 = prop.l2CacheSize;
+  const DType dt = opt.dtype;
+  std::FILE* js = opt.json.empty() ? nullptr : std::fopen(opt.json.c_str(), "w");
+  if (js) {
+    std::fprintf(js,
+                 "{\n  \"device\": \"%s\",\n  \"sms\": %d,\n  \"l2_bytes\": %d,\n  \"date\": \"%s\",\n"
+                 "  \"commit\": \"%s\",\n  \"dtype\": \"%s\",\n  \"tile_rows\": 128,\n"
+                 "  \"b_order\": \"feature-major\",\n  \"c_order\": \"feature-major\",\n"
+                 "  \"timing\": \"CUDA events per call, 3 warm-up calls, median of %d; weight copies rotated beyond 2x L2\",\n"
+                 "  \"results\": [\n",
+                 prop.name, prop.multiProcessorCount, prop.l2CacheSize, Now().c_str(),
+                 opt.commit.c_str(), hinm::DTypeName(dt), opt.iters);
+    std::fflush(js);
+  }
+  std::printf("device %s, %d SMs, L2 %.0f MB, dtype %s\n", prop.name, prop.multiProcessorCount,
+              l2 / 1e6, hinm::DTypeName(dt));
+  std::printf("%-12s %6s %6s | %10s %10s %7s | %8s %8s | %8s %8s | %s\n", "shape", "spars", "N",
+              "hinm_us", "cublas_us", "ratio", "hinm_TBs", "cubl_TBs", "hinm_TF", "cubl_TF",
+              "check");
+  hinm::GpuContext ctx;
+  bool first = true;
+  int failures = 0;
+  for (const Shape& s : opt.shapes) {
+    std::mt19937_64 rng(s.m * 131 + s.k);
+    std::normal_distribution<float> gauss(0.f, 1.f);
+    std::vector<float> w(static_cast<size_t>(s.m * s.k));
+    for (auto& x : w) x = gauss(rng);
+    for (double sp : opt.sparsities) {
+      // Total sparsity 1 - (K_keep/K)/2 -> vector sparsity 2*sp - 1.
+      hinm::PruneOptions po;
+      po.tile_rows = 128;
+      po.vector_sparsity = 2.0 * sp / 100.0 - 1.0;
+      po.value_dtype = dt;
+      const auto t0 = std::chrono::steady_clock::now();
+      const hinm::CompressedMatrix a = hinm::PruneAndCompress(
+          hinm::DenseView{w.data(), DType::kFloat32, s.m, s.k, s.k}, hinm::SaliencyView{}, po);
+      const double prune_s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      // Dense pruned weights for cuBLAS.
+      std::vector<float> dense(static_cast<size_t>(s.m * s.k));
+      hinm::Decompress(a, dense.data(), s.k);
+      std::vector<uint16_t> dense16(dense.size());
+      for (size_t i = 0; i < dense.size(); ++i) dense16[i] = hinm::FloatTo16(dense[i], dt);
+      dense.clear();
+      dense.shrink_to_fit();
+      const double sparse_bytes = static_cast<double>(a.compressed_bytes());
+      const double dense_bytes = static_cast<double>(s.m * s.k * 2);
+      // Enough copies that consecutive calls miss L2 (at least 2).
+      const int copies_sparse = static_cast<int>(std::min(64.0, std::max(2.0, std::ceil(2.5 * l2 / sparse_bytes))));
+      const int copies_dense = static_cast<int>(std::min(64.0, std::max(2.0, std::ceil(2.5 * l2 / dense_bytes))));
+      std::vector<std::unique_ptr<hinm::DeviceMatrix>> dms;
+      for (int i = 0; i < copies_sparse; ++i) dms.push_back(hinm::DeviceMatrix::Upload(a, nullptr));
+      std::vector<std::unique_ptr<DeviceBuf>> dws;
+      for (int i = 0; i < copies_dense; ++i) {
+        dws.push_back(std::make_unique<DeviceBuf>(dense16.size() * 2));
+        CK(cudaMemcpy(dws.back()->p, dense16.data(), dense16.size() * 2, cudaMemcpyHostToDevice));
+      }
+      std::printf("# %lldx%lld %.1f%%: pruned in %.1f s, compressed %.1f MB vs dense %.1f MB, copies %d/%d\n",
+                  static_cast<long long>(s.m), static_cast<long long>(s.k), sp, prune_s,
+                  sparse_bytes / 1e6, dense_bytes / 1e6, copies_sparse, copies_dense);
+      std::fflush(stdout);
+
+      for (int64_t n : opt.ns) {
+        std::vector<uint16_t> hb(static_cast<size_t>(s.k * n));
+        std::uniform_real_distribution<float> u(-1.f, 1.f);
+        for (auto& x : hb) x = hinm::FloatTo16(u(rng), dt);
+        DeviceBuf db(hb.size() * 2), dc(static_cast<size_t>(s.m * n) * 2),
+            dref(static_cast<size_t>(s.m * n) * 2);
+        CK(cudaMemcpy(db.p, hb.data(), hb.size() * 2, cudaMemcpyHostToDevice));
+        const size_t wsb = hinm::SpmmWorkspaceSize(a, n, Order::kFeatureMajor, Order::kFeatureMajor);
+        DeviceBuf ws(wsb);
+        hinm::SpmmArgs args;
+        args.n = n;
+        args.b = db.p;
+        args.ldb = n;
+        args.c = dc.p;
+        args.ldc = n;
+        args.io_dtype = dt;
+        auto run_sparse = [&](int i) {
+          hinm::SpmmDevice(a, *dms[i % copies_sparse], args, ws.p, wsb, nullptr);
+        };
+        auto run_dense = [&](int i) {
+          hinm::DenseGemmDevice(ctx, s.m, n, s.k, 1.f, dws[i % copies_dense]->p, s.k, db.p,
+                                Order::kFeatureMajor, n, 0.f, dref.p, Order::kFeatureMajor, n, dt,
+                                nullptr);
+        };
+        // Validate before timing.
+        run_sparse(0);
+        run_dense(0);
+        CK(cudaDeviceSynchronize());
+        std::vector<uint16_t> hc(static_cast<size_t>(s.m * n)), hr(hc.size());
+        CK(cudaMemcpy(hc.data(), dc.p, hc.size() * 2, cudaMemcpyDeviceToHost));
+        CK(cudaMemcpy(hr.data(), dref.p, hr.size() * 2, cudaMemcpyDeviceToHost));
+        double err = 0, scale = 0;
+        for (size_t i = 0; i < hc.size(); ++i) {
+          const double x = hinm::From16(hc[i], dt), y = hinm::From16(hr[i], dt);
+          err = std::max(err, std::isfinite(x) ? std::fabs(x - y) : INFINITY);
+          scale = std::max(scale, std::fabs(y));
+        }
+        double rel = err / std::max(scale, 1e-30);
+        std::string check = "cublas";
+        // Small problems: also the CPU reference (computed from the compressed arrays).
+        if (static_cast<double>(s.m) * s.k * n <= 2e9) {
+          std::vector<uint16_t> href(hc.size(), 0);
+          hinm::SpmmArgs h = args;
+          h.b = hb.data();
+          h.c = href.data();
+          hinm::SpmmReference(a, h);
+          double e2 = 0;
+          for (size_t i = 0; i < hc.size(); ++i)
+            e2 = std::max(e2, std::fabs(static_cast<double>(hinm::From16(hc[i], dt)) -
+                                        hinm::From16(href[i], dt)));
+          rel = std::max(rel, e2 / std::max(scale, 1e-30));
+          check = "cublas+cpu";
+        }
+        const double tol = dt == DType::kFloat16 ? 2e-3 : 1.6e-2;
+        const bool ok = rel < tol;
+        if (!ok) ++failures;
+        double t_s = 0, t_d = 0;
+        if (ok) {
+          t_s = TimeUs(run_sparse, opt.iters);
+          t_d = TimeUs(run_dense, opt.iters);
+        }
+        const double io_bytes = static_cast<double>(s.k * n + s.m * n) * 2;
+        const double flops = 2.0 * s.m * n * s.k;  // dense-equivalent
+        const double s_tbs = ok ? (sparse_bytes + io_bytes) / (t_s * 1e-6) / 1e12 : 0;
+        const double d_tbs = ok ? (dense_bytes + io_bytes) / (t_d * 1e-6) / 1e12 : 0;
+        const double s_tf = ok ? flops / (t_s * 1e-6) / 1e12 : 0;
+        const double d_tf = ok ? flops / (t_d * 1e-6) / 1e12 : 0;
+        char check_s[64];
+        std::snprintf(check_s, sizeof(check_s), "%s %.1e %s", ok ? "ok" : "FAIL", rel, check.c_str());
+        std::printf("%5lldx%-6lld %5.1f%% %6lld | %10.2f %10.2f %6.2fx | %8.3f %8.3f | %8.1f %8.1f | %s\n",
+                    static_cast<long long>(s.m), static_cast<long long>(s.k), sp,
+                    static_cast<long long>(n), t_s, t_d, ok ? t_d / t_s : 0.0, s_tbs, d_tbs, s_tf,
+                    d_tf, check_s);
+        std::fflush(stdout);
+        if (js) {
+          std::fprintf(js,
+                       "%s    {\"m\": %lld, \"k\": %lld, \"model\": \"%s\", \"sparsity\": %.2f, \"n\": %lld, "
+                       "\"hinm_us\": %.3f, \"cublas_us\": %.3f, \"ratio\": %.4f, "
+                       "\"hinm_tbs\": %.4f, \"cublas_tbs\": %.4f, \"hinm_tflops_dense_equiv\": %.2f, "
+                       "\"cublas_tflops\": %.2f, \"compressed_bytes\": %.0f, \"dense_bytes\": %.0f, "
+                       "\"max_rel_err\": %.3e, \"validated_against\": \"%s\", \"valid\": %s}",
+                       first ? "" : ",\n", static_cast<long long>(s.m),
+                       static_cast<long long>(s.k), s.model, sp, static_cast<long long>(n), t_s,
+                       t_d, ok ? t_d / t_s : 0.0, s_tbs, d_tbs, s_tf, d_tf, sparse_bytes,
+                       dense_bytes, rel, check.c_str(), ok ? "true" : "false");
+          std::fflush(js);
+          first = false;
+        }
+      }
+    }
+  }
+  if (js) {
+    std::fprintf(js, "\n  ]\n}\n");
+    std::fclose(js);
+  }
+  return failures == 0 ? 0 : 1;
+}
