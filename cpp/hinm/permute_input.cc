@@ -18,7 +18,11 @@ constexpr int kPairSweepsPerRound = 4;
 constexpr int kKickGroups = 3;      // groups shuffled by one kick
 constexpr int kKickFailures = 8;    // kicks in a row without gain end the search
 constexpr int kMaxKicks = 64;
-constexpr int64_t kPartners = 32;   // groups a dirty group is paired with per visit
+constexpr int64_t kPartners = 32;
+constexpr int64_t kBlockGroups = 64;  // groups per assignment problem (default)
+// Wider tiles skip the published start: its full G x G assignment per move
+// is O(G^3) (G = 512 for K_keep = 2048 costs seconds per move).
+constexpr int64_t kMaxPublishedStartGroups = 256;   // groups a dirty group is paired with per visit
 
 // Sum of the two largest of four values.
 inline float Top2(float a, float b, float c, float d) {
@@ -64,25 +68,26 @@ bool Gains(double after, double before) {
   return after > before + kRelativeGain * std::max(before, 1e-300);
 }
 
-// One published move. Returns true if it raised the kept saliency (applied).
-bool AssignmentMove(const TileColumns& tc, std::vector<int32_t>& order, double& kept,
-                    std::mt19937_64& rng) {
-  const int64_t groups = static_cast<int64_t>(order.size() / 4);
+// The assignment step on the groups `gs`: from each group g = gs[i] pull the
+// column at position ext[i], reassign the pulled columns to the groups by an
+// exact linear assignment on the 2:4-kept saliency, and write the result into
+// `next` (a copy of order).
+void AssignPulled(const TileColumns& tc, const std::vector<int32_t>& order,
+                  const std::vector<int32_t>& gs, const std::vector<int32_t>& ext,
+                  std::vector<int32_t>& next) {
+  const int64_t n = static_cast<int64_t>(gs.size());
   const int64_t r = tc.rows();
-  std::vector<int32_t> ext(static_cast<size_t>(groups)), pulled(static_cast<size_t>(groups));
-  for (int64_t g = 0; g < groups; ++g) {
-    ext[g] = static_cast<int32_t>(rng() % 4);
-    pulled[g] = order[4 * g + ext[g]];
-  }
+  std::vector<int32_t> pulled(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) pulled[i] = order[4 * gs[i] + ext[i]];
   // With a >= b the two largest of a group's three remaining columns, adding
-  // x keeps a + max(b, x): so cost(g, j) = A_g + sum_i max(b_gi, x_ji).
-  std::vector<float> second(static_cast<size_t>(groups * r));
-  std::vector<double> first_sum(static_cast<size_t>(groups), 0.0);
-  for (int64_t g = 0; g < groups; ++g) {
+  // x keeps a + max(b, x): so value(g, j) = A_g + sum_i max(b_gi, x_ji).
+  std::vector<float> second(static_cast<size_t>(n * r));
+  std::vector<double> first_sum(static_cast<size_t>(n), 0.0);
+  for (int64_t g = 0; g < n; ++g) {
     const float* c[3];
     int k = 0;
     for (int i = 0; i < 4; ++i) {
-      if (i != ext[g]) c[k++] = tc.col(order[4 * g + i]);
+      if (i != ext[g]) c[k++] = tc.col(order[4 * gs[g] + i]);
     }
     for (int64_t i = 0; i < r; ++i) {
       const float x = c[0][i], y = c[1][i], z = c[2][i];
@@ -92,24 +97,74 @@ bool AssignmentMove(const TileColumns& tc, std::vector<int32_t>& order, double& 
       second[g * r + i] = x + y + z - hi - lo;
     }
   }
-  std::vector<double> cost(static_cast<size_t>(groups * groups));
-  for (int64_t g = 0; g < groups; ++g) {
+  std::vector<double> cost(static_cast<size_t>(n * n));
+  for (int64_t g = 0; g < n; ++g) {
     const float* b = &second[g * r];
-    for (int64_t j = 0; j < groups; ++j) {
+    for (int64_t j = 0; j < n; ++j) {
       const float* x = tc.col(pulled[j]);
       float acc = 0.0f;
       for (int64_t i = 0; i < r; ++i) acc += std::max(b[i], x[i]);
-      cost[g * groups + j] = -(first_sum[g] + acc);
+      cost[g * n + j] = -(first_sum[g] + acc);
     }
   }
-  const std::vector<int32_t> assign = SolveLinearAssignment(cost, groups, groups);
+  const std::vector<int32_t> assign = SolveLinearAssignment(cost, n, n);
+  for (int64_t g = 0; g < n; ++g) next[4 * gs[g] + ext[g]] = pulled[assign[g]];
+}
+
+// One published move over all groups. Returns true if it raised the kept
+// saliency (and was applied).
+bool AssignmentMove(const TileColumns& tc, std::vector<int32_t>& order, double& kept,
+                    std::mt19937_64& rng) {
+  const int64_t groups = static_cast<int64_t>(order.size() / 4);
+  std::vector<int32_t> gs(static_cast<size_t>(groups)), ext(static_cast<size_t>(groups));
+  for (int64_t g = 0; g < groups; ++g) {
+    gs[g] = static_cast<int32_t>(g);
+    ext[g] = static_cast<int32_t>(rng() % 4);
+  }
   std::vector<int32_t> next = order;
-  for (int64_t g = 0; g < groups; ++g) next[4 * g + ext[g]] = pulled[assign[g]];
+  AssignPulled(tc, order, gs, ext, next);
   const double after = tc.Total(next);  // exact, not the float estimate
   if (!Gains(after, kept)) return false;
   order.swap(next);
   kept = after;
   return true;
+}
+
+// hinm's blocked variant: the groups are split at random into blocks of at
+// most kBlockGroups, each block an independent assignment problem kept if it
+// gains. An O(G^3) assignment becomes G/B problems of O(B^3); over many moves
+// the random blocks still let any column reach any group. Returns the gain.
+double BlockedAssignmentMove(const TileColumns& tc, std::vector<int32_t>& order,
+                             std::mt19937_64& rng) {
+  const int64_t groups = static_cast<int64_t>(order.size() / 4);
+  std::vector<int32_t> perm(static_cast<size_t>(groups));
+  std::iota(perm.begin(), perm.end(), 0);
+  for (int64_t i = groups - 1; i > 0; --i) {
+    std::swap(perm[i], perm[rng() % static_cast<uint64_t>(i + 1)]);
+  }
+  const int64_t blocks = (groups + kBlockGroups - 1) / kBlockGroups;
+  double gain = 0.0;
+  std::vector<int32_t> next = order;
+  for (int64_t b = 0; b < blocks; ++b) {
+    // Near-equal block sizes, so no block is tiny.
+    const int64_t lo = groups * b / blocks, hi = groups * (b + 1) / blocks;
+    if (hi - lo < 2) continue;
+    std::vector<int32_t> gs(perm.begin() + lo, perm.begin() + hi), ext(gs.size());
+    for (auto& e : ext) e = static_cast<int32_t>(rng() % 4);
+    AssignPulled(tc, order, gs, ext, next);
+    double before = 0.0, after = 0.0;
+    for (int32_t g : gs) {
+      before += tc.Group(&order[4 * g]);
+      after += tc.Group(&next[4 * g]);
+    }
+    if (Gains(after, before)) {
+      for (int32_t g : gs) std::copy(&next[4 * g], &next[4 * g] + 4, &order[4 * g]);
+      gain += after - before;
+    } else {
+      for (int32_t g : gs) std::copy(&order[4 * g], &order[4 * g] + 4, &next[4 * g]);
+    }
+  }
+  return gain;
 }
 
 // The 35 ways to split 8 columns into two groups of 4 (column 0 always in
@@ -284,7 +339,10 @@ std::vector<int32_t> InputSearchDefault(const SaliencyView& s, const std::vector
   const TileColumns tc(s, rows, slots);
   PermuteOptions first = opt;
   first.max_failures = 0;  // the published budget
-  std::vector<int32_t> order = PublishedLocal(tc, slots.size(), first, stream);
+  const int64_t groups = static_cast<int64_t>(slots.size() / 4);
+  std::vector<int32_t> order(slots.size());
+  std::iota(order.begin(), order.end(), 0);
+  if (groups <= kMaxPublishedStartGroups) order = PublishedLocal(tc, slots.size(), first, stream);
   if (slots.size() < 8) return ToSlots(order, slots);
   std::mt19937_64 rng(MixSeed(opt.seed, stream ^ 0xD1B54A32D192ED03ull));
   double kept = tc.Total(order);
@@ -296,8 +354,8 @@ std::vector<int32_t> InputSearchDefault(const SaliencyView& s, const std::vector
     for (int sweep = 0; sweep < kPairSweepsPerRound; ++sweep) {
       if (PairSweep(tc, order, rng) <= 0.0) break;
     }
+    BlockedAssignmentMove(tc, order, rng);
     kept = tc.Total(order);
-    AssignmentMove(tc, order, kept, rng);
     if (Gains(kept, before)) {
       failed = 0;
     } else {
@@ -307,7 +365,6 @@ std::vector<int32_t> InputSearchDefault(const SaliencyView& s, const std::vector
   // Iterated local search: shuffle the columns of a few random groups (a
   // kick out of the local optimum), descend with pair moves around them,
   // keep the result only if the tile keeps more.
-  const int64_t groups = static_cast<int64_t>(slots.size() / 4);
   const int kick_groups = static_cast<int>(std::min<int64_t>(kKickGroups, groups));
   failed = 0;
   for (int kick = 0; kick < kMaxKicks && failed < kKickFailures; ++kick) {
