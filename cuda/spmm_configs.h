@@ -14,21 +14,29 @@ struct TileConfig {
   int warp_rb;   // 16-row blocks per warp
   int warp_n8;   // 8-token tiles per warp
   int stages;    // cp.async pipeline depth (k-steps of 32 slots in flight)
+  int min_ctas;  // __launch_bounds__ min blocks per SM (caps registers)
+  int max_n;     // the planner uses the first config with N <= max_n
+  int split_ctas_per_sm;  // split K until the grid has this many CTAs per SM
 
   constexpr int threads() const { return warps_m * warps_n * 32; }
   constexpr int block_m() const { return warps_m * warp_rb * 16; }   // rows per CTA
   constexpr int block_n() const { return warps_n * warp_n8 * 8; }    // tokens per CTA
 };
 
-// kWide: prefill / large N. 4 warps as 2 x 2, each 32 rows x 32 tokens
-// (8 mma.sp per k-step). kNarrow: decode, N <= 16: 4 warps stacked along M,
-// each 16 rows x 16 tokens, so a CTA streams 64 rows of weights per k-step.
-enum class ConfigId : int { kWide = 0, kNarrow = 1 };
-inline constexpr int kNumConfigs = 2;
+// kNarrow (decode, N <= 16): 4 warps stacked along M, each 32 rows x 16
+// tokens; a CTA is one whole V=128 tile and streams 4 KB of weights per
+// k-step through a 6-deep ring (~24 KB in flight per CTA) - decode is bound
+// by weight bytes in flight. kMid (N <= 64): same rows, 64 tokens per warp.
+// kWide (prefill): 8 warps as 2 x 4, each 64 rows x 32 tokens (16 mma.sp per
+// k-step per warp), a 128 x 128 CTA tile, 3 stages (37.5 KB static smem).
+enum class ConfigId : int { kNarrow = 0, kMid = 1, kWide = 2 };
+inline constexpr int kNumConfigs = 3;
 
 inline constexpr TileConfig kConfigs[kNumConfigs] = {
-    {"wide_64x64", 2, 2, 2, 4, 4},
-    {"narrow_64x16", 4, 1, 1, 2, 4},
+    // name            wm wn rb n8 st min max_n  split/SM
+    {"narrow_128x16", 4, 1, 2, 2, 6, 4, 16, 4},
+    {"mid_128x64", 4, 1, 2, 8, 4, 3, 64, 3},
+    {"wide_128x128", 2, 4, 4, 4, 3, 2, 1 << 30, 1},
 };
 
 constexpr const TileConfig& GetConfig(ConfigId id) { return kConfigs[static_cast<int>(id)]; }

@@ -68,7 +68,7 @@
 namespace hinm_cuda {
 
 template <typename T, int kCfg>
-__global__ void __launch_bounds__(kConfigs[kCfg].threads())
+__global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_ctas)
     hinm_spmm_kernel(const KernelArgs args) {
   constexpr TileConfig cfg = kConfigs[kCfg];
   constexpr int kThreads = cfg.threads();
@@ -90,8 +90,19 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads())
   const int wm = warp / cfg.warps_n;  // warp row
   const int wn = warp % cfg.warps_n;  // warp column
 
-  const int tile = blockIdx.x / args.row_ctas_per_tile;
-  const int rb0 = (blockIdx.x % args.row_ctas_per_tile) * kRb;
+  // Grouped rasterization: kGroupRows consecutive row CTAs sweep all token
+  // tiles before the next group starts, so a group's weights are read from
+  // HBM once and stay in L2 while B tiles are reused across the group.
+  constexpr int kGroupRows = 16;
+  const int64_t row_ctas = static_cast<int64_t>(args.num_tiles) * args.row_ctas_per_tile;
+  const int64_t pid = blockIdx.x;
+  const int64_t width = static_cast<int64_t>(kGroupRows) * args.n_tiles;
+  const int64_t first_row = pid / width * kGroupRows;
+  const int64_t group_rows = min(static_cast<int64_t>(kGroupRows), row_ctas - first_row);
+  const int64_t row_cta = first_row + (pid % width) % group_rows;
+  const int nt = static_cast<int>((pid % width) / group_rows);
+  const int tile = static_cast<int>(row_cta / args.row_ctas_per_tile);
+  const int rb0 = static_cast<int>(row_cta % args.row_ctas_per_tile) * kRb;
   const int rb_valid = min(kRb, args.rb_per_tile - rb0);
   const int split = blockIdx.z;
   const int kb_begin = split * args.kb_per_split;
@@ -99,7 +110,7 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads())
   const int nk = kb_end - kb_begin;
   const int32_t* tile_cols = args.col_idx + static_cast<int64_t>(tile) * args.padded_slots;
 
-  for (int nt = blockIdx.y; nt < args.n_tiles; nt += gridDim.y) {
+  {
     const int n0 = nt * kBn;
     float acc[cfg.warp_rb][cfg.warp_n8][4];
 #pragma unroll
@@ -180,8 +191,7 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads())
       cp_async_commit();
       compute_stage(it % kS);
     }
-    cp_async_wait<0>();
-    __syncthreads();  // the next token tile reuses the buffers
+    cp_async_wait<0>();  // nothing may be left in flight at exit
 
     // Epilogue.
     const int g = lane >> 2, t = lane & 3;
@@ -213,10 +223,9 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads())
 
 template <typename T, int kCfg>
 cudaError_t LaunchSpmmKernel(const KernelArgs& a, cudaStream_t stream) {
-  const int64_t rows = static_cast<int64_t>((a.m + a.tile_rows - 1) / a.tile_rows) *
-                       a.row_ctas_per_tile;
-  const dim3 grid(static_cast<unsigned>(rows), static_cast<unsigned>(min(a.n_tiles, 65535)),
-                  static_cast<unsigned>(a.splits));
+  // The planner guarantees num_tiles * row_ctas_per_tile * n_tiles < 2^31.
+  const int64_t ctas = static_cast<int64_t>(a.num_tiles) * a.row_ctas_per_tile * a.n_tiles;
+  const dim3 grid(static_cast<unsigned>(ctas), 1, static_cast<unsigned>(a.splits));
   hinm_spmm_kernel<T, kCfg><<<grid, kConfigs[kCfg].threads(), 0, stream>>>(a);
   return cudaPeekAtLastError();
 }

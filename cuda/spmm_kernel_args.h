@@ -16,6 +16,7 @@ struct KernelArgs {
   int32_t rb_per_tile = 0;         // V / 16
   int32_t col_blocks = 0;          // K_keep_pad / 32
   int32_t padded_slots = 0;        // K_keep_pad
+  int32_t num_tiles = 0;           // ceil(m / V)
   int32_t row_ctas_per_tile = 0;   // ceil(rb_per_tile / (block_m / 16))
   int32_t n_tiles = 0;             // ceil(n / block_n)
   int32_t splits = 1;              // K-splits (blockIdx.z); > 1: write partials
@@ -37,11 +38,14 @@ struct KernelArgs {
   float* partial = nullptr;     // splits > 1: [splits][m][n] fp32
 };
 
-// Main kernels: grid (tiles * row_ctas_per_tile, min(n_tiles, 65535), splits).
-cudaError_t LaunchSpmm_f16_wide(const KernelArgs& a, cudaStream_t stream);
+// Main kernels, one per (dtype, config of cuda/spmm_configs.h): grid
+// (tiles * row_ctas_per_tile * n_tiles, 1, splits).
 cudaError_t LaunchSpmm_f16_narrow(const KernelArgs& a, cudaStream_t stream);
-cudaError_t LaunchSpmm_bf16_wide(const KernelArgs& a, cudaStream_t stream);
+cudaError_t LaunchSpmm_f16_mid(const KernelArgs& a, cudaStream_t stream);
+cudaError_t LaunchSpmm_f16_wide(const KernelArgs& a, cudaStream_t stream);
 cudaError_t LaunchSpmm_bf16_narrow(const KernelArgs& a, cudaStream_t stream);
+cudaError_t LaunchSpmm_bf16_mid(const KernelArgs& a, cudaStream_t stream);
+cudaError_t LaunchSpmm_bf16_wide(const KernelArgs& a, cudaStream_t stream);
 
 // Split-K reduction + epilogue (fixed order over splits: deterministic).
 cudaError_t LaunchSplitReduce(const KernelArgs& a, bool bf16, cudaStream_t stream);

@@ -23,6 +23,7 @@ struct Plan {
   int64_t ld_pack = 0;        // elements per packed B row
   size_t pack_bytes = 0;      // reserved for packed B (token-major or N % 8 != 0)
   size_t partial_bytes = 0;   // split-K partials
+  bool too_large = false;     // grid of 2^31 CTAs or more
 };
 
 size_t PackBytes(const SpmmParams& p, int64_t ld_pack) {
@@ -31,9 +32,13 @@ size_t PackBytes(const SpmmParams& p, int64_t ld_pack) {
 
 Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
   Plan plan;
-  // Decode (N <= 16): the narrow config wastes no shared memory or mma work
-  // on absent tokens; otherwise the wide one.
-  plan.config = p.n <= 16 ? ConfigId::kNarrow : ConfigId::kWide;
+  // The first config of the table whose max_n covers N (decode: narrow).
+  plan.config = ConfigId::kWide;
+  for (int i = 0; i < kNumConfigs; ++i)
+    if (p.n <= kConfigs[i].max_n) {
+      plan.config = static_cast<ConfigId>(i);
+      break;
+    }
   const TileConfig& cfg = GetConfig(plan.config);
   const int64_t rb_per_tile = p.tile_rows / 16;
   const int64_t cta_rb = cfg.block_m() / 16;
@@ -41,10 +46,12 @@ Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
   plan.n_tiles = static_cast<int32_t>(CeilDiv(p.n, cfg.block_n()));
   const int64_t tiles = CeilDiv(p.m, p.tile_rows);
   const int64_t col_blocks = p.padded_slots / 32;
-  const int64_t ctas = tiles * plan.row_ctas_per_tile * std::min<int64_t>(plan.n_tiles, 65535);
-  // Split K while the grid is under ~4 CTAs per SM (several resident CTAs
-  // per SM keep enough weight bytes in flight), keeping >= 4 k-steps each.
-  const int64_t target = 4LL * std::max(dev.num_sms, 1);
+  const int64_t ctas = tiles * plan.row_ctas_per_tile * plan.n_tiles;
+  plan.too_large = ctas >= (1LL << 31);
+  // Split K while the grid is under split_ctas_per_sm CTAs per SM (decode:
+  // several resident CTAs per SM keep enough weight bytes in flight),
+  // keeping >= 4 k-steps per split.
+  const int64_t target = static_cast<int64_t>(cfg.split_ctas_per_sm) * std::max(dev.num_sms, 1);
   int64_t splits = 1;
   if (ctas < target) {
     splits = std::min<int64_t>({CeilDiv(target, ctas), col_blocks / 4, 64});
@@ -83,6 +90,7 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
   if (p.tile_rows % 16 != 0 || p.padded_slots % 32 != 0)
     return Fail(LaunchStatus::kNoKernel, "tile rows must be a multiple of 16, slots of 32");
   const Plan plan = MakePlan(p, dev);
+  if (plan.too_large) return Fail(LaunchStatus::kNoKernel, "problem needs 2^31 or more CTAs");
   char* ws = static_cast<char*>(workspace);
   size_t used = 0;
 
@@ -116,6 +124,7 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
   a.rb_per_tile = p.tile_rows / 16;
   a.col_blocks = p.padded_slots / 32;
   a.padded_slots = p.padded_slots;
+  a.num_tiles = static_cast<int32_t>((p.m + p.tile_rows - 1) / p.tile_rows);
   a.row_ctas_per_tile = plan.row_ctas_per_tile;
   a.n_tiles = plan.n_tiles;
   a.splits = plan.splits;
@@ -137,10 +146,17 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
 
   const bool bf16 = p.dtype == ElemType::kBF16;
   cudaError_t e = cudaSuccess;
-  if (plan.config == ConfigId::kWide)
-    e = bf16 ? LaunchSpmm_bf16_wide(a, stream) : LaunchSpmm_f16_wide(a, stream);
-  else
-    e = bf16 ? LaunchSpmm_bf16_narrow(a, stream) : LaunchSpmm_f16_narrow(a, stream);
+  switch (plan.config) {
+    case ConfigId::kNarrow:
+      e = bf16 ? LaunchSpmm_bf16_narrow(a, stream) : LaunchSpmm_f16_narrow(a, stream);
+      break;
+    case ConfigId::kMid:
+      e = bf16 ? LaunchSpmm_bf16_mid(a, stream) : LaunchSpmm_f16_mid(a, stream);
+      break;
+    case ConfigId::kWide:
+      e = bf16 ? LaunchSpmm_bf16_wide(a, stream) : LaunchSpmm_f16_wide(a, stream);
+      break;
+  }
   if (e != cudaSuccess) return Fail(LaunchStatus::kCudaError, "SpMM kernel", e);
   if (plan.splits > 1) {
     e = LaunchSplitReduce(a, bf16, stream);
