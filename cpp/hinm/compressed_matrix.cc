@@ -98,8 +98,7 @@ void CompressedMatrix::Validate() const {
     const int64_t t = r / l.tile_rows;
     const bool pad_row = r >= l.rows;
     for (int64_t q = 0; q < slots / kGroupSize; ++q) {
-      int shift = 0;
-      const uint32_t nib = (meta[static_cast<size_t>(l.meta_word_index(r, q, &shift))] >> shift) & 0xfu;
+      const uint32_t nib = nibble(r, q);
       const uint32_t i0 = nib & 3u, i1 = nib >> 2;
       Check(i0 < i1, "metadata nibble " + std::to_string(nib) + " of row " + std::to_string(r) +
                          ", group " + std::to_string(q) + " is not i0 | i1 << 2 with i0 < i1");

@@ -3,6 +3,7 @@
 #ifndef HINM_COMPRESSED_MATRIX_H_
 #define HINM_COMPRESSED_MATRIX_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -30,6 +31,12 @@ struct CompressedMatrix {
   // Original row of compressed row p (p < rows).
   int32_t original_row(int64_t p) const {
     return row_perm.empty() ? static_cast<int32_t>(p) : row_perm[p];
+  }
+  // Metadata nibble (i0 | i1 << 2) of padded row r, group q.
+  uint32_t nibble(int64_t r, int64_t q) const {
+    int shift = 0;
+    const int64_t w = layout.meta_word_index(r, q, &shift);  // sets shift first
+    return (meta[static_cast<size_t>(w)] >> shift) & 0xfu;
   }
   // Throws kCorruptFile/kInvalidValue if arrays disagree with the layout,
   // indices are out of range, row_perm is not a permutation or metadata

@@ -94,8 +94,7 @@ void SpmmReference(const CompressedMatrix& a, const SpmmArgs& args, int num_thre
         // Walk the compressed arrays exactly as a kernel would: group q's
         // nibble names the two slots, the slots name B's rows.
         for (int64_t q = 0; q < groups; ++q) {
-          int shift = 0;
-          const uint32_t nib = (a.meta[static_cast<size_t>(l.meta_word_index(p, q, &shift))] >> shift) & 0xfu;
+          const uint32_t nib = a.nibble(p, q);
           const int64_t pos[2] = {nib & 3u, nib >> 2};
           for (int j = 0; j < kGroupKept; ++j) {
             const int32_t col = a.col_idx[static_cast<size_t>(l.col_index(t, q * kGroupSize + pos[j]))];
@@ -131,8 +130,7 @@ void Decompress(const CompressedMatrix& a, float* dense, int64_t ld) {
     const int64_t t = p / l.tile_rows;
     float* out = dense + static_cast<int64_t>(a.original_row(p)) * ld;
     for (int64_t q = 0; q < groups; ++q) {
-      int shift = 0;
-      const uint32_t nib = (a.meta[static_cast<size_t>(l.meta_word_index(p, q, &shift))] >> shift) & 0xfu;
+      const uint32_t nib = a.nibble(p, q);
       const int64_t pos[2] = {nib & 3u, nib >> 2};
       for (int j = 0; j < kGroupKept; ++j) {
         const int32_t col = a.col_idx[static_cast<size_t>(l.col_index(t, q * kGroupSize + pos[j]))];
