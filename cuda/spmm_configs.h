@@ -13,7 +13,8 @@ struct TileConfig {
   int warps_n;   // warps along N (each warp: warp_n8 tiles of 8 tokens)
   int warp_rb;   // 16-row blocks per warp
   int warp_n8;   // 8-token tiles per warp
-  int stages;    // cp.async pipeline depth (k-steps of 32 slots in flight)
+  int stages;    // cp.async pipeline depth (ring slots; each holds stage_kb k-blocks)
+  int stage_kb;  // 32-slot k-blocks per stage (per barrier)
   int min_ctas;  // __launch_bounds__ min blocks per SM (caps registers)
   int max_n;     // the planner uses the first config with N <= max_n
   int split_ctas_per_sm;  // split K until the grid has this many CTAs per SM
@@ -21,22 +22,28 @@ struct TileConfig {
   constexpr int threads() const { return warps_m * warps_n * 32; }
   constexpr int block_m() const { return warps_m * warp_rb * 16; }   // rows per CTA
   constexpr int block_n() const { return warps_n * warp_n8 * 8; }    // tokens per CTA
+  // Dynamic shared memory of the kernel: per stage and k-block, A (512 B
+  // per 16-row block), metadata (64 B per block) and B (32 slots x BN).
+  constexpr int smem_bytes() const {
+    return stages * stage_kb * (block_m() / 16 * (512 + 64) + 32 * block_n() * 2);
+  }
 };
 
 // kNarrow (decode, N <= 16): 4 warps stacked along M, each 32 rows x 16
-// tokens; a CTA is one whole V=128 tile and streams 4 KB of weights per
-// k-step through a 6-deep ring (~24 KB in flight per CTA) - decode is bound
-// by weight bytes in flight. kMid (N <= 64): same rows, 64 tokens per warp.
-// kWide (prefill): 8 warps as 2 x 4, each 64 rows x 32 tokens (16 mma.sp per
-// k-step per warp), a 128 x 128 CTA tile, 3 stages (37.5 KB static smem).
+// tokens; a CTA is one whole V=128 tile and streams 8 KB of weights per
+// stage (2 k-blocks) through a 4-deep ring (~33 KB in flight per CTA):
+// decode is bound by weight bytes in flight. kMid (N <= 64): same rows, 64
+// tokens per warp. kWide (prefill): 8 warps as 2 x 4, each 64 rows x 32
+// tokens (16 mma.sp per k-block per warp), a 128 x 128 CTA tile, 4 stages of
+// 2 k-blocks (100 KB smem, 2 CTAs per SM).
 enum class ConfigId : int { kNarrow = 0, kMid = 1, kWide = 2 };
 inline constexpr int kNumConfigs = 3;
 
 inline constexpr TileConfig kConfigs[kNumConfigs] = {
-    // name            wm wn rb n8 st min max_n  split/SM
-    {"narrow_128x16", 4, 1, 2, 2, 6, 4, 16, 4},
-    {"mid_128x64", 4, 1, 2, 8, 4, 3, 64, 3},
-    {"wide_128x128", 2, 4, 4, 4, 3, 2, 1 << 30, 1},
+    // name            wm wn rb n8 st kb min max_n  split/SM
+    {"narrow_128x16", 4, 1, 2, 2, 4, 2, 4, 16, 4},
+    {"mid_128x64", 4, 1, 2, 8, 3, 2, 3, 64, 3},
+    {"wide_128x128", 2, 4, 4, 4, 4, 2, 2, 1 << 30, 1},
 };
 
 constexpr const TileConfig& GetConfig(ConfigId id) { return kConfigs[static_cast<int>(id)]; }

@@ -20,7 +20,8 @@
 // k-steps [kb_begin, kb_end) of its split (blockIdx.z). A CTA never crosses
 // a tile, because every tile has its own col_idx list.
 //
-// Shared memory per stage (S stages):
+// Shared memory per stage (S stages, each stage_kb k-blocks of 32 slots;
+// dynamic, cfg.smem_bytes()):
 //   sA [BM/16][32 lanes] x 16 B   fragment-native: lane reads its own 16 B
 //                                 (4 x 8-lane phases, conflict-free)
 //   sE [BM/16][16] x 4 B          metadata words
@@ -39,9 +40,10 @@
 //   E: one u32 per lane (selector 0: lanes 4g, 4g+1 matter).
 //   C: {row g: n 2t, 2t+1; row g+8: n 2t, 2t+1} in fp32.
 //
-// Pipeline: S-stage cp.async ring (S-1 k-steps in flight). Iteration i waits
-// for stage i (wait_group S-2), barrier, issues stage i+S-1 into the buffer
-// computed at i-1 (safe after the barrier), then computes stage i. B rows
+// Pipeline: S-stage cp.async ring (S-1 stages in flight), one barrier per
+// stage of stage_kb k-blocks. Iteration i waits for stage i (wait_group
+// S-2), barrier, issues stage i+S-1 into the buffer computed at i-1 (safe
+// after the barrier), then computes stage i. B rows
 // are gathered through col_idx; -1 and token tails are zero-filled by
 // cp.async's src-size.
 //
@@ -77,12 +79,16 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
   constexpr int kCh = kBn / 8;                    // 16 B chunks per slot row
   constexpr int kSwz = (kCh >= 8 ? 8 : kCh) - 1;  // XOR mask of the swizzle
   constexpr int kS = cfg.stages;
+  constexpr int kKb = cfg.stage_kb;
   static_assert(kS >= 2, "need at least double buffering");
   static_assert((kCh & (kCh - 1)) == 0, "BN/8 must be a power of two for the swizzle");
 
-  __shared__ __align__(128) uint4 sA[kS][kRb][32];
-  __shared__ __align__(16) uint32_t sE[kS][kRb][16];
-  __shared__ __align__(128) uint4 sB[kS][32][kCh];
+  // Dynamic shared memory (cfg.smem_bytes()): all stages of A, then of the
+  // metadata, then of B.
+  extern __shared__ __align__(128) uint4 smem[];
+  auto sA = reinterpret_cast<uint4(*)[kKb][kRb][32]>(smem);
+  auto sE = reinterpret_cast<uint32_t(*)[kKb][kRb][16]>(smem + kS * kKb * kRb * 32);
+  auto sB = reinterpret_cast<uint4(*)[kKb][32][kCh]>(smem + kS * kKb * kRb * (32 + 4));
 
   const int tid = threadIdx.x;
   const int lane = tid & 31;
@@ -120,20 +126,22 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
 #pragma unroll
         for (int e = 0; e < 4; ++e) acc[r][j][e] = 0.f;
 
-    // Fetch k-step kb into stage buffer st: A blocks, metadata, gathered B.
-    auto fetch_stage = [&](int st, int kb) {
+    // Fetch k-block kb into slot j of stage buffer st: A blocks, metadata, gathered B.
+    auto fetch_block = [&](int st, int j, int kb) {
       const int64_t blk0 =
           (static_cast<int64_t>(tile) * args.col_blocks + kb) * args.rb_per_tile + rb0;
 #pragma unroll
       for (int i = tid; i < kRb * 32; i += kThreads) {
         const int r = i >> 5, ch = i & 31;
         if (r < rb_valid)
-          cp_async_16_zfill(smem_u32(&sA[st][r][ch]), args.values + (blk0 + r) * 256 + ch * 8, 16);
+          cp_async_16_zfill(smem_u32(&sA[st][j][r][ch]), args.values + (blk0 + r) * 256 + ch * 8,
+                            16);
       }
       for (int i = tid; i < kRb * 4; i += kThreads) {
         const int r = i >> 2, ch = i & 3;
         if (r < rb_valid)
-          cp_async_16_zfill(smem_u32(&sE[st][r][ch * 4]), args.meta + (blk0 + r) * 16 + ch * 4, 16);
+          cp_async_16_zfill(smem_u32(&sE[st][j][r][ch * 4]), args.meta + (blk0 + r) * 16 + ch * 4,
+                            16);
       }
       const int32_t* cols = tile_cols + kb * 32;
 #pragma unroll
@@ -147,49 +155,61 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
           bytes = min(8, args.n - col) * 2;
           src = args.b + static_cast<int64_t>(src_row) * args.ldb + col;
         }
-        cp_async_16_zfill(smem_u32(&sB[st][row][ch ^ (row & kSwz)]), src, bytes);
+        cp_async_16_zfill(smem_u32(&sB[st][j][row][ch ^ (row & kSwz)]), src, bytes);
       }
     };
+    // One stage = kKb consecutive k-blocks (the last stage may be partial).
+    auto fetch_stage = [&](int st, int step) {
+#pragma unroll
+      for (int j = 0; j < kKb; ++j)
+        if (step * kKb + j < nk) fetch_block(st, j, kb_begin + step * kKb + j);
+    };
 
-    // Tensor-core work on stage st: B fragments once, reused for every row block.
-    auto compute_stage = [&](int st) {
-      uint32_t bf[cfg.warp_n8][4];
+    // Tensor-core work on stage st: per k-block, B fragments once, reused
+    // for every row block of the warp.
+    auto compute_stage = [&](int st, int step) {
 #pragma unroll
-      for (int j = 0; j < cfg.warp_n8; ++j) {
-        const int c = wn * cfg.warp_n8 + j;
-        ldmatrix_x4_trans(bf[j], smem_u32(&sB[st][lane][c ^ (lane & kSwz)]));
-      }
+      for (int j = 0; j < kKb; ++j) {
+        if (step * kKb + j >= nk) break;  // CTA-uniform
+        uint32_t bf[cfg.warp_n8][4];
 #pragma unroll
-      for (int r = 0; r < cfg.warp_rb; ++r) {
-        const int rbl = wm * cfg.warp_rb + r;
-        if (rbl < rb_valid) {  // warp-uniform
-          const uint4 av = sA[st][rbl][lane];
-          const uint32_t a[4] = {av.x, av.y, av.z, av.w};
-          const uint32_t e = sE[st][rbl][(lane >> 2) * 2 + (lane & 1)];
+        for (int q = 0; q < cfg.warp_n8; ++q) {
+          const int c = wn * cfg.warp_n8 + q;
+          ldmatrix_x4_trans(bf[q], smem_u32(&sB[st][j][lane][c ^ (lane & kSwz)]));
+        }
 #pragma unroll
-          for (int j = 0; j < cfg.warp_n8; ++j) {
-            if constexpr (std::is_same<T, __half>::value)
-              mma_sp_m16n8k32_f32_f16(acc[r][j], a, bf[j], e);
-            else
-              mma_sp_m16n8k32_f32_bf16(acc[r][j], a, bf[j], e);
+        for (int r = 0; r < cfg.warp_rb; ++r) {
+          const int rbl = wm * cfg.warp_rb + r;
+          if (rbl < rb_valid) {  // warp-uniform
+            const uint4 av = sA[st][j][rbl][lane];
+            const uint32_t a[4] = {av.x, av.y, av.z, av.w};
+            const uint32_t e = sE[st][j][rbl][(lane >> 2) * 2 + (lane & 1)];
+#pragma unroll
+            for (int q = 0; q < cfg.warp_n8; ++q) {
+              if constexpr (std::is_same<T, __half>::value)
+                mma_sp_m16n8k32_f32_f16(acc[r][q], a, bf[q], e);
+              else
+                mma_sp_m16n8k32_f32_bf16(acc[r][q], a, bf[q], e);
+            }
           }
         }
       }
     };
 
     // Schedule: prologue fills S-1 stages; each step waits, refills, computes.
+    const int nsteps = (nk + kKb - 1) / kKb;
 #pragma unroll
     for (int s = 0; s < kS - 1; ++s) {
-      if (s < nk) fetch_stage(s, kb_begin + s);
+      if (s < nsteps) fetch_stage(s, s);
       cp_async_commit();
     }
-    for (int it = 0; it < nk; ++it) {
+    for (int it = 0; it < nsteps; ++it) {
       cp_async_wait<kS - 2>();
       __syncthreads();
       const int pf = it + kS - 1;
-      if (pf < nk) fetch_stage(pf % kS, kb_begin + pf);
+      if (pf < nsteps) fetch_stage(pf % kS, pf);
       cp_async_commit();
-      compute_stage(it % kS);
+      compute_stage(it % kS, it);
     }
     cp_async_wait<0>();  // nothing may be left in flight at exit
 
@@ -226,7 +246,13 @@ cudaError_t LaunchSpmmKernel(const KernelArgs& a, cudaStream_t stream) {
   // The planner guarantees num_tiles * row_ctas_per_tile * n_tiles < 2^31.
   const int64_t ctas = static_cast<int64_t>(a.num_tiles) * a.row_ctas_per_tile * a.n_tiles;
   const dim3 grid(static_cast<unsigned>(ctas), 1, static_cast<unsigned>(a.splits));
-  hinm_spmm_kernel<T, kCfg><<<grid, kConfigs[kCfg].threads(), 0, stream>>>(a);
+  constexpr int kSmem = kConfigs[kCfg].smem_bytes();
+  if (kSmem > 48 * 1024) {  // above the default dynamic limit: opt in (per device)
+    const cudaError_t e = cudaFuncSetAttribute(
+        hinm_spmm_kernel<T, kCfg>, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmem);
+    if (e != cudaSuccess) return e;
+  }
+  hinm_spmm_kernel<T, kCfg><<<grid, kConfigs[kCfg].threads(), kSmem, stream>>>(a);
   return cudaPeekAtLastError();
 }
 
