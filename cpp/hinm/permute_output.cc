@@ -19,12 +19,15 @@ namespace {
 // The published schedule (apply_two_axis_perm) and its failure budgets.
 const std::vector<int32_t> kDefaultSchedule = {8, 1, 4, 1, 2, 1, 1};
 constexpr int kPublishedFailures = 1;
-constexpr int kDefaultFailures = 4;
+constexpr int kDefaultFailures = 2;  // after the transport steps moves rarely gain
 constexpr int kKMeansIters = 20;
 // Balanced k-means solves an n x n assignment: bound n = tiles * r.
 constexpr int64_t kMaxSampledRows = 1024;
-constexpr int kMaxMovesPerRound = 64;
-constexpr int kMaxOuterRounds = 8;
+constexpr int kMaxMovesPerRound = 16;
+// The published rounds end only on failures; this bound is never reached in
+// practice and only guards against an endless run.
+constexpr int kMaxPublishedMovesPerRound = 100000;
+constexpr int kMaxOuterRounds = 4;
 constexpr int kMaxTransportSteps = 32;
 constexpr int kMaxJointSteps = 16;
 
@@ -419,8 +422,10 @@ void GroupRounds(const Problem& p, TileSet& ts, const std::vector<int32_t>& sche
   for (size_t k = 0; k < schedule.size(); ++k) {
     const int32_t r = SampleSize(ts, schedule[k]);
     int failed = 0;
-    for (int move = 0; failed < failures && move < kMaxMovesPerRound; ++move) {
-      ReportProgress(p.opt, lo + (hi - lo) * (static_cast<double>(k) + move / double(kMaxMovesPerRound)) /
+    const int max_moves = published ? kMaxPublishedMovesPerRound : kMaxMovesPerRound;
+    for (int move = 0; failed < failures && move < max_moves; ++move) {
+      const double within = std::min(1.0, move / double(kMaxMovesPerRound));
+      ReportProgress(p.opt, lo + (hi - lo) * (static_cast<double>(k) + within) /
                                     static_cast<double>(schedule.size()));
       // The published code re-creates its multi-row sampler with the same
       // seed (77) on every move, so such moves resample the same positions;
