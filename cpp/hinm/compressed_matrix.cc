@@ -25,8 +25,12 @@ int64_t CompressedMatrix::dense_bytes() const {
 
 namespace {
 
+[[noreturn]] void Fail(const std::string& message) {
+  throw Error(Status::kInvalidValue, "invalid compressed matrix: " + message);
+}
+
 void Check(bool cond, const std::string& message) {
-  Require(cond, Status::kInvalidValue, "invalid compressed matrix: " + message);
+  if (!cond) Fail(message);
 }
 
 std::string At(int64_t tile, int64_t slot) {
@@ -50,8 +54,8 @@ void CompressedMatrix::Validate() const {
         "col_idx has " + std::to_string(col_idx.size()) + " entries, layout needs " +
             std::to_string(l.num_col_indices()));
   Check(row_perm.empty() || row_perm.size() == static_cast<size_t>(l.rows),
-        "row_perm has " + std::to_string(row_perm.size()) + " entries, must be 0 or M = " +
-            std::to_string(l.rows));
+        "row_perm has " + std::to_string(row_perm.size()) +
+            " entries, must be 0 or M = " + std::to_string(l.rows));
   Check(std::isfinite(stats.retained_saliency) && stats.retained_saliency >= 0 &&
             stats.retained_saliency <= 1 + 1e-9,
         "retained_saliency " + std::to_string(stats.retained_saliency) + " outside [0, 1]");
@@ -68,11 +72,12 @@ void CompressedMatrix::Validate() const {
     for (int64_t s = 0; s < slots; ++s) {
       const int32_t c = col_idx[static_cast<size_t>(l.col_index(t, s))];
       if (s >= l.kept_cols) {
-        Check(c == kPadColumn, "slot beyond kept_cols is not kPadColumn" + At(t, s));
+        if (c != kPadColumn) Fail("slot beyond kept_cols is not kPadColumn" + At(t, s));
         continue;
       }
-      Check(c == kPadColumn || (c >= 0 && c < l.cols),
-            "column index " + std::to_string(c) + " outside [0, K)" + At(t, s));
+      if (c != kPadColumn && (c < 0 || c >= l.cols)) {
+        Fail("column index " + std::to_string(c) + " outside [0, K)" + At(t, s));
+      }
       if (c != kPadColumn) real.push_back(c);
     }
     Check(static_cast<int64_t>(real.size()) == l.kept_cols - pads_in_kept,
@@ -87,8 +92,9 @@ void CompressedMatrix::Validate() const {
     std::vector<char> seen(static_cast<size_t>(l.rows), 0);
     for (size_t p = 0; p < row_perm.size(); ++p) {
       const int32_t o = row_perm[p];
-      Check(o >= 0 && o < l.rows && !seen[static_cast<size_t>(o)],
-            "row_perm is not a permutation of [0, M) at position " + std::to_string(p));
+      if (o < 0 || o >= l.rows || seen[static_cast<size_t>(o)]) {
+        Fail("row_perm is not a permutation of [0, M) at position " + std::to_string(p));
+      }
       seen[static_cast<size_t>(o)] = 1;
     }
   }
@@ -100,16 +106,19 @@ void CompressedMatrix::Validate() const {
     for (int64_t q = 0; q < slots / kGroupSize; ++q) {
       const uint32_t nib = nibble(r, q);
       const uint32_t i0 = nib & 3u, i1 = nib >> 2;
-      Check(i0 < i1, "metadata nibble " + std::to_string(nib) + " of row " + std::to_string(r) +
-                         ", group " + std::to_string(q) + " is not i0 | i1 << 2 with i0 < i1");
+      if (i0 >= i1) {
+        Fail("metadata nibble " + std::to_string(nib) + " of row " + std::to_string(r) +
+             ", group " + std::to_string(q) + " is not i0 | i1 << 2 with i0 < i1");
+      }
       const uint32_t pos[2] = {i0, i1};
       for (int j = 0; j < kGroupKept; ++j) {
         const int64_t s = q * kGroupSize + pos[j];
         const bool pad_slot = col_idx[static_cast<size_t>(l.col_index(t, s))] == kPadColumn;
         if (pad_row || pad_slot) {
           const uint16_t v = values[static_cast<size_t>(l.value_index(r, 2 * q + j))];
-          Check((v & 0x7fffu) == 0, "padding value is not zero at row " + std::to_string(r) +
-                                        At(t, s));
+          if ((v & 0x7fffu) != 0) {
+            Fail("padding value is not zero at row " + std::to_string(r) + At(t, s));
+          }
         }
       }
     }

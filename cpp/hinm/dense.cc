@@ -32,8 +32,8 @@ float DenseView::at(int64_t r, int64_t c) const {
     case DType::kBFloat16:
       return BFloat16ToFloat(static_cast<const uint16_t*>(data)[i]);
   }
-  throw Error(Status::kInvalidDType, "DenseView: unknown dtype " +
-                                         std::to_string(static_cast<int>(dtype)));
+  throw Error(Status::kInvalidDType,
+              "DenseView: unknown dtype " + std::to_string(static_cast<int>(dtype)));
 }
 
 uint16_t FloatToHalf(float f) {

@@ -32,7 +32,8 @@ std::string Pos(int64_t r, int64_t c) {
 
 // Validates the weights and returns the score matrix (M x K, contiguous):
 // the caller's saliency, or |W| when none was given.
-std::vector<float> ValidateAndScore(const DenseView& w, const SaliencyView& sal, DType value_dtype) {
+std::vector<float> ValidateAndScore(const DenseView& w, const SaliencyView& sal, DType value_dtype,
+                                    int num_threads) {
   Require(w.data != nullptr, Status::kNullPointer, "weights: data is null");
   Require(w.rows > 0 && w.cols > 0, Status::kInvalidValue,
           "weights: shape must be positive, got " + std::to_string(w.rows) + " x " +
@@ -57,26 +58,36 @@ std::vector<float> ValidateAndScore(const DenseView& w, const SaliencyView& sal,
     CheckedMul(sal.rows - 1, sal.ld, "saliency rows x ld");
   }
   std::vector<float> score(static_cast<size_t>(elems));
-  for (int64_t r = 0; r < w.rows; ++r) {
-    for (int64_t c = 0; c < w.cols; ++c) {
-      const float v = w.at(r, c);
-      Require(std::isfinite(v), Status::kInvalidValue,
-              "weights: non-finite value at " + Pos(r, c));
-      // A finite weight that the stored 16-bit type cannot hold would turn
-      // into Inf silently.
-      Require(std::isfinite(From16(FloatTo16(v, value_dtype), value_dtype)), Status::kInvalidValue,
-              "weights: value " + std::to_string(v) + " at " + Pos(r, c) + " overflows " +
-                  DTypeName(value_dtype));
-      float s = std::fabs(v);
-      if (sal.data != nullptr) {
-        s = sal.at(r, c);
-        Require(std::isfinite(s) && s >= 0, Status::kInvalidValue,
-                "saliency: value " + std::to_string(s) + " at " + Pos(r, c) +
-                    " is not a finite non-negative number");
+  // Rows in parallel; ParallelFor rethrows the lowest failing chunk's error,
+  // so the reported position is the first bad one in row-major order.
+  ParallelFor(w.rows, num_threads, [&](int64_t r_begin, int64_t r_end) {
+    for (int64_t r = r_begin; r < r_end; ++r) {
+      for (int64_t c = 0; c < w.cols; ++c) {
+        const float v = w.at(r, c);
+        // (Checks in this loop build their messages only on failure.)
+        if (!std::isfinite(v)) {
+          throw Error(Status::kInvalidValue, "weights: non-finite value at " + Pos(r, c));
+        }
+        // A finite weight that the stored 16-bit type cannot hold would turn
+        // into Inf silently.
+        if (!std::isfinite(From16(FloatTo16(v, value_dtype), value_dtype))) {
+          throw Error(Status::kInvalidValue, "weights: value " + std::to_string(v) + " at " +
+                                                 Pos(r, c) + " overflows " +
+                                                 DTypeName(value_dtype));
+        }
+        float s = std::fabs(v);
+        if (sal.data != nullptr) {
+          s = sal.at(r, c);
+          if (!(std::isfinite(s) && s >= 0)) {
+            throw Error(Status::kInvalidValue, "saliency: value " + std::to_string(s) + " at " +
+                                                   Pos(r, c) +
+                                                   " is not a finite non-negative number");
+          }
+        }
+        score[static_cast<size_t>(r * w.cols + c)] = s;
       }
-      score[static_cast<size_t>(r * w.cols + c)] = s;
     }
-  }
+  });
   return score;
 }
 
@@ -85,8 +96,9 @@ void CheckPermutation(const std::vector<int32_t>& perm, int64_t n, const char* w
           std::string(what) + " has the wrong length");
   std::vector<char> seen(static_cast<size_t>(n), 0);
   for (int32_t p : perm) {
-    Require(p >= 0 && p < n && !seen[static_cast<size_t>(p)], Status::kInternalError,
-            std::string(what) + " is not a permutation");
+    if (p < 0 || p >= n || seen[static_cast<size_t>(p)]) {
+      throw Error(Status::kInternalError, std::string(what) + " is not a permutation");
+    }
     seen[static_cast<size_t>(p)] = 1;
   }
 }
@@ -221,7 +233,8 @@ CompressedMatrix PruneAndCompress(const DenseView& weights, const SaliencyView& 
           Status::kInvalidDType,
           std::string("value_dtype must be float16 or bfloat16, got ") +
               DTypeName(options.value_dtype));
-  const std::vector<float> score = ValidateAndScore(weights, saliency, options.value_dtype);
+  const std::vector<float> score =
+      ValidateAndScore(weights, saliency, options.value_dtype, options.permute.num_threads);
   int64_t kept = options.kept_cols;
   if (kept == 0) kept = KeptColsForSparsity(weights.cols, options.vector_sparsity);
   const Layout layout =
@@ -245,7 +258,8 @@ CompressedMatrix PruneAndCompress(const DenseView& weights, const SaliencyView& 
     perm = SearchOutputPermutation(sv, layout.tile_rows, layout.kept_cols, out_opt);
     CheckPermutation(perm, layout.rows, "SearchOutputPermutation's result");
     bool identity = true;
-    for (size_t p = 0; p < perm.size() && identity; ++p) identity = perm[p] == static_cast<int32_t>(p);
+    for (size_t p = 0; p < perm.size() && identity; ++p)
+      identity = perm[p] == static_cast<int32_t>(p);
     if (identity) perm.clear();
   }
 

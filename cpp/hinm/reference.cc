@@ -43,7 +43,8 @@ void ValidateSpmmArgs(const CompressedMatrix& a, const SpmmArgs& args) {
               a.col_idx.size() == static_cast<size_t>(l.num_col_indices()) &&
               (a.row_perm.empty() || a.row_perm.size() == static_cast<size_t>(l.rows)),
           Status::kInvalidValue, "SpMM: the compressed matrix's arrays do not match its layout");
-  Require(args.n >= 0, Status::kInvalidValue, "SpMM: n must be >= 0, got " + std::to_string(args.n));
+  Require(args.n >= 0, Status::kInvalidValue,
+          "SpMM: n must be >= 0, got " + std::to_string(args.n));
   Require(args.io_dtype == DType::kFloat32 || args.io_dtype == DType::kFloat16 ||
               args.io_dtype == DType::kBFloat16,
           Status::kInvalidDType,
@@ -78,10 +79,19 @@ void SpmmReference(const CompressedMatrix& a, const SpmmArgs& args, int num_thre
   const int64_t M = l.rows, N = args.n;
   const int64_t groups = l.padded_slots() / kGroupSize;
   const DType io = args.io_dtype;
-  auto b_at = [&](int64_t k, int64_t j) {
-    return args.b_order == Order::kFeatureMajor ? LoadIo(args.b, k * args.ldb + j, io)
-                                                : LoadIo(args.b, j * args.ldb + k, io);
-  };
+  // B as a dense fp32 K x N copy: every gathered row is then contiguous, so
+  // the inner loop is a plain (vectorisable) axpy whatever B's order/dtype.
+  const int64_t K = l.cols;
+  std::vector<float> bf(static_cast<size_t>(CheckedMul(K, N, "B elements")));
+  ParallelFor(K, num_threads, [&](int64_t k_begin, int64_t k_end) {
+    for (int64_t k = k_begin; k < k_end; ++k) {
+      for (int64_t j = 0; j < N; ++j) {
+        bf[static_cast<size_t>(k * N + j)] = args.b_order == Order::kFeatureMajor
+                                                 ? LoadIo(args.b, k * args.ldb + j, io)
+                                                 : LoadIo(args.b, j * args.ldb + k, io);
+      }
+    }
+  });
   auto c_index = [&](int64_t row, int64_t j) {
     return args.c_order == Order::kFeatureMajor ? row * args.ldc + j : j * args.ldc + row;
   };
@@ -97,10 +107,14 @@ void SpmmReference(const CompressedMatrix& a, const SpmmArgs& args, int num_thre
           const uint32_t nib = a.nibble(p, q);
           const int64_t pos[2] = {nib & 3u, nib >> 2};
           for (int j = 0; j < kGroupKept; ++j) {
-            const int32_t col = a.col_idx[static_cast<size_t>(l.col_index(t, q * kGroupSize + pos[j]))];
+            const int32_t col =
+                a.col_idx[static_cast<size_t>(l.col_index(t, q * kGroupSize + pos[j]))];
             if (col == kPadColumn) continue;  // reads as a zero row of B
-            const float v = From16(a.values[static_cast<size_t>(l.value_index(p, 2 * q + j))], l.dtype);
-            for (int64_t n = 0; n < N; ++n) acc[static_cast<size_t>(n)] += v * b_at(col, n);
+            const float v =
+                From16(a.values[static_cast<size_t>(l.value_index(p, 2 * q + j))], l.dtype);
+            const float* brow = bf.data() + static_cast<int64_t>(col) * N;
+            float* accp = acc.data();
+            for (int64_t n = 0; n < N; ++n) accp[n] += v * brow[n];
           }
         }
         const int64_t out_row = args.rows == RowOrder::kOriginal ? a.original_row(p) : p;

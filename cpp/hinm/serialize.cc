@@ -17,14 +17,15 @@
 //      144      values (u16), meta (u32), col_idx (i32), row_perm (i32)
 #include "cpp/hinm/serialize.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fcntl.h>
 #include <string>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cpp/hinm/checksum.h"
 #include "cpp/hinm/error.h"
@@ -79,8 +80,9 @@ std::vector<uint8_t> Serialize(const CompressedMatrix& m) {
   Put<uint32_t>(h, 8, kFileFormatVersion);
   Put<uint32_t>(h, 12, kEndianMarker);
   Put<uint32_t>(h, 16, static_cast<uint32_t>(kHeaderSize));
-  Put<uint32_t>(h, 20, (m.column_permuted ? kFlagColumnPermuted : 0u) |
-                           (m.row_perm.empty() ? 0u : kFlagRowPerm));
+  Put<uint32_t>(
+      h, 20,
+      (m.column_permuted ? kFlagColumnPermuted : 0u) | (m.row_perm.empty() ? 0u : kFlagRowPerm));
   Put<int64_t>(h, 24, l.rows);
   Put<int64_t>(h, 32, l.cols);
   Put<int32_t>(h, 40, l.tile_rows);
@@ -103,15 +105,15 @@ std::vector<uint8_t> Serialize(const CompressedMatrix& m) {
 CompressedMatrix Deserialize(const uint8_t* data, size_t size) {
   Require(data != nullptr || size == 0, Status::kNullPointer, "Deserialize: data is null");
   if (size < kHeaderSize) {
-    Corrupt("size " + std::to_string(size) + " is smaller than the " +
-            std::to_string(kHeaderSize) + "-byte header");
+    Corrupt("size " + std::to_string(size) + " is smaller than the " + std::to_string(kHeaderSize) +
+            "-byte header");
   }
   if (std::memcmp(data, kMagic, sizeof kMagic) != 0) Corrupt("bad magic (not a hinm file)");
   const uint32_t version = Get<uint32_t>(data, 8);
   if (version != kFileFormatVersion) {
-    throw Error(Status::kVersionMismatch,
-                "hinm file format version " + std::to_string(version) + ", this library reads " +
-                    std::to_string(kFileFormatVersion));
+    throw Error(Status::kVersionMismatch, "hinm file format version " + std::to_string(version) +
+                                              ", this library reads " +
+                                              std::to_string(kFileFormatVersion));
   }
   if (Get<uint64_t>(data, kHeaderChecksumOffset) != Fnv1a64(data, kHeaderChecksumOffset)) {
     Corrupt("header checksum mismatch");
@@ -130,10 +132,9 @@ CompressedMatrix Deserialize(const uint8_t* data, size_t size) {
   }
   const Layout& l = m.layout;
   const bool has_perm = (flags & kFlagRowPerm) != 0;
-  const uint64_t want[4] = {static_cast<uint64_t>(l.num_values()),
-                            static_cast<uint64_t>(l.num_meta_words()),
-                            static_cast<uint64_t>(l.num_col_indices()),
-                            has_perm ? static_cast<uint64_t>(l.rows) : 0};
+  const uint64_t want[4] = {
+      static_cast<uint64_t>(l.num_values()), static_cast<uint64_t>(l.num_meta_words()),
+      static_cast<uint64_t>(l.num_col_indices()), has_perm ? static_cast<uint64_t>(l.rows) : 0};
   const size_t elem[4] = {2, 4, 4, 4};
   const char* names[4] = {"values", "meta", "col_idx", "row_perm"};
   uint64_t expected_size = kHeaderSize;
@@ -186,8 +187,8 @@ void SaveToFile(const CompressedMatrix& m, const std::string& path) {
   // readers see the old file or the whole new one, never half of one.
   // pid + a process-wide counter: concurrent saves never share a temp file.
   static std::atomic<uint64_t> counter{0};
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." +
-                          std::to_string(counter.fetch_add(1));
+  const std::string tmp =
+      path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter.fetch_add(1));
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw Error(Status::kIoError, IoMessage("cannot create", tmp, errno));
   size_t done = 0;

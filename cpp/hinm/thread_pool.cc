@@ -40,7 +40,8 @@ void ParallelFor(int64_t n, int num_threads,
   } catch (const std::system_error& e) {
     // Could not start a thread: finish what started, then report.
     for (auto& t : threads) t.join();
-    throw Error(Status::kAllocFailed, std::string("ParallelFor: cannot start a thread: ") + e.what());
+    throw Error(Status::kAllocFailed,
+                std::string("ParallelFor: cannot start a thread: ") + e.what());
   }
   run(0);
   for (auto& t : threads) t.join();
