@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import threading
 import time
 from pathlib import Path
@@ -111,3 +113,30 @@ def test_progress_callback_and_cancel(rng):
 
     with pytest.raises(Stop):
         hinm.prune(W, vector=64, permute=True, progress=boom)
+
+
+def test_ctrl_c_cancels_a_long_prune(rng):
+    """SIGINT during a prune stops it early with KeyboardInterrupt (checked
+    by the progress bridge while the GIL is released)."""
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals reach the main thread only")
+    W = fp16_exact(rng, (512, 512))
+    t0 = time.perf_counter()
+    hinm.prune(W, vector=64, permute=True, seed=0)
+    full = time.perf_counter() - t0
+    if full < 0.5:
+        pytest.skip(f"prune too fast to interrupt ({full:.2f} s)")
+    timer = threading.Timer(0.1 * full, os.kill, (os.getpid(), signal.SIGINT))
+    finished = False
+    start = time.perf_counter()
+    try:
+        timer.start()
+        hinm.prune(W, vector=64, permute=True, seed=0)
+        finished = True
+        time.sleep(full)  # a late interrupt lands here instead of in pytest
+    except KeyboardInterrupt:
+        pass
+    finally:
+        timer.cancel()
+    assert not finished, "Ctrl-C did not stop the prune"
+    assert time.perf_counter() - start < 0.6 * full
