@@ -266,7 +266,7 @@ CompressedMatrix PruneAndCompress(const DenseView& weights, const SaliencyView& 
   std::vector<TileStats> tile_stats(static_cast<size_t>(layout.num_tiles()));
   // Progress and cancellation for the input-axis search, reported per tile.
   std::mutex progress_mu;
-  std::atomic<int64_t> done{0};
+  int64_t done = 0;  // guarded by progress_mu
   std::atomic<bool> cancelled{false};
   const Context ctx{&weights, score.data(), &layout, &perm, &options, &out, &cancelled};
   ParallelFor(layout.num_tiles(), options.permute.num_threads, [&](int64_t begin, int64_t end) {
@@ -274,9 +274,10 @@ CompressedMatrix PruneAndCompress(const DenseView& weights, const SaliencyView& 
       if (cancelled.load()) return;
       PruneTile(ctx, t, &tile_stats[static_cast<size_t>(t)]);
       if (options.permute.input_axis && options.permute.progress) {
+        // Count and report under one lock so the fractions arrive in order.
+        std::lock_guard<std::mutex> lock(progress_mu);
         double f = static_cast<double>(++done) / static_cast<double>(layout.num_tiles());
         if (options.permute.output_axis) f = 0.5 + 0.5 * f;
-        std::lock_guard<std::mutex> lock(progress_mu);
         if (!options.permute.progress(f)) cancelled.store(true);
       }
     }
