@@ -75,6 +75,10 @@ void ValidateSpmmArgs(const CompressedMatrix& a, const SpmmArgs& args) {
 void SpmmReference(const CompressedMatrix& a, const SpmmArgs& args, int num_threads) {
   ValidateSpmmArgs(a, args);
   if (args.n == 0) return;
+  // The walk below indexes B by col_idx: a hand-built matrix with a bad index
+  // must be an error, not an out-of-bounds read. O(size of A), cheap next to
+  // the product.
+  a.Validate();
   const Layout& l = a.layout;
   const int64_t M = l.rows, N = args.n;
   const int64_t groups = l.padded_slots() / kGroupSize;

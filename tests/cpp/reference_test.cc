@@ -230,6 +230,19 @@ TEST(Reference, ThreadCountIsBitIdentical) {
   EXPECT_EQ(0, std::memcmp(c1.data(), c4.data(), c1.size() * sizeof(float)));
 }
 
+TEST(Reference, RejectsACorruptMatrixInsteadOfReadingOutOfBounds) {
+  CompressedMatrix a = Compress(16, 8, 16, 4, 3);
+  a.col_idx[0] = 1000;  // would index past B
+  std::vector<float> b(8 * 2), c(16 * 2);
+  SpmmArgs args;
+  args.n = 2;
+  args.b = b.data();
+  args.ldb = 2;
+  args.c = c.data();
+  args.ldc = 2;
+  EXPECT_EQ(StatusOf([&] { SpmmReference(a, args); }), Status::kInvalidValue);
+}
+
 TEST(Reference, EmptyProblemReturnsAtOnce) {
   const CompressedMatrix a = Compress(16, 8, 16, 4, 1);
   SpmmArgs args;
