@@ -325,12 +325,8 @@ class Matrix:
             if not out.flags.writeable:
                 raise invalid_value("out is read-only")
         # C as a 2-D view in place; a strided `out` is computed in a copy.
-        view = result.view()
-        try:
-            view.shape = c_shape
-            ldc = leading_dim(view)
-        except AttributeError:  # no 2-D view of this 1-D out
-            ldc = None
+        view = result.reshape(c_shape)  # a view when one exists, else a copy
+        ldc = leading_dim(view) if np.may_share_memory(view, result) else None
         if ldc is None:
             work, ldc = np.ascontiguousarray(result.reshape(c_shape)), c_shape[1]
         else:

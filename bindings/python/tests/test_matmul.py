@@ -97,6 +97,17 @@ def test_vector_input(rng, mat, layout):
     assert np.array_equal(mat @ x, y)
 
 
+@pytest.mark.parametrize("layout", ["feature", "token"])
+def test_vector_with_strided_out(rng, mat, layout):
+    x = rng.standard_normal(K).astype(np.float32)
+    ref = mat.matmul(x, layout=layout)
+    buf = np.full(2 * M, 5.0, np.float32)
+    out = buf[::2]
+    assert mat.matmul(x, layout=layout, out=out) is out
+    np.testing.assert_array_equal(buf[::2], ref)
+    assert (buf[1::2] == 5).all()
+
+
 def test_strided_inputs_and_outputs(rng, mat):
     big = rng.standard_normal((K, 2 * N)).astype(np.float32)
     B = big[:, ::2]  # strided columns: copied for the call
