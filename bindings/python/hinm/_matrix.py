@@ -85,11 +85,11 @@ def prune(W: Any, sparsity: float = 0.75, vector: int = 128,
       permute_algo: "default" (hinm's search) or "published" (the paper's 2CP).
       max_failures: 2CP stops after this many rejected moves (0: default).
       threads: CPU threads (0: all cores).
-      progress: optional callable(fraction in [0, 1], not necessarily
-        increasing); return True to cancel (raises hinm.Error with status
-        HINM_STATUS_CANCELLED); an exception it raises is re-raised. It may be
-        called from hinm's worker threads, one call at a time. Ctrl-C also
-        cancels (noticed when progress is reported on the calling thread).
+      progress: optional callable(fraction in [0, 1], increasing); return
+        True to cancel (raises hinm.Error with status HINM_STATUS_CANCELLED);
+        an exception it raises is re-raised. It may be called from hinm's
+        worker threads, one call at a time. Ctrl-C also cancels (noticed when
+        progress is reported on the calling thread).
 
     Returns:
       A :class:`Matrix`.
