@@ -132,6 +132,17 @@ hinmStatus_t Guard(const char* function, Body&& body) noexcept {
 
 // ------------------------------------------------------- argument checks
 
+// The int a C caller passed for an enum parameter. C code may pass any int
+// (7 for a hinmDataType_t); loading such a value as the C++ enum type is
+// undefined behaviour, so enums are only ever read through their bytes.
+template <typename E>
+int RawEnum(const E& e) {
+  static_assert(sizeof(E) == sizeof(int), "C enums are int-sized");
+  int v;
+  std::memcpy(&v, &e, sizeof(v));
+  return v;
+}
+
 std::string PtrStr(const void* p) {
   std::ostringstream os;
   os << p;
@@ -173,32 +184,32 @@ const char* DTypeCName(int t) {
 }
 
 // Any of the three data types.
-hinm::DType AnyDType(hinmDataType_t t, const char* name) {
-  const int v = static_cast<int>(t);
+hinm::DType AnyDType(const hinmDataType_t& t, const char* name) {
+  const int v = RawEnum(t);
   Check(v == HINM_R_16F || v == HINM_R_16BF || v == HINM_R_32F, Status::kInvalidDType,
         Cat(name, " = ", v, " is not a hinmDataType_t (HINM_R_16F, HINM_R_16BF or HINM_R_32F)"));
   return static_cast<hinm::DType>(v);
 }
 
 // Only the 16-bit types (compressed values, GPU operands).
-hinm::DType Half16DType(hinmDataType_t t, const char* name) {
-  const int v = static_cast<int>(t);
+hinm::DType Half16DType(const hinmDataType_t& t, const char* name) {
+  const int v = RawEnum(t);
   Check(v == HINM_R_16F || v == HINM_R_16BF, Status::kInvalidDType,
         Cat(name, " = ", v, " (", DTypeCName(v), ") is not accepted here: use HINM_R_16F or "
                                                  "HINM_R_16BF"));
   return static_cast<hinm::DType>(v);
 }
 
-hinm::Order OrderOf(hinmOrder_t o, const char* name) {
-  const int v = static_cast<int>(o);
+hinm::Order OrderOf(const hinmOrder_t& o, const char* name) {
+  const int v = RawEnum(o);
   Check(v == HINM_ORDER_FEATURE_MAJOR || v == HINM_ORDER_TOKEN_MAJOR, Status::kInvalidValue,
         Cat(name, " = ", v,
             " is not a hinmOrder_t (HINM_ORDER_FEATURE_MAJOR or HINM_ORDER_TOKEN_MAJOR)"));
   return static_cast<hinm::Order>(v);
 }
 
-hinm::RowOrder RowOrderOf(hinmRowOrder_t r, const char* name) {
-  const int v = static_cast<int>(r);
+hinm::RowOrder RowOrderOf(const hinmRowOrder_t& r, const char* name) {
+  const int v = RawEnum(r);
   Check(v == HINM_ROWS_ORIGINAL || v == HINM_ROWS_PERMUTED, Status::kInvalidValue,
         Cat(name, " = ", v, " is not a hinmRowOrder_t (HINM_ROWS_ORIGINAL or HINM_ROWS_PERMUTED)"));
   return static_cast<hinm::RowOrder>(v);
@@ -230,9 +241,10 @@ Extents OperandExtents(hinm::Order order, int64_t features, int64_t tokens) {
 // The checks hinmSpMM and hinmSpMMHost share, in argument order. Returns
 // the core's argument struct (n > 0 here).
 hinm::SpmmArgs CheckSpmmOperands(const hinm::CompressedMatrix& m, int64_t n, const float* alpha,
-                                 const void* b, hinmOrder_t b_order, int64_t ldb,
-                                 const float* beta, void* c, hinmOrder_t c_order, int64_t ldc,
-                                 const void* bias, hinmDataType_t io_type, hinmRowOrder_t rows,
+                                 const void* b, const hinmOrder_t& b_order, int64_t ldb,
+                                 const float* beta, void* c, const hinmOrder_t& c_order,
+                                 int64_t ldc, const void* bias, const hinmDataType_t& io_type,
+                                 const hinmRowOrder_t& rows,
                                  bool host) {
   const int64_t M = m.layout.rows, K = m.layout.cols;
   NotNull(alpha, "alpha");
@@ -257,7 +269,7 @@ hinm::SpmmArgs CheckSpmmOperands(const hinm::CompressedMatrix& m, int64_t n, con
   const hinm::DType io = host ? AnyDType(io_type, "io_type") : Half16DType(io_type, "io_type");
   if (!host) {
     Check(io == m.layout.dtype, Status::kInvalidDType,
-          Cat("io_type = ", DTypeCName(static_cast<int>(io_type)),
+          Cat("io_type = ", DTypeCName(RawEnum(io_type)),
               " must equal the descriptor's value type (", hinm::DTypeName(m.layout.dtype), ")"));
   }
   const hinm::RowOrder ro = RowOrderOf(rows, "rows");
@@ -315,12 +327,12 @@ hinm::PruneOptions OptionsOf(const hinmPruneConfig_t* config) {
   opt.vector_sparsity = cfg.vector_sparsity;
   opt.kept_cols = cfg.kept_cols;
   opt.value_dtype = Half16DType(cfg.value_type, "config->value_type");
-  const int perm = static_cast<int>(cfg.permute);
+  const int perm = RawEnum(cfg.permute);
   Check(perm >= HINM_PERMUTE_NONE && perm <= HINM_PERMUTE_BOTH, Status::kInvalidValue,
         Cat("config->permute = ", perm, " is not a hinmPermute_t (0..3)"));
   opt.permute.output_axis = perm == HINM_PERMUTE_OUTPUT || perm == HINM_PERMUTE_BOTH;
   opt.permute.input_axis = perm == HINM_PERMUTE_INPUT || perm == HINM_PERMUTE_BOTH;
-  const int algo = static_cast<int>(cfg.permute_algo);
+  const int algo = RawEnum(cfg.permute_algo);
   Check(algo == HINM_PERMUTE_ALGO_DEFAULT || algo == HINM_PERMUTE_ALGO_PUBLISHED,
         Status::kInvalidValue,
         Cat("config->permute_algo = ", algo,
@@ -421,7 +433,7 @@ const hinm::DeviceMatrix& DeviceCopy(hinmMatrix* d, cudaStream_t stream) {
 extern "C" {
 
 const char* hinmGetErrorName(hinmStatus_t status) {
-  switch (status) {
+  switch (RawEnum(status)) {
     case HINM_STATUS_SUCCESS: return "HINM_STATUS_SUCCESS";
     case HINM_STATUS_NOT_INITIALIZED: return "HINM_STATUS_NOT_INITIALIZED";
     case HINM_STATUS_INVALID_VALUE: return "HINM_STATUS_INVALID_VALUE";
@@ -444,7 +456,7 @@ const char* hinmGetErrorName(hinmStatus_t status) {
 }
 
 const char* hinmGetErrorString(hinmStatus_t status) {
-  switch (status) {
+  switch (RawEnum(status)) {
     case HINM_STATUS_SUCCESS: return "The operation completed successfully.";
     case HINM_STATUS_NOT_INITIALIZED: return "A handle or descriptor is NULL or was destroyed.";
     case HINM_STATUS_INVALID_VALUE: return "An argument is out of range.";
