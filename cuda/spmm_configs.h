@@ -30,20 +30,22 @@ struct TileConfig {
 };
 
 // kNarrow (decode, N <= 16): 4 warps stacked along M, each 32 rows x 16
-// tokens; a CTA is one whole V=128 tile and streams 8 KB of weights per
-// stage (2 k-blocks) through a 4-deep ring (~33 KB in flight per CTA):
-// decode is bound by weight bytes in flight. kMid (N <= 64): same rows, 64
-// tokens per warp. kWide (prefill): 8 warps as 2 x 4, each 64 rows x 32
-// tokens (16 mma.sp per k-block per warp), a 128 x 128 CTA tile, 4 stages of
-// 2 k-blocks (100 KB smem, 2 CTAs per SM).
+// tokens; a CTA is one whole V=128 tile and streams 4 KB of weights per
+// k-block through a 6-deep ring: decode is bound by weight bytes in flight.
+// kMid (N <= 64): same rows, 64 tokens per warp. kWide (prefill): 8 warps as
+// 2 x 4, each 64 rows x 32 tokens (16 mma.sp per k-block per warp), a
+// 128 x 128 CTA tile, 3 stages (38 KB smem, 2 CTAs per SM).
+// Measured (benchmarks/results/2026-11-24_h100_v2 vs _v3): 2 k-blocks per
+// stage (narrow 4, mid 3, wide 4 stages) was 5-25% slower than these
+// one-k-block stages on every shape timed, so stage_kb = 1.
 enum class ConfigId : int { kNarrow = 0, kMid = 1, kWide = 2 };
 inline constexpr int kNumConfigs = 3;
 
 inline constexpr TileConfig kConfigs[kNumConfigs] = {
     // name            wm wn rb n8 st kb min max_n  split/SM
-    {"narrow_128x16", 4, 1, 2, 2, 4, 2, 4, 16, 4},
-    {"mid_128x64", 4, 1, 2, 8, 3, 2, 3, 64, 3},
-    {"wide_128x128", 2, 4, 4, 4, 4, 2, 2, 1 << 30, 1},
+    {"narrow_128x16", 4, 1, 2, 2, 6, 1, 4, 16, 4},
+    {"mid_128x64", 4, 1, 2, 8, 4, 1, 3, 64, 3},
+    {"wide_128x128", 2, 4, 4, 4, 3, 1, 2, 1 << 30, 1},
 };
 
 constexpr const TileConfig& GetConfig(ConfigId id) { return kConfigs[static_cast<int>(id)]; }
