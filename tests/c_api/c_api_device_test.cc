@@ -1,0 +1,187 @@
+// The C API's GPU entries end to end (skipped without a device): lazy
+// upload, hinmSpMM against hinmSpMMHost, a descriptor shared by threads with
+// their own handles, and hinmDenseGemm against an fp64 product. The kernels'
+// own exhaustive tests live in tests/cuda; this pins the shim's plumbing.
+#include <cuda_runtime_api.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "hinm/hinm.h"
+
+namespace {
+
+#define ASSERT_OK(call)                                                                     \
+  do {                                                                                      \
+    const hinmStatus_t s_ = (call);                                                         \
+    ASSERT_EQ(s_, HINM_STATUS_SUCCESS) << hinmGetErrorName(s_) << ": "                      \
+                                       << hinmGetLastErrorMessage();                        \
+  } while (0)
+
+// fp16 bits of k/64 for |k| <= 64 (exact), and fp16 -> float.
+uint16_t Half(float f) {
+  uint32_t b;
+  std::memcpy(&b, &f, 4);
+  if ((b & 0x7fffffff) == 0) return static_cast<uint16_t>((b >> 16) & 0x8000);
+  return static_cast<uint16_t>(((b >> 16) & 0x8000) | ((((b >> 23) & 0xff) - 112) << 10) |
+                               ((b >> 13) & 0x3ff));
+}
+float FromHalf(uint16_t h) {
+  const int e = (h >> 10) & 0x1f, m = h & 0x3ff;
+  const float mag = e == 0 ? std::ldexp(static_cast<float>(m), -24)
+                           : std::ldexp(static_cast<float>(m | 0x400), e - 25);
+  return (h & 0x8000) ? -mag : mag;
+}
+
+template <typename T>
+struct DeviceArray {
+  explicit DeviceArray(const std::vector<T>& host) : n(host.size()) {
+    EXPECT_EQ(cudaMalloc(reinterpret_cast<void**>(&p), n * sizeof(T)), cudaSuccess);
+    EXPECT_EQ(cudaMemcpy(p, host.data(), n * sizeof(T), cudaMemcpyHostToDevice), cudaSuccess);
+  }
+  ~DeviceArray() { cudaFree(p); }
+  std::vector<T> Get() const {
+    std::vector<T> out(n);
+    EXPECT_EQ(cudaMemcpy(out.data(), p, n * sizeof(T), cudaMemcpyDeviceToHost), cudaSuccess);
+    return out;
+  }
+  T* p = nullptr;
+  size_t n;
+};
+
+class CApiDevice : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK(hinmCreate(&h_));
+    int32_t has = 0;
+    ASSERT_OK(hinmHasDevice(h_, &has));
+    if (!has) GTEST_SKIP() << "no CUDA device";
+  }
+  void TearDown() override { hinmDestroy(h_); }
+  hinmHandle_t h_ = nullptr;
+};
+
+TEST_F(CApiDevice, SpmmMatchesHostForBothOrdersAndRowOrders) {
+  const int64_t M = 200, K = 136, N = 40;
+  std::mt19937 rng(1);
+  std::normal_distribution<float> normal;
+  std::vector<float> w(M * K);
+  for (float& v : w) v = normal(rng);
+  hinmPruneConfig_t cfg;
+  ASSERT_OK(hinmPruneConfigInit(&cfg));
+  cfg.tile_rows = 64;
+  cfg.permute = HINM_PERMUTE_BOTH;
+  hinmDescriptor_t a = nullptr;
+  ASSERT_OK(hinmCreateDescriptor(h_, &a, M, K, w.data(), HINM_R_32F, K, nullptr, 0, &cfg));
+  ASSERT_OK(hinmDescriptorToDevice(h_, a, nullptr));
+  std::uniform_int_distribution<int> k64(-64, 64);
+  for (hinmOrder_t order : {HINM_ORDER_FEATURE_MAJOR, HINM_ORDER_TOKEN_MAJOR}) {
+    for (hinmRowOrder_t rows : {HINM_ROWS_ORIGINAL, HINM_ROWS_PERMUTED}) {
+      const bool fm = order == HINM_ORDER_FEATURE_MAJOR;
+      const int64_t ldb = fm ? N : K, ldc = fm ? N : M;
+      std::vector<float> b(K * N), bias(M);
+      std::vector<uint16_t> b16(K * N), bias16(M);
+      for (size_t i = 0; i < b.size(); ++i) b16[i] = Half(b[i] = k64(rng) / 64.0f);
+      for (int64_t i = 0; i < M; ++i) bias16[i] = Half(bias[i] = k64(rng) / 64.0f);
+      const float alpha = 1.0f, beta = 0.0f;
+      std::vector<float> ref(M * N, 0.0f);
+      ASSERT_OK(hinmSpMMHost(h_, a, N, &alpha, b.data(), order, ldb, &beta, ref.data(), order,
+                             ldc, bias.data(), HINM_R_32F, rows));
+      size_t ws = 0;
+      ASSERT_OK(hinmSpMMWorkspaceSize(h_, a, N, order, order, &ws));
+      DeviceArray<uint16_t> db(b16), dbias(bias16), dc(std::vector<uint16_t>(M * N, 0));
+      DeviceArray<uint8_t> dws(std::vector<uint8_t>(ws + 1));
+      ASSERT_OK(hinmSpMM(h_, a, N, &alpha, db.p, order, ldb, &beta, dc.p, order, ldc, dbias.p,
+                         HINM_R_16F, rows, dws.p, ws, nullptr));
+      ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+      const std::vector<uint16_t> c = dc.Get();
+      double max_ref = 0;
+      for (float v : ref) max_ref = std::max(max_ref, std::fabs(static_cast<double>(v)));
+      int bad = 0;
+      for (size_t i = 0; i < c.size(); ++i) {
+        const double d = std::fabs(FromHalf(c[i]) - ref[i]);
+        if (!(d <= std::ldexp(1.0, -10) * std::fabs(ref[i]) + 1e-5 * max_ref) && ++bad < 4) {
+          ADD_FAILURE() << "order " << order << " rows " << rows << " C[" << i
+                        << "] = " << FromHalf(c[i]) << ", host " << ref[i];
+        }
+      }
+      EXPECT_EQ(bad, 0);
+    }
+  }
+  ASSERT_OK(hinmDestroyDescriptor(a));
+}
+
+TEST_F(CApiDevice, DescriptorSharedByThreadsUploadsOnce) {
+  const int64_t M = 128, K = 128, N = 64;
+  std::vector<float> w(M * K);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = std::sin(static_cast<float>(i));
+  hinmDescriptor_t a = nullptr;
+  ASSERT_OK(hinmCreateDescriptor(h_, &a, M, K, w.data(), HINM_R_32F, K, nullptr, 0, nullptr));
+  std::vector<uint16_t> b16(K * N);
+  for (size_t i = 0; i < b16.size(); ++i) b16[i] = Half(static_cast<int>(i % 9 - 4) / 64.0f);
+  DeviceArray<uint16_t> db(b16);
+  std::vector<std::vector<uint16_t>> out(4);
+  std::vector<hinmStatus_t> st(4, HINM_STATUS_INTERNAL_ERROR);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      hinmHandle_t h = nullptr;
+      hinmCreate(&h);
+      uint16_t* c = nullptr;
+      cudaMalloc(reinterpret_cast<void**>(&c), M * N * 2);
+      const float one = 1, zero = 0;
+      size_t ws = 0;
+      hinmSpMMWorkspaceSize(h, a, N, HINM_ORDER_FEATURE_MAJOR, HINM_ORDER_FEATURE_MAJOR, &ws);
+      void* dws = nullptr;
+      if (ws) cudaMalloc(&dws, ws);
+      // First use uploads (lazily, under the descriptor's lock).
+      st[t] = hinmSpMM(h, a, N, &one, db.p, HINM_ORDER_FEATURE_MAJOR, N, &zero, c,
+                       HINM_ORDER_FEATURE_MAJOR, N, nullptr, HINM_R_16F, HINM_ROWS_ORIGINAL, dws,
+                       ws, nullptr);
+      cudaDeviceSynchronize();
+      out[t].resize(M * N);
+      cudaMemcpy(out[t].data(), c, M * N * 2, cudaMemcpyDeviceToHost);
+      cudaFree(c);
+      cudaFree(dws);
+      hinmDestroy(h);
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int t = 0; t < 4; ++t) {
+    EXPECT_EQ(st[t], HINM_STATUS_SUCCESS) << t;
+    EXPECT_EQ(out[t], out[0]) << t;
+  }
+  ASSERT_OK(hinmDestroyDescriptor(a));
+}
+
+TEST_F(CApiDevice, DenseGemmMatchesFp64) {
+  const int64_t M = 96, N = 40, K = 72;
+  std::mt19937 rng(2);
+  std::uniform_int_distribution<int> k64(-64, 64);
+  std::vector<float> A(M * K), B(K * N);
+  std::vector<uint16_t> A16(M * K), B16(K * N);
+  for (size_t i = 0; i < A.size(); ++i) A16[i] = Half(A[i] = k64(rng) / 64.0f);
+  for (size_t i = 0; i < B.size(); ++i) B16[i] = Half(B[i] = k64(rng) / 64.0f);
+  DeviceArray<uint16_t> da(A16), db(B16), dc(std::vector<uint16_t>(M * N, 0));
+  const float alpha = 1.0f, beta = 0.0f;
+  ASSERT_OK(hinmDenseGemm(h_, M, N, K, &alpha, da.p, K, db.p, HINM_ORDER_FEATURE_MAJOR, N, &beta,
+                          dc.p, HINM_ORDER_FEATURE_MAJOR, N, HINM_R_16F, nullptr));
+  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  const std::vector<uint16_t> c = dc.Get();
+  for (int64_t i = 0; i < M; ++i) {
+    for (int64_t j = 0; j < N; ++j) {
+      double acc = 0;
+      for (int64_t k = 0; k < K; ++k) acc += static_cast<double>(A[i * K + k]) * B[k * N + j];
+      ASSERT_NEAR(FromHalf(c[i * N + j]), acc, std::fabs(acc) * std::ldexp(1.0, -10) + 1e-6)
+          << i << "," << j;
+    }
+  }
+}
+
+}  // namespace
