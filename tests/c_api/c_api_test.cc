@@ -1106,7 +1106,14 @@ INSTANTIATE_TEST_SUITE_P(
                       SpmmCase{HINM_ORDER_FEATURE_MAJOR, HINM_ORDER_FEATURE_MAJOR, true, true,
                                1.0f, 0.5f},
                       SpmmCase{HINM_ORDER_TOKEN_MAJOR, HINM_ORDER_TOKEN_MAJOR, true, false, 1.5f,
-                               0.0f}));
+                               0.0f}),
+    [](const ::testing::TestParamInfo<SpmmCase>& info) {
+      const SpmmCase& c = info.param;
+      return std::string("b") + (c.b_order == HINM_ORDER_FEATURE_MAJOR ? "F" : "T") + "_c" +
+             (c.c_order == HINM_ORDER_FEATURE_MAJOR ? "F" : "T") +
+             (c.permute ? "_permuted" : "") + (c.bias ? "_bias" : "") + "_" +
+             std::to_string(info.index);
+    });
 
 TEST_F(CApi, SpmmHostFp16MatchesFp32WithinRounding) {
   const int64_t M = 32, K = 64, N = 8;
