@@ -133,8 +133,9 @@ typedef enum {
 } hinmPermuteAlgo_t;
 
 /* Progress of a long operation, fraction in [0, 1]. Return nonzero to cancel
- * (the operation then returns HINM_STATUS_CANCELLED). Called from the thread
- * that made the call. */
+ * (the operation then returns HINM_STATUS_CANCELLED). It may be called from
+ * the library's worker threads, but never concurrently: calls are serialised
+ * and the fractions they report never decrease. */
 typedef int (*hinmProgressCallback_t)(double fraction, void* user_data);
 
 /* Opaque handles. */
