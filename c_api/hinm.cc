@@ -238,6 +238,20 @@ Extents OperandExtents(hinm::Order order, int64_t features, int64_t tokens) {
                                              : Extents{tokens, features};
 }
 
+// Extents of a B or C operand (`features` x `tokens` in `order`) after
+// checking its leading dimension. `feature_dim` is "K" for B, "M" for C.
+Extents CheckedOperand(hinm::Order order, int64_t features, int64_t tokens, int64_t ld,
+                       const char* ld_name, const char* operand, const char* feature_dim) {
+  const Extents e = OperandExtents(order, features, tokens);
+  Check(ld >= e.cols, Status::kInvalidValue,
+        Cat(ld_name, " = ", ld, " is too small: ", operand, " is ", e.rows, " x ", e.cols, " (",
+            order == hinm::Order::kFeatureMajor
+                ? Cat("feature-major ", feature_dim, " x N, ", ld_name, " >= N")
+                : Cat("token-major N x ", feature_dim, ", ", ld_name, " >= ", feature_dim),
+            ")"));
+  return e;
+}
+
 // The checks hinmSpMM and hinmSpMMHost share, in argument order. Returns
 // the core's argument struct (n > 0 here).
 hinm::SpmmArgs CheckSpmmOperands(const hinm::CompressedMatrix& m, int64_t n, const float* alpha,
@@ -250,21 +264,11 @@ hinm::SpmmArgs CheckSpmmOperands(const hinm::CompressedMatrix& m, int64_t n, con
   NotNull(alpha, "alpha");
   NotNull(b, "b");
   const hinm::Order bo = OrderOf(b_order, "b_order");
-  const Extents be = OperandExtents(bo, K, n);
-  Check(ldb >= be.cols, Status::kInvalidValue,
-        Cat("ldb = ", ldb, " is too small: B is ", be.rows, " x ", be.cols, " (",
-            bo == hinm::Order::kFeatureMajor ? "feature-major K x N, ldb >= N"
-                                             : "token-major N x K, ldb >= K",
-            ")"));
+  const Extents be = CheckedOperand(bo, K, n, ldb, "ldb", "B", "K");
   NotNull(beta, "beta");
   NotNull(c, "c");
   const hinm::Order co = OrderOf(c_order, "c_order");
-  const Extents ce = OperandExtents(co, M, n);
-  Check(ldc >= ce.cols, Status::kInvalidValue,
-        Cat("ldc = ", ldc, " is too small: C is ", ce.rows, " x ", ce.cols, " (",
-            co == hinm::Order::kFeatureMajor ? "feature-major M x N, ldc >= N"
-                                             : "token-major N x M, ldc >= M",
-            ")"));
+  const Extents ce = CheckedOperand(co, M, n, ldc, "ldc", "C", "M");
   (void)bias;  // optional
   const hinm::DType io = host ? AnyDType(io_type, "io_type") : Half16DType(io_type, "io_type");
   if (!host) {
@@ -800,21 +804,11 @@ hinmStatus_t hinmDenseGemm(hinmHandle_t handle, int64_t m, int64_t n, int64_t k,
     Check(lda >= k, Status::kInvalidValue, Cat("lda = ", lda, " must be >= k = ", k));
     NotNull(b, "b");
     const hinm::Order bo = OrderOf(b_order, "b_order");
-    const Extents be = OperandExtents(bo, k, n);
-    Check(ldb >= be.cols, Status::kInvalidValue,
-          Cat("ldb = ", ldb, " is too small for B of ", be.rows, " x ", be.cols, " (",
-              bo == hinm::Order::kFeatureMajor ? "feature-major K x N, ldb >= N"
-                                               : "token-major N x K, ldb >= K",
-              ")"));
+    const Extents be = CheckedOperand(bo, k, n, ldb, "ldb", "B", "K");
     NotNull(beta, "beta");
     NotNull(c, "c");
     const hinm::Order co = OrderOf(c_order, "c_order");
-    const Extents ce = OperandExtents(co, m, n);
-    Check(ldc >= ce.cols, Status::kInvalidValue,
-          Cat("ldc = ", ldc, " is too small for C of ", ce.rows, " x ", ce.cols, " (",
-              co == hinm::Order::kFeatureMajor ? "feature-major M x N, ldc >= N"
-                                               : "token-major N x M, ldc >= M",
-              ")"));
+    const Extents ce = CheckedOperand(co, m, n, ldc, "ldc", "C", "M");
     const hinm::DType t = Half16DType(type, "type");
     SpanElements(m, k, lda, 2, "A");
     SpanElements(be.rows, be.cols, ldb, 2, "B");
