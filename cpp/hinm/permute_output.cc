@@ -30,6 +30,9 @@ constexpr int kMaxPublishedMovesPerRound = 100000;
 constexpr int kMaxOuterRounds = 4;
 constexpr int kMaxTransportSteps = 32;
 constexpr int kMaxJointSteps = 16;
+// The joint phase re-derives every tile's 2:4 structure per step; past this
+// many weights (a 2048 x 2048 layer) its time outgrows its gain.
+constexpr int64_t kMaxJointElements = int64_t{1} << 22;
 
 // Saliency removed by keeping the `keep` largest of the K column sums: the
 // sum of the K - keep smallest. Reorders `scratch`.
@@ -495,6 +498,10 @@ std::vector<int32_t> OutputSearchDefault(const SaliencyView& s, int32_t tile_row
   // better of the published result and the vector-level optimum, then
   // alternate exact row reassignment (for the tiles' current 2:4
   // structures) with re-deriving the structures; keep only gains.
+  if (s.rows * s.cols > kMaxJointElements) {
+    ReportProgress(opt, 1.0);
+    return ts.Perm();
+  }
   JointObjective joint(p);
   TileSet published(p, start);
   double value = joint.Evaluate(ts);
