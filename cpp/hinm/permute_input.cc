@@ -13,9 +13,10 @@ namespace {
 
 constexpr int kPublishedFailures = 3;  // InPerm.fit(cnts=2) stops at cnt > 2
 constexpr int kDefaultFailures = 4;
-// A default round that gains less than this share of the tile's kept
-// saliency counts as a failure: the tail of tiny gains costs more time than
-// it is worth (on 128 x 2048 tiles it was most of the search).
+// On wide tiles (see kMaxPublishedStartGroups) a default round that gains
+// less than this share of the tile's kept saliency counts as a failure: the
+// tail of tiny gains costs more time than it is worth (on 128 x 2048 tiles
+// it was most of the search).
 constexpr double kMinRoundGain = 1e-4;
 constexpr int kMaxIterations = 2000;   // a bound; searches stop far earlier
 constexpr int kPairSweepsPerRound = 4;
@@ -361,7 +362,8 @@ std::vector<int32_t> InputSearchDefault(const SaliencyView& s, const std::vector
     }
     BlockedAssignmentMove(tc, order, rng);
     kept = tc.Total(order);
-    if (kept > before * (1.0 + kMinRoundGain)) {
+    if (groups > kMaxPublishedStartGroups ? kept > before * (1.0 + kMinRoundGain)
+                                          : Gains(kept, before)) {
       failed = 0;
     } else {
       ++failed;
