@@ -752,9 +752,10 @@ hinmStatus_t hinmSpMM(hinmHandle_t handle, hinmDescriptor_t a, int64_t n, const 
           Cat("workspace is NULL but workspace_size = ", workspace_size));
     RequireDevice();
     const size_t needed = hinm::SpmmWorkspaceSize(d->matrix, n, args.b_order, args.c_order);
-    Check(workspace_size >= needed, Status::kInvalidValue,
+    // NULL/0 asks the library to allocate it (stream-ordered, in SpmmDevice).
+    Check(workspace == nullptr || workspace_size >= needed, Status::kInvalidValue,
           Cat("workspace_size = ", workspace_size, " is smaller than the ", needed,
-              " bytes needed (query hinmSpMMWorkspaceSize)"));
+              " bytes needed (query hinmSpMMWorkspaceSize, or pass NULL and 0)"));
     const hinm::DeviceMatrix& dm = DeviceCopy(d, stream);
     hinm::SpmmDevice(d->matrix, dm, args, workspace, workspace_size, stream);
   });

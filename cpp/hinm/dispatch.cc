@@ -29,6 +29,27 @@ void CheckCuda(cudaError_t e, const char* what) {
   if (e != cudaSuccess) ThrowCuda(e, what);
 }
 
+// A device buffer from CUDA's stream-ordered allocator, returned to it in
+// stream order when this object goes out of scope (also on errors).
+class StreamOrderedBuffer {
+ public:
+  StreamOrderedBuffer() = default;
+  StreamOrderedBuffer(const StreamOrderedBuffer&) = delete;
+  StreamOrderedBuffer& operator=(const StreamOrderedBuffer&) = delete;
+  ~StreamOrderedBuffer() {
+    if (ptr_ != nullptr) cudaFreeAsync(ptr_, stream_);
+  }
+  void Allocate(size_t bytes, cudaStream_t stream) {
+    stream_ = stream;
+    CheckCuda(cudaMallocAsync(&ptr_, bytes, stream), "cudaMallocAsync of the SpMM workspace");
+  }
+  void* get() const { return ptr_; }
+
+ private:
+  void* ptr_ = nullptr;
+  cudaStream_t stream_ = nullptr;
+};
+
 void RequireDevice() {
   Require(HasDevice(), Status::kNoDevice, "no CUDA device is available");
 }
@@ -204,6 +225,14 @@ void SpmmDevice(const CompressedMatrix& a, const DeviceMatrix& d, const SpmmArgs
   p.beta = args.beta;
 
   const size_t need = hinm_cuda::SpmmWorkspaceBytes(p, info);
+  // No caller buffer: take one from the stream-ordered pool. It is freed in
+  // stream order after the kernels, so no synchronisation is needed.
+  StreamOrderedBuffer own;
+  if (workspace == nullptr && workspace_size == 0 && need > 0) {
+    own.Allocate(need, stream);
+    workspace = own.get();
+    workspace_size = need;
+  }
   Require(workspace_size >= need, Status::kInvalidValue,
           "workspace_size " + std::to_string(workspace_size) + " < required " +
               std::to_string(need) + " bytes (query hinmSpMMWorkspaceSize)");

@@ -160,6 +160,47 @@ TEST_F(CApiDevice, DescriptorSharedByThreadsUploadsOnce) {
   ASSERT_OK(hinmDestroyDescriptor(a));
 }
 
+// workspace = NULL, size 0: the library takes the workspace from CUDA's
+// stream-ordered pool. Same bits as with a caller's buffer. Small N on a
+// narrow layer is where the split-K plan needs a workspace.
+TEST_F(CApiDevice, LibraryAllocatedWorkspaceGivesSameBitsAsCallers) {
+  const int64_t M = 256, K = 512;
+  std::vector<float> w(M * K);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = std::cos(0.37f * static_cast<float>(i));
+  hinmDescriptor_t a = nullptr;
+  ASSERT_OK(hinmCreateDescriptor(h_, &a, M, K, w.data(), HINM_R_32F, K, nullptr, 0, nullptr));
+  bool some_needed_workspace = false;
+  for (int64_t N : {1, 16, 100}) {
+    std::vector<uint16_t> b16(K * N);
+    for (size_t i = 0; i < b16.size(); ++i) b16[i] = Half(static_cast<int>(i % 17 - 8) / 64.0f);
+    DeviceArray<uint16_t> db(b16), c_caller(std::vector<uint16_t>(M * N, 0x7e00)),
+        c_library(std::vector<uint16_t>(M * N, 0x7e00));
+    size_t ws = 0;
+    ASSERT_OK(hinmSpMMWorkspaceSize(h_, a, N, HINM_ORDER_FEATURE_MAJOR, HINM_ORDER_FEATURE_MAJOR,
+                                    &ws));
+    some_needed_workspace |= ws > 0;
+    DeviceArray<uint8_t> dws(std::vector<uint8_t>(ws + 16));
+    const float one = 1, zero = 0;
+    ASSERT_OK(hinmSpMM(h_, a, N, &one, db.p, HINM_ORDER_FEATURE_MAJOR, N, &zero, c_caller.p,
+                       HINM_ORDER_FEATURE_MAJOR, N, nullptr, HINM_R_16F, HINM_ROWS_ORIGINAL,
+                       dws.p, ws, nullptr));
+    ASSERT_OK(hinmSpMM(h_, a, N, &one, db.p, HINM_ORDER_FEATURE_MAJOR, N, &zero, c_library.p,
+                       HINM_ORDER_FEATURE_MAJOR, N, nullptr, HINM_R_16F, HINM_ROWS_ORIGINAL,
+                       nullptr, 0, nullptr));
+    ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+    EXPECT_EQ(c_caller.Get(), c_library.Get()) << "N = " << N;
+    // A caller buffer that is too small is still an error, not a reallocation.
+    if (ws > 0) {
+      EXPECT_EQ(hinmSpMM(h_, a, N, &one, db.p, HINM_ORDER_FEATURE_MAJOR, N, &zero, c_library.p,
+                         HINM_ORDER_FEATURE_MAJOR, N, nullptr, HINM_R_16F, HINM_ROWS_ORIGINAL,
+                         dws.p, ws - 1, nullptr),
+                HINM_STATUS_INVALID_VALUE);
+    }
+  }
+  EXPECT_TRUE(some_needed_workspace) << "no N in this test exercised the library's workspace";
+  ASSERT_OK(hinmDestroyDescriptor(a));
+}
+
 TEST_F(CApiDevice, DenseGemmMatchesFp64) {
   const int64_t M = 96, N = 40, K = 72;
   std::mt19937 rng(2);

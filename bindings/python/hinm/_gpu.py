@@ -8,8 +8,8 @@ default stream), and the legacy default stream for other DLPack producers
 (asked to make the data ready there). Calls are asynchronous on that stream,
 like any framework kernel. Outputs and workspace are allocated through the
 framework of B (torch.empty / cupy.empty on B's device); for other producers
-pass out= (and the workspace, if one is needed, cannot be allocated: use
-torch or cupy).
+pass out=, and the library takes the workspace from CUDA's stream-ordered
+allocator.
 """
 
 from __future__ import annotations
@@ -209,10 +209,9 @@ def spmm(desc: _hinm.Descriptor, info: Dict[str, Any], B: Any, order: int,
         if ws_size > 0:
             ws = _empty(b, (ws_size,), "uint8")
             if ws is None:
-                raise Error("this problem needs a device workspace; pass torch "
-                            "or cupy arrays so hinm can allocate it",
-                            "HINM_STATUS_NOT_SUPPORTED", 5)
-            ws_ptr = as_device_array("workspace", ws).ptr
+                ws_size = 0  # not torch/cupy: hinm allocates it, stream-ordered
+            else:
+                ws_ptr = as_device_array("workspace", ws).ptr
         # The workspace was allocated on b.stream, the stream the kernel runs
         # on, so the frameworks' stream-ordered caching allocators reuse it
         # only after the kernel: dropping `ws` on return is safe.

@@ -67,6 +67,21 @@ def test_wheel_contents(tmp_path):
         assert "libhinm.so" in dyn
 
 
+def _share_numpy(py, env):
+    """Makes this interpreter's numpy visible in the venv when
+    --system-site-packages does not (numpy in a user site or a parent venv).
+    A .pth line is appended after the venv's own site-packages, so the wheel
+    installed there still wins over anything beside numpy."""
+    probe = subprocess.run([str(py), "-c", "import numpy"], env=env, capture_output=True)
+    if probe.returncode == 0:
+        return
+    import numpy
+    purelib = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             env=env, capture_output=True, text=True, check=True).stdout.strip()
+    Path(purelib, "host_numpy.pth").write_text(
+        os.path.dirname(os.path.dirname(numpy.__file__)) + "\n")
+
+
 def test_wheel_installs_in_fresh_venv(tmp_path):
     wheel = _wheel(tmp_path)
     venv = tmp_path / "venv"
@@ -79,11 +94,12 @@ def test_wheel_installs_in_fresh_venv(tmp_path):
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages",
                     *([] if with_pip else ["--without-pip"]), str(venv)], check=True)
     py = venv / "bin" / "python"
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    _share_numpy(py, env)
     pip = [str(py), "-m", "pip"] if with_pip else [sys.executable, "-m", "pip",
                                                     "--python", str(py)]
     subprocess.run([*pip, "install", "--no-index", "--no-deps", "-q",
                     "--disable-pip-version-check", str(wheel)], check=True)
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     run = subprocess.run([str(py), "-c", CHECK], cwd=tmp_path, env=env,
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr

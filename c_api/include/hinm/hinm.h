@@ -280,7 +280,10 @@ HINM_API hinmStatus_t hinmDeserialize(hinmHandle_t handle,
  * @param[in] bias     M values of io_type added to every token, or NULL
  * @param[in] io_type  type of b, c, bias: the descriptor's value_type
  * @param[in] rows     HINM_ROWS_ORIGINAL or HINM_ROWS_PERMUTED
- * @param[in] workspace, workspace_size  >= hinmSpMMWorkspaceSize(...)
+ * @param[in] workspace, workspace_size  a device buffer of at least
+ *                     hinmSpMMWorkspaceSize(...) bytes; or NULL and 0 to let
+ *                     hinm take it from CUDA's stream-ordered allocator
+ *                     (cudaMallocAsync/cudaFreeAsync on `stream`)
  * Statuses: SUCCESS, NOT_INITIALIZED, NULL_POINTER, INVALID_VALUE,
  * SIZE_OVERFLOW, INVALID_DTYPE, MISALIGNED (pointers must be 16-byte
  * aligned and ldb/ldc multiples of 8 elements for the fast path),
