@@ -347,8 +347,15 @@ int main(int argc, char** argv) {
   };
   std::map<std::pair<double, int>, Sum> sums;
   std::mt19937_64 rng(args.seed);
+  auto load = [&](const std::string& name) {
+    try {
+      return hinm::LoadSafetensor(args.model, name);
+    } catch (const std::exception& e) {
+      Die("reading " + name + " from " + args.model + ": " + e.what());
+    }
+  };
   for (const auto& layer : layers) {
-    const hinm::Tensor t = hinm::LoadSafetensor(args.model, layer.name);
+    const hinm::Tensor t = load(layer.name);
     const int64_t m = t.shape[0], k = t.shape[1], n = args.tokens;
     std::vector<float> x(static_cast<size_t>(k * n));
     std::normal_distribution<float> nd;
@@ -410,7 +417,7 @@ int main(int argc, char** argv) {
     std::printf("| layer | MxK | N | hinmSpMM us | dense us | speedup |\n|---|---|---|---|---|---|\n");
     for (const auto& layer : layers) {
       if (layer.name.find("encoder.layer.0.") != 0) continue;  // one block: the shapes repeat
-      const hinm::Tensor t = hinm::LoadSafetensor(args.model, layer.name);
+      const hinm::Tensor t = load(layer.name);
       GpuTiming(h, Short(layer.name), t.data, t.shape[0], t.shape[1], args);
     }
   } else {
