@@ -2,9 +2,7 @@
 // baseline or hinm's default) on the output axis or on the tiles' inputs.
 #include "cpp/hinm/permute.h"
 
-#include <atomic>
 #include <cmath>
-#include <mutex>
 #include <string>
 
 #include "cpp/hinm/error.h"
@@ -12,7 +10,6 @@
 #include "cpp/hinm/permute_common.h"
 #include "cpp/hinm/permute_input.h"
 #include "cpp/hinm/permute_output.h"
-#include "cpp/hinm/thread_pool.h"
 
 namespace hinm {
 namespace {
@@ -105,40 +102,6 @@ std::vector<int32_t> SearchTileColumnOrder(const SaliencyView& s,
   CheckOptions(opt, 0);
   CheckTile(s, rows, slots);
   return TileOrder(s, rows, slots, opt);
-}
-
-std::vector<std::vector<int32_t>> SearchTileColumnOrders(
-    const SaliencyView& s, const std::vector<std::vector<int32_t>>& tile_rows,
-    const std::vector<std::vector<int32_t>>& tile_slots, const PermuteOptions& opt) {
-  CheckView(s);
-  CheckOptions(opt, 0);
-  Require(tile_rows.size() == tile_slots.size(), Status::kInvalidValue,
-          "2CP: tile_rows and tile_slots differ in length");
-  const int64_t tiles = static_cast<int64_t>(tile_rows.size());
-  for (int64_t t = 0; t < tiles; ++t) CheckTile(s, tile_rows[t], tile_slots[t]);
-  std::vector<std::vector<int32_t>> orders(static_cast<size_t>(tiles));
-  std::atomic<bool> cancelled(false);
-  std::mutex progress_mutex;
-  int64_t done = 0;
-  // Tiles poll the shared flag; only the user's callback (serialised) sets it.
-  PermuteOptions inner = opt;
-  inner.progress = [&cancelled](double) { return !cancelled.load(); };
-  ParallelFor(tiles, ResolveNumThreads(opt.num_threads), [&](int64_t b, int64_t e) {
-    for (int64_t t = b; t < e; ++t) {
-      orders[t] = TileOrder(s, tile_rows[t], tile_slots[t], inner);
-      if (opt.progress) {
-        std::lock_guard<std::mutex> lock(progress_mutex);
-        ++done;
-        if (!cancelled.load() && !opt.progress(static_cast<double>(done) / tiles)) {
-          cancelled.store(true);
-        }
-      }
-      if (cancelled.load()) {
-        throw Error(Status::kCancelled, "2CP search cancelled by the progress callback");
-      }
-    }
-  });
-  return orders;
 }
 
 }  // namespace hinm

@@ -52,16 +52,6 @@ std::vector<int32_t> SearchTileColumnOrder(const SaliencyView& s,
                                            const std::vector<int32_t>& slots,
                                            const PermuteOptions& opt);
 
-// Input axis, all tiles at once, in parallel over tiles (opt.num_threads).
-// Tile t's order equals SearchTileColumnOrder(s, tile_rows[t],
-// tile_slots[t], opt) for any thread count: each tile's random stream is
-// seeded from (opt.seed, the tile's first row). opt.progress is called from
-// one thread at a time with the share of tiles done.
-std::vector<std::vector<int32_t>> SearchTileColumnOrders(
-    const SaliencyView& s, const std::vector<std::vector<int32_t>>& tile_rows,
-    const std::vector<std::vector<int32_t>>& tile_slots,
-    const PermuteOptions& opt);
-
 // Behaviour on edge cases (both axes): scores must be finite and >= 0
 // (kInvalidValue otherwise); all-zero rows or columns are valid and simply
 // gain nothing; V >= M (a single, possibly partial, tile) or K_keep >= K
