@@ -19,7 +19,8 @@
 // untouched; on success the info agrees with the arguments, the
 // decompressed matrix is the input with entries zeroed (each kept entry the
 // weight rounded to the value type), every 4 consecutive kept slots of a row
-// hold at most 2 nonzeros, the permutation is one, and serialize ->
+// hold at most 2 nonzeros, the permutation is one, hinmSpMMHost equals the
+// decompressed matrix times B (fp64, within fp32 rounding), and serialize ->
 // deserialize -> serialize is the identity.
 #include <cmath>
 #include <cstdint>
@@ -180,6 +181,29 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     for (int64_t c = 0; c < K; ++c) {  // pruned columns are zero
       if (!kept_col[static_cast<size_t>(c)]) FUZZ_CHECK(dense[static_cast<size_t>(row * K + c)] == 0.0f);
+    }
+  }
+
+  // hinmSpMMHost (fp32 io, 3 tokens) = the decompressed matrix times B in
+  // fp64, within fp32 accumulation error.
+  const int64_t N = 3;
+  std::vector<float> b(static_cast<size_t>(K * N)), c(static_cast<size_t>(M * N), 0.0f);
+  for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<float>(static_cast<int>(i % 7) - 3) * 0.5f;
+  const float alpha = 1.0f, beta = 0.0f;
+  FUZZ_CHECK(hinmSpMMHost(Handle(), d, N, &alpha, b.data(), HINM_ORDER_FEATURE_MAJOR, N, &beta,
+                          c.data(), HINM_ORDER_FEATURE_MAJOR, N, nullptr, HINM_R_32F,
+                          HINM_ROWS_ORIGINAL) == HINM_STATUS_SUCCESS);
+  for (int64_t r = 0; r < M; ++r) {
+    for (int64_t n = 0; n < N; ++n) {
+      double want = 0, scale = 0;
+      for (int64_t k = 0; k < K; ++k) {
+        const double p = static_cast<double>(dense[static_cast<size_t>(r * K + k)]) *
+                         b[static_cast<size_t>(k * N + n)];
+        want += p;
+        scale += std::fabs(p);
+      }
+      if (scale > 1e37) continue;  // fp32 may overflow where fp64 does not
+      FUZZ_CHECK(std::fabs(c[static_cast<size_t>(r * N + n)] - want) <= 1e-5 * scale + 1e-30);
     }
   }
 
