@@ -48,7 +48,8 @@ uint64_t TileStream(const std::vector<int32_t>& rows) {
 }
 
 void CheckTile(const SaliencyView& s, const std::vector<int32_t>& rows,
-               const std::vector<int32_t>& slots) {
+               const std::vector<int32_t>& slots,
+               const std::vector<int32_t>& spare = std::vector<int32_t>()) {
   Require(slots.size() % kGroupSize == 0, Status::kInvalidValue,
           "2CP: a tile's slot count must be a multiple of 4");
   std::vector<char> seen(static_cast<size_t>(s.cols), 0);
@@ -59,12 +60,20 @@ void CheckTile(const SaliencyView& s, const std::vector<int32_t>& rows,
     Require(!seen[c], Status::kInvalidValue, "2CP: slot column " + std::to_string(c) + " repeated");
     seen[c] = 1;
   }
+  for (int32_t c : spare) {
+    Require(c >= 0 && c < s.cols, Status::kInvalidValue,
+            "2CP: spare column " + std::to_string(c) + " out of range");
+    Require(!seen[c], Status::kInvalidValue,
+            "2CP: spare column " + std::to_string(c) + " repeated or also kept");
+    seen[c] = 1;
+  }
   for (int32_t r : rows) {
     Require(r >= 0 && r < s.rows, Status::kInvalidValue,
             "2CP: tile row " + std::to_string(r) + " out of range");
     for (int32_t c : slots) {
       if (c != kPadColumn) CheckScore(s.at(r, c), r, c);
     }
+    for (int32_t c : spare) CheckScore(s.at(r, c), r, c);
   }
 }
 
@@ -102,6 +111,18 @@ std::vector<int32_t> SearchTileColumnOrder(const SaliencyView& s,
   CheckOptions(opt, 0);
   CheckTile(s, rows, slots);
   return TileOrder(s, rows, slots, opt);
+}
+
+std::vector<int32_t> SearchTileColumns(const SaliencyView& s, const std::vector<int32_t>& rows,
+                                       const std::vector<int32_t>& slots,
+                                       const std::vector<int32_t>& spare,
+                                       const PermuteOptions& opt) {
+  CheckView(s);
+  CheckOptions(opt, 0);
+  CheckTile(s, rows, slots, spare);
+  std::vector<int32_t> order = TileOrder(s, rows, slots, opt);
+  if (opt.algo != PermuteAlgo::kDefault) return order;
+  return RefineTileColumns(s, rows, order, spare, opt, TileStream(rows));
 }
 
 }  // namespace hinm

@@ -52,6 +52,25 @@ std::vector<int32_t> SearchTileColumnOrder(const SaliencyView& s,
                                            const std::vector<int32_t>& slots,
                                            const PermuteOptions& opt);
 
+// Input axis and kept columns, one tile. Like SearchTileColumnOrder, but the
+// tile also offers `spare`: real columns outside `slots` that may replace
+// kept ones (in pruning: the columns level 1 dropped). kPublished ignores
+// `spare` and returns SearchTileColumnOrder's result. kDefault first runs
+// SearchTileColumnOrder's search, then swaps kept and spare columns (and
+// re-groups around them) while the saliency that 2:4 keeps over `rows`
+// rises, so it keeps at least what SearchTileColumnOrder keeps. The result
+// has slots.size() distinct entries drawn from slots and spare; the kept
+// *set* may differ from `slots` (a column with a large sum whose large
+// values would lose the 2:4 competition can be worth less than a dropped
+// one). Slots holding kPadColumn disable the exchange (pads occur only when
+// every real column is kept). `spare` must not repeat a column or share one
+// with `slots`, and must not hold kPadColumn (kInvalidValue).
+std::vector<int32_t> SearchTileColumns(const SaliencyView& s,
+                                       const std::vector<int32_t>& rows,
+                                       const std::vector<int32_t>& slots,
+                                       const std::vector<int32_t>& spare,
+                                       const PermuteOptions& opt);
+
 // Behaviour on edge cases (both axes): scores must be finite and >= 0
 // (kInvalidValue otherwise); all-zero rows or columns are valid and simply
 // gain nothing; V >= M (a single, possibly partial, tile) or K_keep >= K

@@ -13,6 +13,7 @@ namespace {
 
 constexpr int kPublishedFailures = 3;  // InPerm.fit(cnts=2) stops at cnt > 2
 constexpr int kDefaultFailures = 4;
+constexpr int kDefaultFailuresWide = 2;  // tiles of more than kMaxPublishedStartGroups groups
 // On wide tiles (see kMaxPublishedStartGroups) a default round that gains
 // less than this share of the tile's kept saliency counts as a failure: the
 // tail of tiny gains costs more time than it is worth (on 128 x 2048 tiles
@@ -28,7 +29,18 @@ constexpr int64_t kBlockGroups = 64;  // groups per assignment problem (default)
 // Wider tiles skip the published start (its full G x G assignment per move
 // is O(G^3): G = 512 for K_keep = 2048 costs seconds per move) and the
 // iterated local search.
-constexpr int64_t kMaxPublishedStartGroups = 256;   // groups a dirty group is paired with per visit
+constexpr int64_t kMaxPublishedStartGroups = 256;
+// Kept-column refinement (RefineTileColumns): spare columns considered per
+// tile, sweeps, and the share of the kept saliency a sweep must gain to go on.
+// Tiles wider than kMaxPublishedStartGroups consider fewer spare columns
+// and sweep at most twice: a sweep costs K_keep x spares x V, and on the
+// 4096 x 4096 budget problem (K_keep = 2048) the bounded sweeps already
+// take most of what the exchange gains.
+constexpr size_t kMaxSpare = 1024;
+constexpr size_t kMaxSpareWide = 256;
+constexpr int kMaxRefineRounds = 16;
+constexpr int kMaxRefineRoundsWide = 2;
+constexpr double kMinRefineGain = 1e-5;
 
 // Sum of the two largest of four values.
 inline float Top2(float a, float b, float c, float d) {
@@ -279,6 +291,79 @@ void FocusedDescent(const TileColumns& tc, std::vector<int32_t>& order,
   }
 }
 
+// Sum over i of max(b[i], x[i]) in float, with 8 independent partial sums
+// so the loop vectorises without reassociation flags.
+inline float SumMax(const float* b, const float* x, int64_t n) {
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int j = 0; j < 8; ++j) acc[j] += std::max(b[i + j], x[i + j]);
+  }
+  for (; i < n; ++i) acc[0] += std::max(b[i], x[i]);
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+// One sweep of kept/spare exchanges. `order` holds local columns of the
+// kept slots, `pool` the local columns currently dropped. For each group (in
+// random order) the best single exchange of one of its 4 columns for one
+// pool column is found (value of the group with x in place of the column at
+// position e: what its other three keep, A + sum_i max(b_i, x_i), the same
+// identity as AssignPulled), checked exactly in fp64 and applied if the group
+// keeps more. Changed groups are appended to `dirty`. Returns the gain.
+double SwapSweep(const TileColumns& tc, std::vector<int32_t>& order, std::vector<int32_t>& pool,
+                 std::mt19937_64& rng, std::vector<int32_t>& dirty) {
+  const int64_t groups = static_cast<int64_t>(order.size() / 4);
+  const int64_t r = tc.rows();
+  if (pool.empty() || groups == 0) return 0.0;
+  std::vector<int32_t> perm(static_cast<size_t>(groups));
+  std::iota(perm.begin(), perm.end(), 0);
+  for (int64_t i = groups - 1; i > 0; --i) {
+    std::swap(perm[i], perm[rng() % static_cast<uint64_t>(i + 1)]);
+  }
+  std::vector<float> second(static_cast<size_t>(r));
+  double gain = 0.0;
+  for (int64_t gi = 0; gi < groups; ++gi) {
+    const int64_t g = perm[gi];
+    int32_t* cols = &order[4 * g];
+    float best_delta = 0.0f;
+    int best_e = -1;
+    size_t best_y = 0;
+    for (int e = 0; e < 4; ++e) {
+      const float* c[3];
+      int k = 0;
+      for (int i = 0; i < 4; ++i) {
+        if (i != e) c[k++] = tc.col(cols[i]);
+      }
+      for (int64_t i = 0; i < r; ++i) {
+        const float x = c[0][i], y = c[1][i], z = c[2][i];
+        const float hi = std::max(x, std::max(y, z));
+        const float lo = std::min(x, std::min(y, z));
+        second[i] = x + y + z - hi - lo;
+      }
+      const float current = SumMax(second.data(), tc.col(cols[e]), r);
+      for (size_t j = 0; j < pool.size(); ++j) {
+        const float delta = SumMax(second.data(), tc.col(pool[j]), r) - current;
+        if (delta > best_delta) {
+          best_delta = delta;
+          best_e = e;
+          best_y = j;
+        }
+      }
+    }
+    if (best_e < 0) continue;
+    const double before = tc.Group(cols);
+    std::swap(cols[best_e], pool[best_y]);
+    const double after = tc.Group(cols);
+    if (Gains(after, before)) {
+      gain += after - before;
+      dirty.push_back(static_cast<int32_t>(g));
+    } else {
+      std::swap(cols[best_e], pool[best_y]);  // float noise: undo
+    }
+  }
+  return gain;
+}
+
 std::vector<int32_t> ToSlots(const std::vector<int32_t>& order, const std::vector<int32_t>& slots) {
   std::vector<int32_t> out(order.size());
   for (size_t i = 0; i < order.size(); ++i) out[i] = slots[order[i]];
@@ -352,7 +437,9 @@ std::vector<int32_t> InputSearchDefault(const SaliencyView& s, const std::vector
   if (slots.size() < 8) return ToSlots(order, slots);
   std::mt19937_64 rng(MixSeed(opt.seed, stream ^ 0xD1B54A32D192ED03ull));
   double kept = tc.Total(order);
-  const int failures = opt.max_failures > 0 ? opt.max_failures : kDefaultFailures;
+  const int failures = opt.max_failures > 0                   ? opt.max_failures
+                       : groups > kMaxPublishedStartGroups ? kDefaultFailuresWide
+                                                           : kDefaultFailures;
   int failed = 0;
   for (int it = 0; failed < failures && it < kMaxIterations; ++it) {
     ReportProgress(opt, static_cast<double>(failed) / failures);
@@ -401,6 +488,57 @@ std::vector<int32_t> InputSearchDefault(const SaliencyView& s, const std::vector
     }
   }
   return ToSlots(order, slots);
+}
+
+std::vector<int32_t> RefineTileColumns(const SaliencyView& s, const std::vector<int32_t>& rows,
+                                       const std::vector<int32_t>& order,
+                                       const std::vector<int32_t>& spare,
+                                       const PermuteOptions& opt, uint64_t stream) {
+  const int64_t groups = static_cast<int64_t>(order.size() / 4);
+  if (spare.empty() || groups == 0 || rows.empty()) return order;
+  // Pads fill slots only when every real column is kept (K_keep > K), and
+  // then there is nothing spare; a caller mixing both gets no refinement.
+  if (std::find(order.begin(), order.end(), kPadColumn) != order.end()) return order;
+  // Candidates: the spare columns with the largest tile sums (ties -> lower
+  // column), at most kMaxSpare of them; a column far below the cut rarely wins.
+  std::vector<std::pair<double, int32_t>> ranked;
+  ranked.reserve(spare.size());
+  for (int32_t c : spare) {
+    double sum = 0.0;
+    for (int32_t row : rows) sum += s.at(row, c);
+    ranked.push_back({-sum, c});
+  }
+  std::sort(ranked.begin(), ranked.end());
+  const bool wide = groups > kMaxPublishedStartGroups;
+  const size_t n_spare = std::min<size_t>(ranked.size(), wide ? kMaxSpareWide : kMaxSpare);
+  const int max_rounds = wide ? kMaxRefineRoundsWide : kMaxRefineRounds;
+  std::vector<int32_t> all = order;
+  for (size_t i = 0; i < n_spare; ++i) all.push_back(ranked[i].second);
+  const TileColumns tc(s, rows, all);
+  std::vector<int32_t> local(order.size());
+  std::iota(local.begin(), local.end(), 0);
+  std::vector<int32_t> pool(n_spare);
+  std::iota(pool.begin(), pool.end(), static_cast<int32_t>(order.size()));
+  std::mt19937_64 rng(MixSeed(opt.seed, stream ^ 0x5EED5A1EC7ED0C01ull));
+  double kept = tc.Total(local);
+  const double start = kept;
+  for (int round = 0; round < max_rounds; ++round) {
+    ReportProgress(opt, static_cast<double>(round) / max_rounds);
+    std::vector<int32_t> cand = local, cand_pool = pool, dirty;
+    SwapSweep(tc, cand, cand_pool, rng, dirty);
+    if (dirty.empty()) break;
+    // Regroup around the changed groups (pair moves with other groups).
+    if (groups >= 2) FocusedDescent(tc, cand, dirty, rng);
+    const double value = tc.Total(cand);
+    if (!Gains(value, kept)) break;
+    const bool small_gain = value < kept * (1.0 + kMinRefineGain);
+    local.swap(cand);
+    pool.swap(cand_pool);
+    kept = value;
+    if (small_gain) break;
+  }
+  if (!Gains(kept, start)) return order;
+  return ToSlots(local, all);
 }
 
 }  // namespace hinm

@@ -47,6 +47,20 @@ std::vector<int32_t> InputSearchDefault(const SaliencyView& s,
                                         const PermuteOptions& opt,
                                         uint64_t stream);
 
+// hinm's kept-column refinement (kDefault with 2CP on): `order` is a tile's
+// kept slots in their searched order, `spare` the real columns level 1
+// dropped. Sweeps exchange a kept column for a spare one wherever the
+// 2:4-kept saliency of its group rises (the best exchange per group, checked
+// exactly), then re-group around the changed groups with pair moves; a sweep
+// is kept only if the tile keeps more. Returns `order` itself when nothing
+// gains, else an order over the new kept set (same size, same pads).
+std::vector<int32_t> RefineTileColumns(const SaliencyView& s,
+                                       const std::vector<int32_t>& rows,
+                                       const std::vector<int32_t>& order,
+                                       const std::vector<int32_t>& spare,
+                                       const PermuteOptions& opt,
+                                       uint64_t stream);
+
 }  // namespace hinm
 
 #endif  // HINM_PERMUTE_INPUT_H_

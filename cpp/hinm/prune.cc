@@ -123,9 +123,10 @@ struct Context {
 };
 
 // Level 1: the tile's top-K_keep columns by summed score (ties -> lower
-// column), as slots: ascending column order, then pads (K_keep > K).
+// column), as slots: ascending column order, then pads (K_keep > K). If
+// `spare` is given it receives the other real columns, ascending.
 std::vector<int32_t> SelectColumns(const Context& ctx, const std::vector<int32_t>& rows,
-                                   TileStats* st) {
+                                   TileStats* st, std::vector<int32_t>* spare) {
   const int64_t K = ctx.layout->cols;
   std::vector<double> sum(static_cast<size_t>(K), 0.0);
   for (int32_t o : rows) {
@@ -143,6 +144,10 @@ std::vector<int32_t> SelectColumns(const Context& ctx, const std::vector<int32_t
   std::partial_sort(order.begin(), order.begin() + real, order.end(), better);
   std::vector<int32_t> slots(order.begin(), order.begin() + real);
   std::sort(slots.begin(), slots.end());  // gather locality
+  if (spare != nullptr) {
+    spare->assign(order.begin() + real, order.end());
+    std::sort(spare->begin(), spare->end());
+  }
   slots.resize(static_cast<size_t>(ctx.layout->kept_cols), kPadColumn);
   return slots;
 }
@@ -157,8 +162,13 @@ void PruneTile(const Context& ctx, int64_t t, TileStats* st) {
     rows.push_back(ctx.row_perm->empty() ? static_cast<int32_t>(p)
                                          : (*ctx.row_perm)[static_cast<size_t>(p)]);
   }
-  std::vector<int32_t> slots = SelectColumns(ctx, rows, st);
   const PermuteOptions& popt = ctx.options->permute;
+  // hinm's default search may also exchange kept and dropped columns (see
+  // SearchTileColumns); the published one and "no permutation" keep the
+  // top-K_keep set.
+  const bool refine = popt.input_axis && popt.algo == PermuteAlgo::kDefault;
+  std::vector<int32_t> spare;
+  std::vector<int32_t> slots = SelectColumns(ctx, rows, st, refine ? &spare : nullptr);
   if (popt.input_axis) {
     // Tiles run in parallel already, so the per-tile search runs on one
     // thread (it derives its random stream from the tile's rows, so the result
@@ -169,12 +179,26 @@ void PruneTile(const Context& ctx, int64_t t, TileStats* st) {
     const std::atomic<bool>* cancelled = ctx.cancelled;
     tile_opt.progress = [cancelled](double) { return !cancelled->load(); };
     SaliencyView sv{ctx.score, M, K, K};
-    std::vector<int32_t> reordered = SearchTileColumnOrder(sv, rows, slots, tile_opt);
+    std::vector<int32_t> reordered = refine ? SearchTileColumns(sv, rows, slots, spare, tile_opt)
+                                            : SearchTileColumnOrder(sv, rows, slots, tile_opt);
+    // The result must be slots.size() distinct columns: a permutation of
+    // the slots, or (refine) drawn from the slots and the spare columns
+    // with the same number of pads.
     std::vector<int32_t> a = slots, b = reordered;
+    if (refine) a.insert(a.end(), spare.begin(), spare.end());
     std::sort(a.begin(), a.end());
     std::sort(b.begin(), b.end());
-    Require(a == b, Status::kInternalError,
-            "SearchTileColumnOrder returned a different column set for tile " + std::to_string(t));
+    const bool ok =
+        refine ? b.size() == slots.size() &&
+                     std::adjacent_find(b.begin(), b.end(), [](int32_t x, int32_t y) {
+                       return x == y && x != kPadColumn;
+                     }) == b.end() &&
+                     std::includes(a.begin(), a.end(), b.begin(), b.end()) &&
+                     std::count(b.begin(), b.end(), kPadColumn) ==
+                         std::count(slots.begin(), slots.end(), kPadColumn)
+               : a == b;
+    Require(ok, Status::kInternalError,
+            "the input-axis search returned an invalid column list for tile " + std::to_string(t));
     st->columns_permuted = reordered != slots;
     slots = std::move(reordered);
   }

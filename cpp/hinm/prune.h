@@ -5,6 +5,12 @@
 //   2. per row, along the tile's kept columns in the tile's order: keep the
 //      2 largest-saliency entries of every 4 consecutive slots.
 // Ties break towards the lower column (level 1) / lower slot (level 2).
+// One exception to level 1: with the input axis of 2CP on and the default
+// algorithm (PermuteAlgo::kDefault), the search may exchange kept and dropped
+// columns of a tile when that raises the saliency kept after level 2
+// (SearchTileColumns in permute.h); each tile still keeps exactly K_keep
+// distinct columns (min(K, K_keep) real ones). Without permutation, or with
+// the published algorithm, level 1 is exactly the top-K_keep set.
 #ifndef HINM_PRUNE_H_
 #define HINM_PRUNE_H_
 

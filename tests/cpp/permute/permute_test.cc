@@ -382,5 +382,165 @@ TEST(TileColumnOrder, RejectsBadInput) {
   EXPECT_EQ(status(SaliencyView{copy.data(), 16, 16, 16}, rows, {4, 5, 6, 7}), Status::kSuccess);
 }
 
+// ------------------------------------------------- kept-column exchange (kDefault)
+
+// Columns of the tile outside `slots`, ascending.
+std::vector<int32_t> Complement(int64_t k, const std::vector<int32_t>& slots) {
+  std::vector<int32_t> out;
+  for (int32_t c = 0; c < k; ++c) {
+    if (std::find(slots.begin(), slots.end(), c) == slots.end()) out.push_back(c);
+  }
+  return out;
+}
+
+// The top-`keep` columns of `rows` by summed score (ties -> lower column), ascending.
+std::vector<int32_t> TopSum(const SaliencyView& s, const std::vector<int32_t>& rows, int64_t keep) {
+  std::vector<std::pair<double, int32_t>> sums;
+  for (int32_t c = 0; c < s.cols; ++c) {
+    double sum = 0;
+    for (int32_t r : rows) sum += s.at(r, c);
+    sums.push_back({-sum, c});
+  }
+  std::sort(sums.begin(), sums.end());
+  std::vector<int32_t> top;
+  for (int64_t i = 0; i < keep; ++i) top.push_back(sums[static_cast<size_t>(i)].second);
+  std::sort(top.begin(), top.end());
+  return top;
+}
+
+// Exactly slots.size() distinct columns, all from slots or spare.
+void ExpectValidKeptList(const std::vector<int32_t>& got, const std::vector<int32_t>& slots,
+                         const std::vector<int32_t>& spare) {
+  ASSERT_EQ(got.size(), slots.size());
+  std::vector<int32_t> sorted = got;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_TRUE(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end()) << "duplicate";
+  for (int32_t c : got) {
+    EXPECT_TRUE(std::find(slots.begin(), slots.end(), c) != slots.end() ||
+                std::find(spare.begin(), spare.end(), c) != spare.end())
+        << "column " << c << " was offered by neither list";
+  }
+}
+
+TEST(TileColumns, NeverLowersKeptAndKeepsExactlyKKeepDistinctColumns) {
+  struct Shape { int64_t rows, k, keep; };
+  for (const Shape& sh : {Shape{16, 32, 16}, Shape{32, 64, 32}, Shape{24, 80, 20}, Shape{128, 96, 48},
+                          Shape{8, 40, 8}, Shape{16, 12, 4}}) {
+    const auto w = RandomScores(sh.rows, sh.k, 500 + sh.k);
+    const SaliencyView s{w.data(), sh.rows, sh.k, sh.k};
+    const std::vector<int32_t> rows = Iota(sh.rows);
+    const std::vector<int32_t> slots = TopSum(s, rows, sh.keep);
+    const std::vector<int32_t> spare = Complement(sh.k, slots);
+    for (PermuteAlgo algo : kAlgos) {
+      const auto plain = SearchTileColumnOrder(s, rows, slots, Options(algo, 4));
+      const auto got = SearchTileColumns(s, rows, slots, spare, Options(algo, 4));
+      ExpectValidKeptList(got, slots, spare);
+      if (algo == PermuteAlgo::kPublished) {
+        EXPECT_EQ(got, plain) << "the published search keeps the given set";
+      } else {
+        // Starts from SearchTileColumnOrder's result, accepts only gains.
+        EXPECT_GE(NmKept(s, rows, got), NmKept(s, rows, plain) - 1e-9) << sh.k;
+        const auto pub = SearchTileColumnOrder(s, rows, slots, Options(PermuteAlgo::kPublished, 4));
+        EXPECT_GE(NmKept(s, rows, got), NmKept(s, rows, pub) - 1e-9) << sh.k;
+        EXPECT_GE(NmKept(s, rows, got), NmKept(s, rows, slots) - 1e-9) << sh.k;
+      }
+    }
+  }
+}
+
+// Summed saliency misleads: "strong" columns are 10 on the first half of the
+// rows and ~0 on the other, "weak" ones 6 on the second half and ~0 on the
+// first (sums 10h vs 6h). The top-sum set holds only strong columns, and 2:4
+// then keeps 2 x 10 per row in the first half and nothing in the second. The
+// optimum keeps 2 strong + 2 weak per group: nothing is lost to 2:4 at all.
+TEST(TileColumns, BeatsTopSumSelectionWhereSumsMislead) {
+  const int64_t rows_n = 16, half = rows_n / 2, strong = 16, weak = 16, k = strong + weak;
+  const int64_t keep = 16;  // = strong: the top-sum set is every strong column
+  std::mt19937_64 rng(23);
+  std::uniform_real_distribution<float> noise(0.0f, 0.01f);
+  std::vector<int32_t> kind = Iota(k);  // kind[c] < strong: strong column
+  std::shuffle(kind.begin(), kind.end(), rng);
+  std::vector<float> w(static_cast<size_t>(rows_n * k));
+  for (int64_t r = 0; r < rows_n; ++r) {
+    for (int64_t c = 0; c < k; ++c) {
+      const bool is_strong = kind[c] < strong;
+      const float big = is_strong ? (r < half ? 10.0f : 0.0f) : (r >= half ? 6.0f : 0.0f);
+      w[r * k + c] = big + noise(rng);
+    }
+  }
+  const SaliencyView s{w.data(), rows_n, k, k};
+  const std::vector<int32_t> rows = Iota(rows_n);
+  const std::vector<int32_t> slots = TopSum(s, rows, keep);
+  for (int32_t c : slots) ASSERT_LT(kind[c], strong) << "the top-sum set is all strong";
+  const std::vector<int32_t> spare = Complement(k, slots);
+  const auto plain = SearchTileColumnOrder(s, rows, slots, Options(PermuteAlgo::kDefault, 2));
+  const auto got = SearchTileColumns(s, rows, slots, spare, Options(PermuteAlgo::kDefault, 2));
+  ExpectValidKeptList(got, slots, spare);
+  const double groups = static_cast<double>(keep / 4);
+  // Top-sum set: per group, 2 x 10 on each first-half row only.
+  EXPECT_NEAR(NmKept(s, rows, plain), groups * half * 20.0, groups * rows_n * 0.05);
+  // Planted optimum: 2 x 10 on the first half plus 2 x 6 on the second.
+  EXPECT_NEAR(NmKept(s, rows, got), groups * half * 32.0, groups * rows_n * 0.05);
+  for (size_t g = 0; g < got.size(); g += 4) {
+    int n_strong = 0;
+    for (size_t i = g; i < g + 4; ++i) n_strong += kind[got[i]] < strong;
+    EXPECT_EQ(n_strong, 2) << "group " << g / 4;
+  }
+  // The published search cannot leave the given set.
+  const auto pub = SearchTileColumns(s, rows, slots, spare, Options(PermuteAlgo::kPublished, 2));
+  EXPECT_LT(NmKept(s, rows, pub), NmKept(s, rows, got) - 1.0);
+}
+
+TEST(TileColumns, DeterministicForASeedWhateverTheThreadCount) {
+  const int64_t m = 64, k = 96;
+  const auto w = RandomScores(m, k, 47);
+  const SaliencyView s{w.data(), m, k, k};
+  for (int t = 0; t < 4; ++t) {
+    std::vector<int32_t> rows = Iota(16);
+    for (int32_t& r : rows) r += 16 * t;
+    const std::vector<int32_t> slots = TopSum(s, rows, 48);
+    const std::vector<int32_t> spare = Complement(k, slots);
+    const auto once = SearchTileColumns(s, rows, slots, spare, Options(PermuteAlgo::kDefault, 8, 1));
+    EXPECT_EQ(once, SearchTileColumns(s, rows, slots, spare, Options(PermuteAlgo::kDefault, 8, 1)));
+    EXPECT_EQ(once, SearchTileColumns(s, rows, slots, spare, Options(PermuteAlgo::kDefault, 8, 2)));
+    EXPECT_EQ(once, SearchTileColumns(s, rows, slots, spare, Options(PermuteAlgo::kDefault, 8, 3)));
+  }
+}
+
+TEST(TileColumns, NoSpareOrPaddedSlotsMeanNoExchange) {
+  const auto w = RandomScores(16, 20, 3);
+  const SaliencyView s{w.data(), 16, 20, 20};
+  const std::vector<int32_t> rows = Iota(16);
+  const std::vector<int32_t> slots = TopSum(s, rows, 12);
+  const PermuteOptions o = Options(PermuteAlgo::kDefault, 1);
+  EXPECT_EQ(SearchTileColumns(s, rows, slots, {}, o), SearchTileColumnOrder(s, rows, slots, o));
+  std::vector<int32_t> padded = slots;
+  padded.back() = kPadColumn;
+  const std::vector<int32_t> spare = Complement(20, padded);
+  const auto got = SearchTileColumns(s, rows, padded, spare, o);
+  EXPECT_EQ(got, SearchTileColumnOrder(s, rows, padded, o));
+}
+
+TEST(TileColumns, RejectsBadSpareLists) {
+  const auto w = RandomScores(16, 16, 1);
+  const SaliencyView s{w.data(), 16, 16, 16};
+  const std::vector<int32_t> rows = Iota(16), slots = {0, 1, 2, 3};
+  auto status = [&](const std::vector<int32_t>& spare) {
+    return StatusOf([&] { SearchTileColumns(s, rows, slots, spare, Options(PermuteAlgo::kDefault)); });
+  };
+  EXPECT_EQ(status({4, 5}), Status::kSuccess);
+  EXPECT_EQ(status({4, 4}), Status::kInvalidValue);           // repeated
+  EXPECT_EQ(status({3, 5}), Status::kInvalidValue);           // also kept
+  EXPECT_EQ(status({16}), Status::kInvalidValue);             // out of range
+  EXPECT_EQ(status({kPadColumn}), Status::kInvalidValue);     // padding is not a column
+  auto copy = w;
+  copy[2 * 16 + 9] = std::nanf("");
+  EXPECT_EQ(StatusOf([&] {
+              SearchTileColumns(SaliencyView{copy.data(), 16, 16, 16}, rows, slots, {9},
+                                Options(PermuteAlgo::kDefault));
+            }),
+            Status::kInvalidValue);
+}
+
 }  // namespace
 }  // namespace hinm
