@@ -13,8 +13,7 @@ struct TileConfig {
   int warps_n;   // warps along N (each warp: warp_n8 tiles of 8 tokens)
   int warp_rb;   // 16-row blocks per warp
   int warp_n8;   // 8-token tiles per warp
-  int stages;    // cp.async pipeline depth (ring slots; each holds stage_kb k-blocks)
-  int stage_kb;  // 32-slot k-blocks per stage (per barrier)
+  int stages;    // cp.async ring slots, one 32-slot k-block each (one barrier per k-block)
   int min_ctas;  // __launch_bounds__ min blocks per SM (caps registers)
   int max_n;     // the planner uses the first config with N <= max_n
   int split_ctas_per_sm;  // split K until the grid has this many CTAs per SM
@@ -25,27 +24,31 @@ struct TileConfig {
   // Dynamic shared memory of the kernel: per stage and k-block, A (512 B
   // per 16-row block), metadata (64 B per block) and B (32 slots x BN).
   constexpr int smem_bytes() const {
-    return stages * stage_kb * (block_m() / 16 * (512 + 64) + 32 * block_n() * 2);
+    return stages * (block_m() / 16 * (512 + 64) + 32 * block_n() * 2);
   }
 };
 
 // kNarrow (decode, N <= 16): 4 warps stacked along M, each 32 rows x 16
-// tokens; a CTA is one whole V=128 tile and streams 4 KB of weights per
-// k-block through a 6-deep ring: decode is bound by weight bytes in flight.
-// kMid (N <= 64): same rows, 64 tokens per warp. kWide (prefill): 8 warps as
-// 2 x 4, each 64 rows x 32 tokens (16 mma.sp per k-block per warp), a
-// 128 x 128 CTA tile, 3 stages (38 KB smem, 2 CTAs per SM).
-// Measured (benchmarks/results/2026-11-24_h100_v2 vs _v3): 2 k-blocks per
-// stage (narrow 4, mid 3, wide 4 stages) was 5-25% slower than these
-// one-k-block stages on every shape timed, so stage_kb = 1.
+// tokens; a CTA is one whole V=128 tile and streams 4.6 KB of weights per
+// k-block through a 6-deep ring. kMid (N <= 64): same rows, 64 tokens per
+// warp. kWide (prefill): 8 warps as 2 x 4, each 64 rows x 32 tokens (16
+// mma.sp per k-block per warp), a 128 x 128 CTA tile, 3 stages (38 KB smem,
+// 2 CTAs per SM).
+// Measured on the H100 (benchmarks/results/2026-11-24_h100_exp_v4/_v5.log),
+// all slower or within noise of these, so not shipped: 64 x 64 warp tiles
+// (128 x 256 CTA, 1 CTA/SM, 4 stages: 8192x8192 75% N=4096 1490 us vs
+// 1234 us; 128 x 128 CTA of 4 warps: 1515 us); wide with 4 stages (1239 vs
+// 1176 us); narrow with 8 stages or 5 CTAs/SM, mid with 6 stages (within
+// +-3%, 87.5% narrow 8 stages 14% slower on 8192x8192). Earlier: 2 k-blocks
+// per stage was 5-25% slower (2026-11-24_h100_v3).
 enum class ConfigId : int { kNarrow = 0, kMid = 1, kWide = 2 };
 inline constexpr int kNumConfigs = 3;
 
 inline constexpr TileConfig kConfigs[kNumConfigs] = {
-    // name            wm wn rb n8 st kb min max_n  split/SM
-    {"narrow_128x16", 4, 1, 2, 2, 6, 1, 4, 16, 4},
-    {"mid_128x64", 4, 1, 2, 8, 4, 1, 3, 64, 3},
-    {"wide_128x128", 2, 4, 4, 4, 3, 1, 2, 1 << 30, 1},
+    // name            wm wn rb n8 st min max_n  split/SM
+    {"narrow_128x16", 4, 1, 2, 2, 6, 4, 16, 4},
+    {"mid_128x64", 4, 1, 2, 8, 4, 3, 64, 3},
+    {"wide_128x128", 2, 4, 4, 4, 3, 2, 1 << 30, 1},
 };
 
 constexpr const TileConfig& GetConfig(ConfigId id) { return kConfigs[static_cast<int>(id)]; }

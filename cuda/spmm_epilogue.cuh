@@ -35,6 +35,37 @@ __device__ __forceinline__ void StoreOutput(const KernelArgs& a, int64_t p, int6
   c[idx] = FromFloat<T>(v);
 }
 
+// Two neighbouring tokens n, n+1 of compressed row p, feature-major C, with
+// (orow * ldc + n) even and C 4-byte aligned (the caller checks): one 32-bit
+// load (beta != 0) and one 32-bit store instead of two 16-bit ones.
+template <typename T>
+__device__ __forceinline__ void StoreOutputPair(const KernelArgs& a, int64_t p, int64_t n,
+                                                float acc0, float acc1) {
+  const int64_t channel = a.row_perm != nullptr ? a.row_perm[p] : p;
+  const int64_t orow = a.store_permuted ? p : channel;
+  float v0 = a.alpha * acc0, v1 = a.alpha * acc1;
+  T* c = static_cast<T*>(a.c) + orow * a.ldc + n;
+  uint32_t* c32 = reinterpret_cast<uint32_t*>(c);
+  if (a.beta != 0.f) {
+    const uint32_t old = *c32;
+    T lo, hi;
+    __builtin_memcpy(&lo, &old, 2);
+    __builtin_memcpy(&hi, reinterpret_cast<const char*>(&old) + 2, 2);
+    v0 += a.beta * ToFloat(lo);
+    v1 += a.beta * ToFloat(hi);
+  }
+  if (a.bias != nullptr) {
+    const float b = ToFloat(static_cast<const T*>(a.bias)[channel]);
+    v0 += b;
+    v1 += b;
+  }
+  const T o0 = FromFloat<T>(v0), o1 = FromFloat<T>(v1);
+  uint32_t out;
+  __builtin_memcpy(&out, &o0, 2);
+  __builtin_memcpy(reinterpret_cast<char*>(&out) + 2, &o1, 2);
+  *c32 = out;
+}
+
 }  // namespace hinm_cuda
 
 #endif  // HINM_CUDA_SPMM_EPILOGUE_CUH_

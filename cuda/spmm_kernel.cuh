@@ -40,16 +40,22 @@
 //   E: one u32 per lane (selector 0: lanes 4g, 4g+1 matter).
 //   C: {row g: n 2t, 2t+1; row g+8: n 2t, 2t+1} in fp32.
 //
-// Pipeline: S-stage cp.async ring (S-1 stages in flight), one barrier per
-// stage of stage_kb k-blocks. Iteration i waits for stage i (wait_group
-// S-2), barrier, issues stage i+S-1 into the buffer computed at i-1 (safe
-// after the barrier), then computes stage i. B rows
-// are gathered through col_idx; -1 and token tails are zero-filled by
-// cp.async's src-size.
+// Pipeline: S-slot cp.async ring, one 32-slot k-block per slot, S-1
+// k-blocks in flight, one barrier per k-block. Step i waits for k-block i
+// (wait_group S-2), barrier, issues k-block i+S-1 into the slot read in step
+// i-1 (safe after the barrier), then loads A/E fragments and, per 8-token
+// column, ldmatrix B + mma.sp. B rows are gathered through col_idx; those
+// indices are prefetched into registers two k-blocks ahead (a col_idx load
+// right before the cp.async put an L2 latency on every k-block: removing it
+// took 8192x8192 75% N=4096 from 1533 to 1234 us and N=16 from 39.6 to
+// ~27 us on the H100). -1 and token tails are zero-filled by cp.async's
+// src-size.
 //
-// Epilogue: splits == 1: alpha/beta/bias/row permutation fused, scalar
-// 16-bit stores (beta == 0 never reads C). splits > 1: fp32 partials to the
-// workspace, reduced in split order by LaunchSplitReduce (deterministic).
+// Epilogue: splits == 1: alpha/beta/bias/row permutation fused; pairs of
+// tokens go out as one 32-bit store where C is feature-major and 4-byte
+// aligned (else 16-bit stores; beta == 0 never reads C). splits > 1: fp32
+// partials (float2 pairs) to the workspace, reduced in split order by
+// LaunchSplitReduce (deterministic).
 //
 // Requirements (checked by the planner): V % 16 == 0, K_keep_pad % 32 == 0,
 // B as above, n >= 1, sm_80+.
@@ -79,16 +85,15 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
   constexpr int kCh = kBn / 8;                    // 16 B chunks per slot row
   constexpr int kSwz = (kCh >= 8 ? 8 : kCh) - 1;  // XOR mask of the swizzle
   constexpr int kS = cfg.stages;
-  constexpr int kKb = cfg.stage_kb;
   static_assert(kS >= 2, "need at least double buffering");
   static_assert((kCh & (kCh - 1)) == 0, "BN/8 must be a power of two for the swizzle");
 
   // Dynamic shared memory (cfg.smem_bytes()): all stages of A, then of the
   // metadata, then of B.
   extern __shared__ __align__(128) uint4 smem[];
-  auto sA = reinterpret_cast<uint4(*)[kKb][kRb][32]>(smem);
-  auto sE = reinterpret_cast<uint32_t(*)[kKb][kRb][16]>(smem + kS * kKb * kRb * 32);
-  auto sB = reinterpret_cast<uint4(*)[kKb][32][kCh]>(smem + kS * kKb * kRb * (32 + 4));
+  auto sA = reinterpret_cast<uint4(*)[kRb][32]>(smem);
+  auto sE = reinterpret_cast<uint32_t(*)[kRb][16]>(smem + kS * kRb * 32);
+  auto sB = reinterpret_cast<uint4(*)[32][kCh]>(smem + kS * kRb * (32 + 4));
 
   const int tid = threadIdx.x;
   const int lane = tid & 31;
@@ -126,28 +131,47 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
 #pragma unroll
         for (int e = 0; e < 4; ++e) acc[r][j][e] = 0.f;
 
-    // Fetch k-block kb into slot j of stage buffer st: A blocks, metadata, gathered B.
-    auto fetch_block = [&](int st, int j, int kb) {
+    // Gathered B rows: each thread copies kBPer 16-byte chunks of a k-block
+    // (chunk i = tid + j*kThreads: slot row i/kCh, chunk column i%kCh). The
+    // source row comes from col_idx, a global load; issuing it right before
+    // the cp.async put one L2 latency on every k-block's critical path. So
+    // the indices are prefetched two k-blocks ahead into a register pair
+    // (rows[step & 1]), loaded when the k-block two steps earlier is issued.
+    constexpr int kBPer = (32 * kCh + kThreads - 1) / kThreads;
+    int32_t rows[2][kBPer];
+    auto load_rows = [&](int32_t(&r)[kBPer], int step) {
+      if (step >= nk) return;  // CTA-uniform
+      const int32_t* cols = tile_cols + (kb_begin + step) * 32;
+#pragma unroll
+      for (int j = 0; j < kBPer; ++j) {
+        const int i = tid + j * kThreads;
+        r[j] = (32 * kCh % kThreads == 0 || i < 32 * kCh) ? __ldg(cols + i / kCh) : -1;
+      }
+    };
+    // Issue k-block `step` into ring slot st (A blocks, metadata, gathered B
+    // with the indices in r), then prefetch the indices of step + 2 into r.
+    auto fetch_stage = [&](int st, int step, int32_t(&r)[kBPer]) {
+      if (step >= nk) return;  // CTA-uniform
+      const int kb = kb_begin + step;
       const int64_t blk0 =
           (static_cast<int64_t>(tile) * args.col_blocks + kb) * args.rb_per_tile + rb0;
 #pragma unroll
       for (int i = tid; i < kRb * 32; i += kThreads) {
         const int r = i >> 5, ch = i & 31;
         if (r < rb_valid)
-          cp_async_16_zfill(smem_u32(&sA[st][j][r][ch]), args.values + (blk0 + r) * 256 + ch * 8,
-                            16);
+          cp_async_16_zfill(smem_u32(&sA[st][r][ch]), args.values + (blk0 + r) * 256 + ch * 8, 16);
       }
       for (int i = tid; i < kRb * 4; i += kThreads) {
         const int r = i >> 2, ch = i & 3;
         if (r < rb_valid)
-          cp_async_16_zfill(smem_u32(&sE[st][j][r][ch * 4]), args.meta + (blk0 + r) * 16 + ch * 4,
-                            16);
+          cp_async_16_zfill(smem_u32(&sE[st][r][ch * 4]), args.meta + (blk0 + r) * 16 + ch * 4, 16);
       }
-      const int32_t* cols = tile_cols + kb * 32;
 #pragma unroll
-      for (int i = tid; i < 32 * kCh; i += kThreads) {
+      for (int j = 0; j < kBPer; ++j) {
+        const int i = tid + j * kThreads;
+        if (32 * kCh % kThreads != 0 && i >= 32 * kCh) continue;
         const int row = i / kCh, ch = i % kCh;
-        const int32_t src_row = __ldg(cols + row);
+        const int32_t src_row = r[j];
         const int col = n0 + ch * 8;
         const uint16_t* src = args.b;  // any valid address when nothing is read
         int bytes = 0;
@@ -155,66 +179,93 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
           bytes = min(8, args.n - col) * 2;
           src = args.b + static_cast<int64_t>(src_row) * args.ldb + col;
         }
-        cp_async_16_zfill(smem_u32(&sB[st][j][row][ch ^ (row & kSwz)]), src, bytes);
+        cp_async_16_zfill(smem_u32(&sB[st][row][ch ^ (row & kSwz)]), src, bytes);
       }
-    };
-    // One stage = kKb consecutive k-blocks (the last stage may be partial).
-    auto fetch_stage = [&](int st, int step) {
-#pragma unroll
-      for (int j = 0; j < kKb; ++j)
-        if (step * kKb + j < nk) fetch_block(st, j, kb_begin + step * kKb + j);
+      load_rows(r, step + 2);
     };
 
-    // Tensor-core work on stage st: per k-block, B fragments once, reused
-    // for every row block of the warp.
-    auto compute_stage = [&](int st, int step) {
+    // The warp's A fragments and metadata of one k-block, in registers.
+    // B fragments are loaded inside the mma loop, one 8-token column at a
+    // time (ptxas hoists the next ldmatrix over the current column's mma).
+    // Measured and dropped: loading the next k-block's A fragments before the
+    // current k-block's mma (one ring slot less in flight) was 3-10% slower
+    // (benchmarks/results/2026-11-24_h100_exp_v5.log).
+    struct AFrags {
+      uint32_t a[cfg.warp_rb][4];
+      uint32_t e[cfg.warp_rb];
+    };
+    auto load_a = [&](AFrags& f, int st) {
 #pragma unroll
-      for (int j = 0; j < kKb; ++j) {
-        if (step * kKb + j >= nk) break;  // CTA-uniform
-        uint32_t bf[cfg.warp_n8][4];
-#pragma unroll
-        for (int q = 0; q < cfg.warp_n8; ++q) {
-          const int c = wn * cfg.warp_n8 + q;
-          ldmatrix_x4_trans(bf[q], smem_u32(&sB[st][j][lane][c ^ (lane & kSwz)]));
+      for (int r = 0; r < cfg.warp_rb; ++r) {
+        const int rbl = wm * cfg.warp_rb + r;
+        if (rbl < rb_valid) {  // warp-uniform
+          const uint4 av = sA[st][rbl][lane];
+          f.a[r][0] = av.x;
+          f.a[r][1] = av.y;
+          f.a[r][2] = av.z;
+          f.a[r][3] = av.w;
+          f.e[r] = sE[st][rbl][(lane >> 2) * 2 + (lane & 1)];
         }
+      }
+    };
+    auto mma_step = [&](const AFrags& f, int st) {
+#pragma unroll
+      for (int q = 0; q < cfg.warp_n8; ++q) {
+        uint32_t b[4];
+        const int c = wn * cfg.warp_n8 + q;
+        ldmatrix_x4_trans(b, smem_u32(&sB[st][lane][c ^ (lane & kSwz)]));
 #pragma unroll
         for (int r = 0; r < cfg.warp_rb; ++r) {
-          const int rbl = wm * cfg.warp_rb + r;
-          if (rbl < rb_valid) {  // warp-uniform
-            const uint4 av = sA[st][j][rbl][lane];
-            const uint32_t a[4] = {av.x, av.y, av.z, av.w};
-            const uint32_t e = sE[st][j][rbl][(lane >> 2) * 2 + (lane & 1)];
-#pragma unroll
-            for (int q = 0; q < cfg.warp_n8; ++q) {
-              if constexpr (std::is_same<T, __half>::value)
-                mma_sp_m16n8k32_f32_f16(acc[r][q], a, bf[q], e);
-              else
-                mma_sp_m16n8k32_f32_bf16(acc[r][q], a, bf[q], e);
-            }
+          if (wm * cfg.warp_rb + r < rb_valid) {  // warp-uniform
+            if constexpr (std::is_same<T, __half>::value)
+              mma_sp_m16n8k32_f32_f16(acc[r][q], f.a[r], b, f.e[r]);
+            else
+              mma_sp_m16n8k32_f32_bf16(acc[r][q], f.a[r], b, f.e[r]);
           }
         }
       }
     };
 
-    // Schedule: prologue fills S-1 stages; each step waits, refills, computes.
-    const int nsteps = (nk + kKb - 1) / kKb;
+    // Schedule: S-slot ring, one k-block per slot, S-1 k-blocks in flight,
+    // one barrier per k-block.
+    //   prologue: issue k-blocks 0..S-2 (one commit group each).
+    //   step i:   wait for k-block i (wait_group S-2), barrier (k-block i
+    //             visible to all; every warp is done with slot (i-1)%S, read
+    //             in step i-1), issue k-block i+S-1 into slot (i-1)%S, load
+    //             k-block i's A fragments, then ldmatrix B + mma.sp.
+    static_assert(kS >= 2, "need at least double buffering");
+    load_rows(rows[0], 0);
+    load_rows(rows[1], 1);
 #pragma unroll
     for (int s = 0; s < kS - 1; ++s) {
-      if (s < nsteps) fetch_stage(s, s);
+      fetch_stage(s, s, rows[s & 1]);
       cp_async_commit();
     }
-    for (int it = 0; it < nsteps; ++it) {
+    // Unrolled by two so the index registers alternate without copies: P is
+    // the parity of the step.
+    auto step = [&](int it, auto parity) {
+      constexpr int P = decltype(parity)::value;
       cp_async_wait<kS - 2>();
       __syncthreads();
-      const int pf = it + kS - 1;
-      if (pf < nsteps) fetch_stage(pf % kS, pf);
+      fetch_stage((it + kS - 1) % kS, it + kS - 1, rows[(P + kS - 1) & 1]);
       cp_async_commit();
-      compute_stage(it % kS, it);
+      AFrags f;
+      load_a(f, it % kS);
+      mma_step(f, it % kS);
+    };
+    for (int it = 0; it < nk; it += 2) {
+      step(it, std::integral_constant<int, 0>());
+      if (it + 1 < nk) step(it + 1, std::integral_constant<int, 1>());
     }
     cp_async_wait<0>();  // nothing may be left in flight at exit
 
-    // Epilogue.
+    // Epilogue: each lane holds tokens n, n+1 (n even) of rows g and g+8;
+    // where C allows (feature-major, 4-byte aligned pairs) both go out in one
+    // 32-bit store (StoreOutputPair), as do split-K partials (float2).
     const int g = lane >> 2, t = lane & 3;
+    const bool pair_c = !args.c_token_major && args.ldc % 2 == 0 &&
+                        reinterpret_cast<uintptr_t>(args.c) % 4 == 0;
+    const bool pair_p = args.n % 2 == 0;
 #pragma unroll
     for (int r = 0; r < cfg.warp_rb; ++r) {
       const int rbl = wm * cfg.warp_rb + r;
@@ -225,15 +276,23 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
         if (p >= args.m) continue;
 #pragma unroll
         for (int j = 0; j < cfg.warp_n8; ++j) {
-#pragma unroll
-          for (int e = 0; e < 2; ++e) {
-            const int n = n0 + (wn * cfg.warp_n8 + j) * 8 + 2 * t + e;
-            if (n >= args.n) continue;
-            const float v = acc[r][j][2 * hi + e];
-            if (args.splits > 1)
-              args.partial[(static_cast<int64_t>(split) * args.m + p) * args.n + n] = v;
-            else
-              StoreOutput<T>(args, p, n, v);
+          const int n = n0 + (wn * cfg.warp_n8 + j) * 8 + 2 * t;
+          if (n >= args.n) continue;
+          const float v0 = acc[r][j][2 * hi], v1 = acc[r][j][2 * hi + 1];
+          const bool two = n + 1 < args.n;
+          if (args.splits > 1) {
+            float* dst = args.partial + (static_cast<int64_t>(split) * args.m + p) * args.n + n;
+            if (two && pair_p) {
+              *reinterpret_cast<float2*>(dst) = make_float2(v0, v1);
+            } else {
+              dst[0] = v0;
+              if (two) dst[1] = v1;
+            }
+          } else if (two && pair_c) {
+            StoreOutputPair<T>(args, p, n, v0, v1);
+          } else {
+            StoreOutput<T>(args, p, n, v0);
+            if (two) StoreOutput<T>(args, p, n + 1, v1);
           }
         }
       }

@@ -2,6 +2,9 @@
 // by N, a K-split so that small problems fill every SM, lays out the
 // workspace ([packed B][split-K partials]) and launches.
 #include <algorithm>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
 
 #include "cuda/spmm_configs.h"
 #include "cuda/spmm_kernel_args.h"
@@ -30,15 +33,31 @@ size_t PackBytes(const SpmmParams& p, int64_t ld_pack) {
   return RoundUp(static_cast<size_t>(p.k) * ld_pack * 2, kAlign);
 }
 
+// Benchmark knobs (unset in normal use; scripts/device_tune.sh): HINM_SPMM_CONFIG=<config
+// name> forces a config of the table, HINM_SPMM_SPLITS=<n> forces the K split. Candidate
+// configs are tried by adding them to the table (and an instantiation) temporarily.
+int ForcedConfig() {
+  const char* e = std::getenv("HINM_SPMM_CONFIG");
+  if (e == nullptr) return -1;
+  for (int i = 0; i < kNumConfigs; ++i)
+    if (std::strcmp(e, kConfigs[i].name) == 0) return i;
+  return -1;
+}
+int ForcedSplits() {
+  const char* e = std::getenv("HINM_SPMM_SPLITS");
+  return e == nullptr ? 0 : std::atoi(e);
+}
+
 Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
   Plan plan;
-  // The first config of the table whose max_n covers N (decode: narrow).
+  // The first shipped config whose max_n covers N (decode: narrow).
   plan.config = ConfigId::kWide;
   for (int i = 0; i < kNumConfigs; ++i)
     if (p.n <= kConfigs[i].max_n) {
       plan.config = static_cast<ConfigId>(i);
       break;
     }
+  if (ForcedConfig() >= 0) plan.config = static_cast<ConfigId>(ForcedConfig());
   const TileConfig& cfg = GetConfig(plan.config);
   const int64_t rb_per_tile = p.tile_rows / 16;
   const int64_t cta_rb = cfg.block_m() / 16;
@@ -49,14 +68,29 @@ Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
   const int64_t ctas = tiles * plan.row_ctas_per_tile * plan.n_tiles;
   plan.too_large = ctas >= (1LL << 31);
   // Split K while the grid is under split_ctas_per_sm CTAs per SM (decode:
-  // several resident CTAs per SM keep enough weight bytes in flight),
-  // keeping >= 4 k-steps per split.
+  // several resident CTAs per SM keep enough weight bytes in flight). The
+  // split count minimises waves x (k-blocks per split + kFillKb): a grid that
+  // spills a few CTAs into a second wave costs a whole extra wave. Measured
+  // (H100, N = 16, benchmarks/results/2026-11-24_h100_exp_v4.log): 28672x8192
+  // 75% 109.9 us with 3 splits (672 CTAs, 1.27 waves) vs 86.0 us with 2 (one
+  // wave); 8192x8192 75% 39.6 us with 9 splits vs 32.2 us with 8.
+  constexpr int64_t kFillKb = 4;  // pipeline fill + epilogue, in k-blocks
   const int64_t target = static_cast<int64_t>(cfg.split_ctas_per_sm) * std::max(dev.num_sms, 1);
   int64_t splits = 1;
   if (ctas < target) {
-    splits = std::min<int64_t>({CeilDiv(target, ctas), col_blocks / 4, 64});
-    splits = std::max<int64_t>(splits, 1);
+    const int64_t max_splits = std::max<int64_t>(1, std::min<int64_t>(col_blocks / 4, 64));
+    int64_t best_cost = INT64_MAX;
+    for (int64_t s = 1; s <= max_splits; ++s) {
+      const int64_t kb = CeilDiv(col_blocks, s);
+      const int64_t waves = CeilDiv(ctas * CeilDiv(col_blocks, kb), target);
+      const int64_t cost = waves * (kb + kFillKb);
+      if (cost < best_cost) {
+        best_cost = cost;
+        splits = s;
+      }
+    }
   }
+  if (ForcedSplits() > 0) splits = std::min<int64_t>(ForcedSplits(), col_blocks);
   const int64_t kb_per = CeilDiv(col_blocks, splits);
   plan.kb_per_split = static_cast<int32_t>(kb_per);
   plan.splits = static_cast<int32_t>(CeilDiv(col_blocks, kb_per));  // no empty split
@@ -145,18 +179,13 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
   a.partial = plan.splits > 1 ? reinterpret_cast<float*>(ws + used) : nullptr;
 
   const bool bf16 = p.dtype == ElemType::kBF16;
-  cudaError_t e = cudaSuccess;
-  switch (plan.config) {
-    case ConfigId::kNarrow:
-      e = bf16 ? LaunchSpmm_bf16_narrow(a, stream) : LaunchSpmm_f16_narrow(a, stream);
-      break;
-    case ConfigId::kMid:
-      e = bf16 ? LaunchSpmm_bf16_mid(a, stream) : LaunchSpmm_f16_mid(a, stream);
-      break;
-    case ConfigId::kWide:
-      e = bf16 ? LaunchSpmm_bf16_wide(a, stream) : LaunchSpmm_f16_wide(a, stream);
-      break;
-  }
+  using Launcher = cudaError_t (*)(const KernelArgs&, cudaStream_t);
+  // [dtype][config of cuda/spmm_configs.h]: a config missing here is a build error.
+  static constexpr Launcher kLaunch[2][kNumConfigs] = {
+      {LaunchSpmm_f16_narrow, LaunchSpmm_f16_mid, LaunchSpmm_f16_wide},
+      {LaunchSpmm_bf16_narrow, LaunchSpmm_bf16_mid, LaunchSpmm_bf16_wide}};
+  const Launcher launch = kLaunch[bf16 ? 1 : 0][static_cast<int>(plan.config)];
+  cudaError_t e = launch(a, stream);
   if (e != cudaSuccess) return Fail(LaunchStatus::kCudaError, "SpMM kernel", e);
   if (plan.splits > 1) {
     e = LaunchSplitReduce(a, bf16, stream);

@@ -14,7 +14,7 @@ status=0
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv,noheader | tee "$OUT/device.txt"
 
 run_tests() {
-  for t in mma_sp_layout_test dense_gemm_device_test spmm_device_test; do
+  for t in mma_sp_layout_test dense_gemm_device_test spmm_device_test c_api_device_test; do
     echo "== $t"
     "$BIN/$t" --gtest_brief=1 >"$OUT/$t.log" 2>&1
     local rc=$?
@@ -39,6 +39,10 @@ run_sanitize() {
   $cs --tool synccheck --error-exitcode 9 "$BIN/spmm_device_test" --gtest_brief=1 \
       --gtest_filter='*_f16_bT_cF*' >"$OUT/synccheck.log" 2>&1 || status=1
   tail -n 4 "$OUT/synccheck.log"
+  echo "== initcheck (subset: f16 bF cF cases)"
+  $cs --tool initcheck --error-exitcode 9 "$BIN/spmm_device_test" --gtest_brief=1 \
+      --gtest_filter='*_f16_bF_cF*' >"$OUT/initcheck.log" 2>&1 || status=1
+  tail -n 4 "$OUT/initcheck.log"
 }
 
 run_bench() {

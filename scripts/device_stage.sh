@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 targets=(//tests/cuda:mma_sp_layout_test //tests/cuda:dense_gemm_device_test
-         //tests/cuda:spmm_device_test)
+         //tests/cuda:spmm_device_test //tests/c_api:c_api_device_test)
 [ -d benchmarks ] && [ -f benchmarks/BUILD.bazel ] && targets+=(//benchmarks:spmm_bench)
 bazel build "${targets[@]}"
 rm -rf .devbuild && mkdir -p .devbuild/bin .devbuild/lib
@@ -14,4 +14,7 @@ for t in "${targets[@]}"; do
   cp -L "bazel-bin/$p" .devbuild/bin/
   ldd "bazel-bin/$p" | awk '/_solib_/ {print $3}' | xargs -r -I{} cp -L {} .devbuild/lib/
 done
+# The mma.sp instruction-ceiling microbenchmark (plain nvcc, not a Bazel/CI target).
+/usr/local/cuda/bin/nvcc -std=c++17 -O3 -gencode=arch=compute_90a,code=sm_90a -I. \
+    benchmarks/mma_sp_peak.cu -o .devbuild/bin/mma_sp_peak
 du -sh .devbuild
