@@ -30,16 +30,23 @@ __global__ void pack_b_transpose_kernel(const uint16_t* __restrict__ src, int64_
     }
     __syncthreads();
   }
+  // Zero the row tails [n, ldd): the main kernel's cp.async reads them only
+  // with src-size 0 (zero-fill), but compute-sanitizer initcheck counts the
+  // whole 16-byte chunk as read.
+  if (blockIdx.y == 0 && threadIdx.x < ldd - n)
+    for (int i = threadIdx.y; i < 32; i += blockDim.y)
+      if (k0 + i < k) dst[(k0 + i) * ldd + n + threadIdx.x] = 0;
 }
 
 // Feature-major src (k x n, ldb) with an unaligned pointer or ldb -> dst.
 __global__ void pack_b_copy_kernel(const uint16_t* __restrict__ src, int64_t ldb, int32_t k,
                                    int32_t n, uint16_t* __restrict__ dst, int64_t ldd) {
-  const int64_t total = static_cast<int64_t>(k) * n;
+  // Also zeroes the row tails [n, ldd) (see pack_b_transpose_kernel).
+  const int64_t total = static_cast<int64_t>(k) * ldd;
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < total;
        i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
-    const int64_t kk = i / n, nn = i % n;
-    dst[kk * ldd + nn] = src[kk * ldb + nn];
+    const int64_t kk = i / ldd, nn = i % ldd;
+    dst[i] = nn < n ? src[kk * ldb + nn] : uint16_t{0};
   }
 }
 
@@ -78,7 +85,7 @@ cudaError_t LaunchPackB(const uint16_t* src, int64_t ldb, bool src_token_major, 
                     static_cast<unsigned>(std::min<int64_t>((n + 31) / 32, 65535)));
     pack_b_transpose_kernel<<<grid, dim3(32, 8), 0, stream>>>(src, ldb, k, n, dst, ld_dst);
   } else {
-    pack_b_copy_kernel<<<GridFor(static_cast<int64_t>(k) * n, 256), 256, 0, stream>>>(
+    pack_b_copy_kernel<<<GridFor(static_cast<int64_t>(k) * ld_dst, 256), 256, 0, stream>>>(
         src, ldb, k, n, dst, ld_dst);
   }
   return cudaPeekAtLastError();
