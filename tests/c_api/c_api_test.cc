@@ -495,14 +495,17 @@ TEST_F(CApiCreate, NullConfigMeansDefaults) {
 
 // Independent check of the HiNM structure of `dense` (original row order)
 // against `score` (the saliency used), given the tile order from the C API:
-//  - per tile, the kept columns have summed score >= every dropped column;
+//  - per tile, `keep` distinct kept columns (fewer only if K < keep), and,
+//    with `top_k_set`, their summed score >= every dropped column's (2CP's
+//    default algorithm may exchange kept and dropped columns, so it passes
+//    false; see docs/permutation.md);
 //  - per row, each group of 4 slots has <= 2 nonzeros, and the 2 kept slots
 //    score >= the 2 dropped ones;
 //  - every nonzero equals the input weight (exact: fp16-representable).
 void CheckHinmStructure(const std::vector<float>& w, const std::vector<float>& score,
                         const std::vector<float>& dense, int64_t M, int64_t K, int64_t V,
                         int64_t keep, const std::vector<int32_t>& perm,
-                        const std::vector<int32_t>& idx) {
+                        const std::vector<int32_t>& idx, bool top_k_set = true) {
   const int64_t tiles = (M + V - 1) / V;
   int64_t nonzeros = 0;
   for (int64_t t = 0; t < tiles; ++t) {
@@ -526,7 +529,10 @@ void CheckHinmStructure(const std::vector<float>& w, const std::vector<float>& s
         max_dropped = std::max(max_dropped, colsum[c]);
       }
     }
-    EXPECT_GE(min_kept, max_dropped) << "tile " << t << " kept a weaker column";
+    EXPECT_EQ(static_cast<int64_t>(kept.size()), std::min(keep, K)) << "tile " << t;
+    if (top_k_set) {
+      EXPECT_GE(min_kept, max_dropped) << "tile " << t << " kept a weaker column";
+    }
     for (int64_t r : rows) {
       for (int64_t c = 0; c < K; ++c) {
         if (!kept.count(static_cast<int32_t>(c))) {
@@ -721,10 +727,24 @@ TEST_F(CApi, PermutationBothAxesIsAValidHinmMatrix) {
   ASSERT_OK(hinmGetColumnIndices(d, idx.data(), static_cast<int64_t>(idx.size())));
   std::vector<float> score(w.size());
   for (size_t i = 0; i < w.size(); ++i) score[i] = std::fabs(w[i]);
-  CheckHinmStructure(w, score, Decompressed(d, M, K), M, K, 16, 16, perm, idx);
+  // The default algorithm: kept sets may differ from the top-16 sets.
+  CheckHinmStructure(w, score, Decompressed(d, M, K), M, K, 16, 16, perm, idx,
+                     /*top_k_set=*/false);
   for (double f : fractions) {
     EXPECT_GE(f, 0.0);
     EXPECT_LE(f, 1.0);
+  }
+  {
+    // The published algorithm keeps each tile's top-16 set.
+    hinmPruneConfig_t pub = cfg_;
+    pub.permute_algo = HINM_PERMUTE_ALGO_PUBLISHED;
+    pub.progress = nullptr;
+    hinmDescriptor_t dp = nullptr;
+    ASSERT_OK(Create(&dp, M, K, w.data(), HINM_R_32F, K, nullptr, 0, &pub));
+    std::vector<int32_t> perm_p(M), idx_p(4 * 16);
+    ASSERT_OK(hinmGetRowPermutation(dp, perm_p.data(), M));
+    ASSERT_OK(hinmGetColumnIndices(dp, idx_p.data(), static_cast<int64_t>(idx_p.size())));
+    CheckHinmStructure(w, score, Decompressed(dp, M, K), M, K, 16, 16, perm_p, idx_p);
   }
   // 2CP never keeps less saliency than no permutation.
   hinmDescriptorInfo_t with, without;
