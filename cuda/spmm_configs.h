@@ -34,7 +34,7 @@ struct TileConfig {
 // warp. kWide (prefill): 8 warps as 2 x 4, each 64 rows x 32 tokens (16
 // mma.sp per k-block per warp), a 128 x 128 CTA tile, 3 stages (38 KB smem,
 // 2 CTAs per SM).
-// Measured on the H100 (benchmarks/results/2026-11-24_h100_exp_v4/_v5.log),
+// Measured on the H100 (benchmarks/results/2026-11-24_h100_exp_v4/_v5/_v6.log),
 // all slower or within noise of these, so not shipped: 64 x 64 warp tiles
 // (128 x 256 CTA, 1 CTA/SM, 4 stages: 8192x8192 75% N=4096 1490 us vs
 // 1234 us; 128 x 128 CTA of 4 warps: 1515 us); wide with 4 stages (1239 vs
