@@ -51,7 +51,10 @@ bazel_test() {  # config, targets...
   local rc=$?
   grep -E "PASSED|FAILED|SKIPPED|NO STATUS|TIMEOUT|^ERROR|Executed|Sanitizer" "$log" |
     grep -v "linux-sandbox" || true
-  [ "$rc" -eq 0 ] || tail -40 "$log"
+  if [ "$rc" -ne 0 ]; then  # the failures themselves (gtest, sanitizer reports, build errors)
+    grep -v "linux-sandbox" "$log" |
+      grep -E -A12 "Failure$|^ERROR: |Sanitizer|runtime error" | head -80 || true
+  fi
   rm -f "$log"
   return "$rc"
 }
