@@ -21,6 +21,7 @@ constexpr int kDefaultFailuresWide = 2;  // tiles of more than kMaxPublishedStar
 constexpr double kMinRoundGain = 1e-4;
 constexpr int kMaxIterations = 2000;   // a bound; searches stop far earlier
 constexpr int kPairSweepsPerRound = 4;
+constexpr int kPairSweepsPerRoundWide = 2;  // tiles of more than kMaxPublishedStartGroups groups
 constexpr int kKickGroups = 3;      // groups shuffled by one kick
 constexpr int kKickFailures = 8;    // kicks in a row without gain end the search
 constexpr int kMaxKicks = 64;
@@ -444,7 +445,9 @@ std::vector<int32_t> InputSearchDefault(const SaliencyView& s, const std::vector
   for (int it = 0; failed < failures && it < kMaxIterations; ++it) {
     ReportProgress(opt, static_cast<double>(failed) / failures);
     const double before = kept;
-    for (int sweep = 0; sweep < kPairSweepsPerRound; ++sweep) {
+    const int sweeps = groups > kMaxPublishedStartGroups ? kPairSweepsPerRoundWide
+                                                         : kPairSweepsPerRound;
+    for (int sweep = 0; sweep < sweeps; ++sweep) {
       if (PairSweep(tc, order, rng) <= 0.0) break;
     }
     BlockedAssignmentMove(tc, order, rng);

@@ -24,6 +24,7 @@ constexpr int kKMeansIters = 20;
 // Balanced k-means solves an n x n assignment: bound n = tiles * r.
 constexpr int64_t kMaxSampledRows = 1024;
 constexpr int kMaxMovesPerRound = 16;
+constexpr int kMaxMovesPerRoundLarge = 4;  // past kMaxJointElements weights
 // The published rounds end only on failures; this bound is never reached in
 // practice and only guards against an endless run.
 constexpr int kMaxPublishedMovesPerRound = 100000;
@@ -435,7 +436,10 @@ void GroupRounds(const Problem& p, TileSet& ts, const std::vector<int32_t>& sche
   for (size_t k = 0; k < schedule.size(); ++k) {
     const int32_t r = SampleSize(ts, schedule[k]);
     int failed = 0;
-    const int max_moves = published ? kMaxPublishedMovesPerRound : kMaxMovesPerRound;
+    const bool large = p.s.rows * p.s.cols > kMaxJointElements;
+    const int max_moves = published ? kMaxPublishedMovesPerRound
+                          : large   ? kMaxMovesPerRoundLarge
+                                    : kMaxMovesPerRound;
     for (int move = 0; failed < failures && move < max_moves; ++move) {
       const double within = std::min(1.0, move / double(kMaxMovesPerRound));
       ReportProgress(p.opt, lo + (hi - lo) * (static_cast<double>(k) + within) /
