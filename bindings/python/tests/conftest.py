@@ -69,8 +69,12 @@ def top_k_columns(S: np.ndarray, rows: np.ndarray, k_keep: int) -> set:
     return set(np.argsort(-score, kind="stable")[:k_keep].tolist())
 
 
-def check_hinm_invariants(A: hinm.Matrix, W: np.ndarray, saliency=None) -> None:
-    """What every HiNM matrix must satisfy, permuted or not."""
+def check_hinm_invariants(A: hinm.Matrix, W: np.ndarray, saliency=None,
+                          top_k_set: bool = True) -> None:
+    """What every HiNM matrix must satisfy, permuted or not. With top_k_set
+    False (2CP's default algorithm with the input axis on, which may exchange
+    kept and dropped columns; docs/permutation.md) level 1 is only checked to
+    keep K_keep distinct columns."""
     M, K = W.shape
     V, k_keep = A.tile_rows, A.kept_cols
     assert A.shape == (M, K)
@@ -96,7 +100,10 @@ def check_hinm_invariants(A: hinm.Matrix, W: np.ndarray, saliency=None) -> None:
         assert not nz[np.ix_(rows, outside)].any(), f"tile {t}: weight outside kept columns"
         # Level 1 picks the top-K_keep columns of the tile's rows.
         if k_keep <= K:
-            assert set(real.tolist()) == top_k_columns(S, rows, k_keep)
+            if top_k_set:
+                assert set(real.tolist()) == top_k_columns(S, rows, k_keep)
+            else:
+                assert len(real) == k_keep
         # Level 2: at most 2 of every 4 consecutive slots, the 2 most salient.
         for g in range(0, k_keep, 4):
             group = cols[g:g + 4]

@@ -125,7 +125,8 @@ def test_retained_saliency_and_sizes(rng):
 def test_permuted_prune_invariants(rng, permute):
     W = fp16_exact(rng, (128, 128))
     A = hinm.prune(W, sparsity=0.75, vector=32, permute=permute, seed=3)
-    check_hinm_invariants(A, W)
+    # The default algorithm may change the kept sets when the input axis is on.
+    check_hinm_invariants(A, W, top_k_set=permute == "output")
     base = hinm.prune(W, sparsity=0.75, vector=32, permute=False)
     # 2CP only keeps moves that lower the pruned saliency.
     assert A.retained_saliency >= base.retained_saliency - 1e-12
