@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs everything hinm needs on a fresh Debian machine (idempotent):
 # Bazel (offline, Debian's bazel-bootstrap), GoogleTest, bindgen's crates,
-# pybind11, and the Python packages for the bindings and tests.
+# pybind11, clang with libFuzzer (tests/fuzz), and the Python packages for the
+# bindings and tests.
 set -euo pipefail
 
 need_apt=()
 for pkg in bazel-bootstrap bazel-rules-java libgtest-dev librust-bindgen-dev \
-           pybind11-dev python3-dev; do
+           pybind11-dev python3-dev clang libclang-rt-dev; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 # Rust: rustup's toolchain where present, else Debian's cargo.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine and runs every test: C++ (Bazel + googletest; GPU
 # tests skip without a GPU), Python (pytest, through the built wheel) and Rust
-# (cargo test). Ends with one summary line over all three.
+# (cargo test), then the sanitizer and fuzzing checks (scripts/reliability.sh).
+# Ends with one summary line over the three test runners.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:/usr/local/cuda/bin:$PATH"
@@ -23,6 +24,13 @@ echo "== Rust tests"
 bash bindings/rust/run_tests.sh 2>&1 | tee "$logs/rust.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
+# Count now: the sanitizer builds below re-point bazel-testlogs.
 python3 scripts/summarize_tests.py --bazel-testlogs bazel-testlogs \
-  --pytest-junit "$logs/pytest.xml" --cargo-log "$logs/rust.log" || status=1
+  --pytest-junit "$logs/pytest.xml" --cargo-log "$logs/rust.log" > "$logs/summary.txt" || status=1
+
+echo "== Reliability: ASan/UBSan/LSan, TSan, fuzzers (${HINM_FUZZ_SECONDS:-60} s each)"
+bash scripts/reliability.sh "${HINM_FUZZ_SECONDS:-60}" 2>&1 | tee "$logs/reliability.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || { status=1; echo "reliability checks FAILED"; }
+
+cat "$logs/summary.txt"
 exit $status

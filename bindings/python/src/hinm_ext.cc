@@ -426,7 +426,7 @@ class DLPackTensor {
     if (t.strides == nullptr) return py::none();
     py::tuple s(t.ndim);
     for (int i = 0; i < t.ndim; ++i) s[i] = t.strides[i];
-    return std::move(s);
+    return py::object(std::move(s));
   }
 
  private:
