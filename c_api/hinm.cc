@@ -24,6 +24,7 @@
 #include "cpp/hinm/dense.h"
 #include "cpp/hinm/dispatch.h"
 #include "cpp/hinm/error.h"
+#include "cpp/hinm/fold_permutation.h"
 #include "cpp/hinm/layout.h"
 #include "cpp/hinm/prune.h"
 #include "cpp/hinm/reference.h"
@@ -652,6 +653,20 @@ hinmStatus_t hinmGetColumnIndices(hinmDescriptor_t desc, int32_t* idx, int64_t c
         idx[t * l.kept_cols + s] = m.col_idx[l.col_index(t, s)];
       }
     }
+  });
+}
+
+hinmStatus_t hinmFoldInputPermutation(hinmHandle_t handle, hinmDescriptor_t* folded,
+                                      hinmDescriptor_t desc, const int32_t* perm,
+                                      int64_t count) {
+  return Guard(__func__, [&] {
+    LiveContext(handle, "handle");
+    NotNull(folded, "folded");
+    const hinm::CompressedMatrix& m = LiveMatrix(desc, "desc")->matrix;
+    NotNull(perm, "perm");
+    Check(count == m.layout.cols, Status::kInvalidValue,
+          Cat("count = ", count, " must equal cols = ", m.layout.cols));
+    *folded = NewDescriptor(hinm::FoldInputPermutation(m, perm, count));
   });
 }
 

@@ -827,6 +827,53 @@ TEST_F(CApi, ColumnIndicesArguments) {
   EXPECT_EQ(idx[16], -9);
 }
 
+TEST_F(CApi, FoldInputPermutationArguments) {
+  hinmDescriptor_t d = Make(32, 16);
+  std::vector<int32_t> perm(16);
+  for (int i = 0; i < 16; ++i) perm[i] = 15 - i;
+  hinmDescriptor_t out = reinterpret_cast<hinmDescriptor_t>(0x1);  // must stay unchanged
+  EXPECT_STATUS(hinmFoldInputPermutation(nullptr, &out, d, perm.data(), 16),
+                HINM_STATUS_NOT_INITIALIZED, "handle");
+  EXPECT_STATUS(hinmFoldInputPermutation(handle_, nullptr, d, perm.data(), 16),
+                HINM_STATUS_NULL_POINTER, "folded");
+  EXPECT_STATUS(hinmFoldInputPermutation(handle_, &out, nullptr, perm.data(), 16),
+                HINM_STATUS_NOT_INITIALIZED, "desc");
+  EXPECT_STATUS(hinmFoldInputPermutation(handle_, &out, d, nullptr, 16),
+                HINM_STATUS_NULL_POINTER, "perm");
+  EXPECT_STATUS(hinmFoldInputPermutation(handle_, &out, d, perm.data(), 15),
+                HINM_STATUS_INVALID_VALUE, "count = 15");
+  perm[3] = 16;
+  EXPECT_STATUS(hinmFoldInputPermutation(handle_, &out, d, perm.data(), 16),
+                HINM_STATUS_INVALID_VALUE, "perm[3] = 16");
+  perm[3] = 15;  // now 15 appears twice
+  EXPECT_STATUS(hinmFoldInputPermutation(handle_, &out, d, perm.data(), 16),
+                HINM_STATUS_INVALID_VALUE, "repeats");
+  EXPECT_EQ(out, reinterpret_cast<hinmDescriptor_t>(0x1));
+
+  // Success: B rows reversed; the folded descriptor on reversed B equals the
+  // original on B (independent check: its own column indices map back).
+  perm[3] = 12;
+  ASSERT_OK(hinmFoldInputPermutation(handle_, &out, d, perm.data(), 16));
+  descs_.push_back(out);
+  std::vector<int32_t> ia(16), ib(16);
+  ASSERT_OK(hinmGetColumnIndices(d, ia.data(), 16));
+  ASSERT_OK(hinmGetColumnIndices(out, ib.data(), 16));
+  for (int i = 0; i < 16; ++i) EXPECT_EQ(perm[ib[i]], ia[i]) << i;
+  const int64_t N = 3;
+  std::vector<float> b(16 * N), b_rev(16 * N), c(32 * N), c_fold(32 * N);
+  for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<float>(i % 7) - 3.0f;
+  for (int p = 0; p < 16; ++p)
+    for (int t = 0; t < N; ++t) b_rev[p * N + t] = b[perm[p] * N + t];
+  const float one = 1.0f, zero = 0.0f;
+  ASSERT_OK(hinmSpMMHost(handle_, d, N, &one, b.data(), HINM_ORDER_FEATURE_MAJOR, N, &zero,
+                         c.data(), HINM_ORDER_FEATURE_MAJOR, N, nullptr, HINM_R_32F,
+                         HINM_ROWS_ORIGINAL));
+  ASSERT_OK(hinmSpMMHost(handle_, out, N, &one, b_rev.data(), HINM_ORDER_FEATURE_MAJOR, N,
+                         &zero, c_fold.data(), HINM_ORDER_FEATURE_MAJOR, N, nullptr, HINM_R_32F,
+                         HINM_ROWS_ORIGINAL));
+  EXPECT_EQ(c_fold, c);
+}
+
 TEST_F(CApi, DecompressArguments) {
   hinmDescriptor_t d = Make(32, 16);
   std::vector<float> out(32 * 16);

@@ -60,7 +60,7 @@ TEST(SharedLibrary, ExportsExactlyTheCApi) {
         "hinmGetRowPermutation", "hinmGetColumnIndices", "hinmDecompress",
         "hinmDescriptorToDevice", "hinmSaveDescriptor", "hinmLoadDescriptor",
         "hinmSerializedSize", "hinmSerialize", "hinmDeserialize", "hinmSpMM",
-        "hinmSpMMWorkspaceSize", "hinmSpMMHost", "hinmDenseGemm"}) {
+        "hinmSpMMWorkspaceSize", "hinmSpMMHost", "hinmDenseGemm", "hinmFoldInputPermutation"}) {
     EXPECT_EQ(syms.count(fn), 1u) << fn << " is not exported";
   }
 }

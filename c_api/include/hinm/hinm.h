@@ -242,6 +242,26 @@ HINM_API hinmStatus_t hinmGetRowPermutation(hinmDescriptor_t desc,
 HINM_API hinmStatus_t hinmGetColumnIndices(hinmDescriptor_t desc,
                                            int32_t* idx, int64_t count);
 
+/* Folds a producer layer's output permutation into this descriptor's input
+ * gather, for chains of layers kept in 2CP's permuted order: if the previous
+ * layer ran hinmSpMM with HINM_ROWS_PERMUTED (row p of its output = channel
+ * perm[p], perm from its hinmGetRowPermutation), *folded multiplies that
+ * output directly (B row p = input channel perm[p]) and gives the same result
+ * as desc on the output in original order. Only the column indices change
+ * (once, on the host); a new descriptor is returned, desc is untouched.
+ * @param[in]  handle  library handle
+ * @param[out] folded  the new descriptor (unchanged on failure)
+ * @param[in]  desc    the consuming layer (K = its cols)
+ * @param[in]  perm    host, K entries, a permutation of [0, K)
+ * @param[in]  count   entries of perm: must equal K
+ * Statuses: SUCCESS, NOT_INITIALIZED, NULL_POINTER, INVALID_VALUE (count,
+ * an entry out of range or repeated), ALLOC_FAILED. */
+HINM_API hinmStatus_t hinmFoldInputPermutation(hinmHandle_t handle,
+                                               hinmDescriptor_t* folded,
+                                               hinmDescriptor_t desc,
+                                               const int32_t* perm,
+                                               int64_t count);
+
 /* The pruned dense matrix (M x K, original row order) into host memory. */
 HINM_API hinmStatus_t hinmDecompress(hinmDescriptor_t desc, void* dense,
                                      hinmDataType_t type, int64_t ld);
