@@ -1,18 +1,24 @@
 // spmm_bench: times the HiNM SpMM (hinm::SpmmDevice, the path hinmSpMM runs)
 // against cuBLAS (cublasGemmEx through hinm::DenseGemmDevice, the path
 // hinmDenseGemm runs) on the same pruned weights and the same B / C layouts,
-// in the same process. Every config is validated before it is timed: the
-// sparse result against cuBLAS on the decompressed weights (both fp32
-// accumulation; an independent dense path), plus the CPU reference for small
-// problems. Timing: CUDA events per call, warm-up, median; weight copies are
-// rotated so that the weights of consecutive calls are not in L2.
+// in the same process, and against cuSPARSELt 2:4 (optional: see
+// cusparselt_baseline.h; the output says "cuSPARSELt: not built" or "not
+// found" without it) on the same dense weights pruned 2:4. Every config is
+// validated before it is timed: the sparse result against cuBLAS on the
+// decompressed weights (both fp32 accumulation; an independent dense path),
+// plus the CPU reference for small problems; cuSPARSELt against cuBLAS on its
+// own 2:4-pruned weights. Timing: CUDA events per call, warm-up, median;
+// weight copies are rotated so that the weights of consecutive calls are not
+// in L2. The device copy bandwidth is measured once per run (the TB/s
+// columns' ceiling).
 //
 //   spmm_bench [--quick | --full] [--shapes 4096x4096,768x3072]
 //              [--n 1,16,4096] [--sparsity 75,87.5] [--dtype f16|bf16]
-//              [--iters 30] [--json out.json] [--commit SHA]
+//              [--iters 30] [--json out.json] [--commit SHA] [--no-cusparselt]
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
+#include <map>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -25,6 +31,8 @@
 #include <string>
 #include <vector>
 
+#include "benchmarks/bench_util.h"
+#include "benchmarks/cusparselt_baseline.h"
 #include "cpp/hinm/compressed_matrix.h"
 #include "cpp/hinm/dense.h"
 #include "cpp/hinm/dispatch.h"
@@ -36,15 +44,10 @@ namespace {
 
 using hinm::DType;
 using hinm::Order;
-
-#define CK(expr)                                                                          \
-  do {                                                                                    \
-    cudaError_t e_ = (expr);                                                              \
-    if (e_ != cudaSuccess) {                                                              \
-      std::fprintf(stderr, "%s:%d %s: %s\n", __FILE__, __LINE__, #expr, cudaGetErrorString(e_)); \
-      std::exit(1);                                                                       \
-    }                                                                                     \
-  } while (0)
+using hinm_bench::DeviceBuf;
+using hinm_bench::Now;
+using hinm_bench::Split;
+using hinm_bench::TimeUs;
 
 struct Shape {
   int64_t m, k;
@@ -66,15 +69,8 @@ struct Options {
   int iters = 30;
   std::string json;
   std::string commit = "unknown";
+  bool cusparselt = true;
 };
-
-std::vector<std::string> Split(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) out.push_back(item);
-  return out;
-}
 
 Options Parse(int argc, char** argv) {
   Options o;
@@ -115,6 +111,8 @@ Options Parse(int argc, char** argv) {
       o.json = next();
     } else if (a == "--commit") {
       o.commit = next();
+    } else if (a == "--no-cusparselt") {
+      o.cusparselt = false;
     } else {
       std::fprintf(stderr, "unknown flag %s\n", a.c_str());
       std::exit(2);
@@ -123,44 +121,69 @@ Options Parse(int argc, char** argv) {
   return o;
 }
 
-double Median(std::vector<float> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
+// A message as a JSON string body (quotes, backslashes, control characters out).
+std::string JsonSafe(const std::string& in) {
+  std::string out;
+  for (char c : in) out += (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) ? ' ' : c;
+  return out;
 }
 
-// Times fn(i) (i = call index, used to rotate weight copies): warm-up, then
-// one event pair per call; median in microseconds.
-template <typename Fn>
-double TimeUs(Fn fn, int iters) {
-  for (int i = 0; i < 3; ++i) fn(i);
-  CK(cudaDeviceSynchronize());
-  std::vector<cudaEvent_t> ev(2 * iters);
-  for (auto& e : ev) CK(cudaEventCreate(&e));
-  for (int i = 0; i < iters; ++i) {
-    CK(cudaEventRecord(ev[2 * i]));
-    fn(i);
-    CK(cudaEventRecord(ev[2 * i + 1]));
-  }
-  CK(cudaDeviceSynchronize());
-  std::vector<float> ms(iters);
-  for (int i = 0; i < iters; ++i) CK(cudaEventElapsedTime(&ms[i], ev[2 * i], ev[2 * i + 1]));
-  for (auto& e : ev) cudaEventDestroy(e);
-  return Median(ms) * 1000.0;
-}
-
-struct DeviceBuf {
-  void* p = nullptr;
-  explicit DeviceBuf(size_t bytes) { CK(cudaMalloc(&p, std::max<size_t>(bytes, 16))); }
-  ~DeviceBuf() { cudaFree(p); }
-  DeviceBuf(const DeviceBuf&) = delete;
-  DeviceBuf& operator=(const DeviceBuf&) = delete;
+// cuSPARSELt 2:4 on the shape's dense weights, for one N: prune + compress +
+// search outside the timed region, validate against cuBLAS on the same 2:4
+// weights, then time like the other paths. Independent of the HiNM sparsity
+// (2:4 is 50%), so measured once per (shape, N) and reported on every row.
+struct LtResult {
+  bool ran = false, ok = false;
+  double us = 0, rel = 0, compressed_bytes = 0;
+  int alg = -1;
+  int64_t n_pad = 0;
+  std::string note;
 };
 
-std::string Now() {
-  std::time_t t = std::time(nullptr);
-  char buf[64];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
+LtResult MeasureCusparseLt(hinm::GpuContext& ctx, const Shape& s, int64_t n, DType dt,
+                           const void* d_w, double l2, int iters) {
+  LtResult r;
+  const int64_t np = hinm_bench::CusparseLtGemm::PadN(n);
+  r.n_pad = np;
+  // B: K x N random, zero-padded to N_pad columns (padding is what a caller
+  // of cuSPARSELt would have to do for N % 16 != 0).
+  std::mt19937_64 rng(s.m * 7 + s.k * 3 + n);
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  std::vector<uint16_t> hb(static_cast<size_t>(s.k * np), 0);
+  for (int64_t r0 = 0; r0 < s.k; ++r0)
+    for (int64_t c = 0; c < n; ++c) hb[static_cast<size_t>(r0 * np + c)] = hinm::FloatTo16(u(rng), dt);
+  DeviceBuf db(hb.size() * 2), dc(static_cast<size_t>(s.m * np) * 2), dref(static_cast<size_t>(s.m * np) * 2);
+  CK(cudaMemcpy(db.p, hb.data(), hb.size() * 2, cudaMemcpyHostToDevice));
+  const double est_bytes = static_cast<double>(s.m) * s.k;  // ~half the dense fp16 bytes
+  const int copies = static_cast<int>(std::min(64.0, std::max(2.0, std::ceil(2.5 * l2 / est_bytes))));
+  try {
+    hinm_bench::CusparseLtGemm lt(s.m, n, s.k, dt, d_w, copies, db.p, dc.p);
+    r.ran = true;
+    r.alg = lt.alg_id();
+    r.compressed_bytes = static_cast<double>(lt.compressed_bytes());
+    lt.Run(0, nullptr);
+    hinm::DenseGemmDevice(ctx, s.m, np, s.k, 1.f, lt.pruned_dense(), s.k, db.p,
+                          Order::kFeatureMajor, np, 0.f, dref.p, Order::kFeatureMajor, np, dt,
+                          nullptr);
+    CK(cudaDeviceSynchronize());
+    std::vector<uint16_t> hc(static_cast<size_t>(s.m * np)), hr(hc.size());
+    CK(cudaMemcpy(hc.data(), dc.p, hc.size() * 2, cudaMemcpyDeviceToHost));
+    CK(cudaMemcpy(hr.data(), dref.p, hr.size() * 2, cudaMemcpyDeviceToHost));
+    double err = 0, scale = 0;
+    for (size_t i = 0; i < hc.size(); ++i) {
+      const double x = hinm::From16(hc[i], dt), y = hinm::From16(hr[i], dt);
+      err = std::max(err, std::isfinite(x) ? std::fabs(x - y) : INFINITY);
+      scale = std::max(scale, std::fabs(y));
+    }
+    r.rel = err / std::max(scale, 1e-30);
+    r.ok = r.rel < (dt == DType::kFloat16 ? 2e-3 : 1.6e-2);
+    if (r.ok) r.us = TimeUs([&](int i) { lt.Run(i, nullptr); }, iters);
+    else r.note = "FAIL vs cuBLAS on its 2:4 weights";
+  } catch (const std::exception& e) {
+    r.note = e.what();
+    cudaGetLastError();
+  }
+  return r;
 }
 
 }  // namespace
@@ -175,23 +198,33 @@ int main(int argc, char** argv) {
   CK(cudaGetDeviceProperties(&prop, 0));
   const double l2 = prop.l2CacheSize;
   const DType dt = opt.dtype;
+  // Optional second baseline: its state is printed and recorded either way.
+  const std::string lt_status =
+      opt.cusparselt ? hinm_bench::CusparseLtStatus() : std::string("disabled (--no-cusparselt)");
+  const bool use_lt = opt.cusparselt && hinm_bench::CusparseLtAvailable();
+  const double copy_tbs = hinm_bench::CopyBandwidthTBs();
+  std::printf("cuSPARSELt: %s\n", lt_status.c_str());
+  std::printf("device copy bandwidth (cudaMemcpy D2D 1 GiB, read+write): %.3f TB/s\n", copy_tbs);
   std::FILE* js = opt.json.empty() ? nullptr : std::fopen(opt.json.c_str(), "w");
   if (js) {
     std::fprintf(js,
                  "{\n  \"device\": \"%s\",\n  \"sms\": %d,\n  \"l2_bytes\": %d,\n  \"date\": \"%s\",\n"
+                 "  \"cusparselt\": \"%s\",\n"
+                 "  \"cusparselt_weights\": \"the unpruned dense weights pruned 2:4 (50%%) by cusparseLtSpMMAPrune STRIP; N padded to a multiple of 16\",\n"
+                 "  \"copy_bandwidth_tbs\": %.4f,\n"
                  "  \"commit\": \"%s\",\n  \"dtype\": \"%s\",\n  \"tile_rows\": 128,\n"
                  "  \"b_order\": \"feature-major\",\n  \"c_order\": \"feature-major\",\n"
                  "  \"timing\": \"CUDA events per call, 3 warm-up calls, median of %d; weight copies rotated beyond 2x L2\",\n"
                  "  \"results\": [\n",
                  prop.name, prop.multiProcessorCount, prop.l2CacheSize, Now().c_str(),
-                 opt.commit.c_str(), hinm::DTypeName(dt), opt.iters);
+                 JsonSafe(lt_status).c_str(), copy_tbs, opt.commit.c_str(), hinm::DTypeName(dt), opt.iters);
     std::fflush(js);
   }
   std::printf("device %s, %d SMs, L2 %.0f MB, dtype %s\n", prop.name, prop.multiProcessorCount,
               l2 / 1e6, hinm::DTypeName(dt));
-  std::printf("%-12s %6s %6s | %10s %10s %7s | %8s %8s | %8s %8s | %s\n", "shape", "spars", "N",
-              "hinm_us", "cublas_us", "ratio", "hinm_TBs", "cubl_TBs", "hinm_TF", "cubl_TF",
-              "check");
+  std::printf("%-12s %6s %6s | %10s %10s %7s | %8s %8s | %8s %8s | %10s %7s | %s\n", "shape",
+              "spars", "N", "hinm_us", "cublas_us", "ratio", "hinm_TBs", "cubl_TBs", "hinm_TF",
+              "cubl_TF", "cuslt_us", "lt_rat", "check");
   hinm::GpuContext ctx;
   bool first = true;
   int failures = 0;
@@ -200,6 +233,15 @@ int main(int argc, char** argv) {
     std::normal_distribution<float> gauss(0.f, 1.f);
     std::vector<float> w(static_cast<size_t>(s.m * s.k));
     for (auto& x : w) x = gauss(rng);
+    // cuSPARSELt prunes the same dense weights 2:4 itself; measured once per N.
+    std::map<int64_t, LtResult> lt_results;
+    std::unique_ptr<DeviceBuf> w_dev;
+    if (use_lt) {
+      std::vector<uint16_t> w16(w.size());
+      for (size_t i = 0; i < w.size(); ++i) w16[i] = hinm::FloatTo16(w[i], dt);
+      w_dev = std::make_unique<DeviceBuf>(w16.size() * 2);
+      CK(cudaMemcpy(w_dev->p, w16.data(), w16.size() * 2, cudaMemcpyHostToDevice));
+    }
     for (double sp : opt.sparsities) {
       // Total sparsity 1 - (K_keep/K)/2 -> vector sparsity 2*sp - 1.
       hinm::PruneOptions po;
@@ -296,6 +338,11 @@ int main(int argc, char** argv) {
           t_s = TimeUs(run_sparse, opt.iters);
           t_d = TimeUs(run_dense, opt.iters);
         }
+        if (use_lt && !lt_results.count(n))
+          lt_results[n] = MeasureCusparseLt(ctx, s, n, dt, w_dev->p, l2, opt.iters);
+        const LtResult lt = use_lt ? lt_results[n] : LtResult{};
+        const double lt_ratio = lt.ok && ok ? t_d / lt.us : 0.0;
+        if (use_lt && !lt.ok) ++failures;
         const double io_bytes = static_cast<double>(s.k * n + s.m * n) * 2;
         const double flops = 2.0 * s.m * n * s.k;  // dense-equivalent
         const double s_tbs = ok ? (sparse_bytes + io_bytes) / (t_s * 1e-6) / 1e12 : 0;
@@ -304,10 +351,11 @@ int main(int argc, char** argv) {
         const double d_tf = ok ? flops / (t_d * 1e-6) / 1e12 : 0;
         char check_s[64];
         std::snprintf(check_s, sizeof(check_s), "%s %.1e %s", ok ? "ok" : "FAIL", rel, check.c_str());
-        std::printf("%5lldx%-6lld %5.1f%% %6lld | %10.2f %10.2f %6.2fx | %8.3f %8.3f | %8.1f %8.1f | %s\n",
+        std::printf("%5lldx%-6lld %5.1f%% %6lld | %10.2f %10.2f %6.2fx | %8.3f %8.3f | %8.1f %8.1f | %10.2f %6.2fx | %s%s%s\n",
                     static_cast<long long>(s.m), static_cast<long long>(s.k), sp,
                     static_cast<long long>(n), t_s, t_d, ok ? t_d / t_s : 0.0, s_tbs, d_tbs, s_tf,
-                    d_tf, check_s);
+                    d_tf, lt.us, lt_ratio, check_s, lt.note.empty() ? "" : " | cuSPARSELt: ",
+                    lt.note.c_str());
         std::fflush(stdout);
         if (js) {
           std::fprintf(js,
@@ -315,11 +363,16 @@ int main(int argc, char** argv) {
                        "\"hinm_us\": %.3f, \"cublas_us\": %.3f, \"ratio\": %.4f, "
                        "\"hinm_tbs\": %.4f, \"cublas_tbs\": %.4f, \"hinm_tflops_dense_equiv\": %.2f, "
                        "\"cublas_tflops\": %.2f, \"compressed_bytes\": %.0f, \"dense_bytes\": %.0f, "
-                       "\"max_rel_err\": %.3e, \"validated_against\": \"%s\", \"valid\": %s}",
+                       "\"max_rel_err\": %.3e, \"validated_against\": \"%s\", \"valid\": %s, "
+                       "\"cusparselt_us\": %.3f, \"cusparselt_ratio\": %.4f, \"cusparselt_n_padded\": %lld, "
+                       "\"cusparselt_compressed_bytes\": %.0f, \"cusparselt_alg\": %d, "
+                       "\"cusparselt_max_rel_err\": %.3e, \"cusparselt_valid\": %s, \"cusparselt_note\": \"%s\"}",
                        first ? "" : ",\n", static_cast<long long>(s.m),
                        static_cast<long long>(s.k), s.model, sp, static_cast<long long>(n), t_s,
                        t_d, ok ? t_d / t_s : 0.0, s_tbs, d_tbs, s_tf, d_tf, sparse_bytes,
-                       dense_bytes, rel, check.c_str(), ok ? "true" : "false");
+                       dense_bytes, rel, check.c_str(), ok ? "true" : "false", lt.us, lt_ratio,
+                       static_cast<long long>(lt.n_pad), lt.compressed_bytes, lt.alg, lt.rel,
+                       lt.ok ? "true" : "false", JsonSafe(lt.note).c_str());
           std::fflush(js);
           first = false;
         }
