@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 targets=(//tests/cuda:mma_sp_layout_test //tests/cuda:dense_gemm_device_test
          //tests/cuda:spmm_device_test //tests/c_api:c_api_device_test)
-[ -d benchmarks ] && [ -f benchmarks/BUILD.bazel ] && targets+=(//benchmarks:spmm_bench)
+[ -d benchmarks ] && [ -f benchmarks/BUILD.bazel ] &&
+  targets+=(//benchmarks:spmm_bench //benchmarks:ffn_bench)
 bazel build "${targets[@]}"
 rm -rf .devbuild && mkdir -p .devbuild/bin .devbuild/lib
 for t in "${targets[@]}"; do
@@ -17,4 +18,8 @@ done
 # The mma.sp instruction-ceiling microbenchmark (plain nvcc, not a Bazel/CI target).
 /usr/local/cuda/bin/nvcc -std=c++17 -O3 -gencode=arch=compute_90a,code=sm_90a -I. \
     benchmarks/mma_sp_peak.cu -o .devbuild/bin/mma_sp_peak
+# The device copy has no .git: record what was built (benchmarks/report.sh
+# reads it); "-dirty" if the working tree had uncommitted changes.
+{ git rev-parse --short HEAD 2>/dev/null || echo unknown; } | tr -d '\n' >.devbuild/COMMIT
+git diff --quiet HEAD 2>/dev/null || echo -n "-dirty" >>.devbuild/COMMIT
 du -sh .devbuild
