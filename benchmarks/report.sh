@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The whole benchmark report in one command, on a GPU machine:
 #
-#   bash benchmarks/report.sh [--quick] [--out DIR] [--figures DIR]
+#   bash benchmarks/report.sh [--quick] [--out DIR] [--figures DIR] [--bin DIR]
 #
-# 1. binaries: .devbuild/bin (staged by scripts/device_stage.sh; the GPU
-#    machine has no Bazel) if present, else `bazel build` + nvcc here;
+# 1. binaries: --bin DIR (spmm_bench, ffn_bench, mma_sp_peak, COMMIT, and
+#    the libraries they load in DIR/../lib), else .devbuild/bin (staged by
+#    scripts/device_stage.sh; the GPU machine has no Bazel) if present, else
+#    `bazel build` + nvcc here;
 # 2. records the device (nvidia-smi), the commit, the cuSPARSELt wheel version;
 # 3. benchmarks/mma_sp_peak: the measured mma.sp / mma instruction ceilings;
 # 4. spmm_bench (hinm vs cuBLAS vs cuSPARSELt 2:4, all shapes and N; it also
@@ -20,11 +22,13 @@ cd "$(dirname "$0")/.."
 quick=0
 out=${OUT:-}
 figs=
+bindir=
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1; shift ;;
     --out) out=$2; shift 2 ;;
     --figures) figs=$2; shift 2 ;;
+    --bin) bindir=$2; shift 2 ;;
     *) echo "report.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -38,10 +42,13 @@ say() { echo "$@" | tee -a "$log"; }
 status=0
 
 # 1. Binaries.
-if [ -x .devbuild/bin/spmm_bench ] && [ -x .devbuild/bin/ffn_bench ]; then
-  bin=.devbuild/bin
-  export LD_LIBRARY_PATH=$PWD/.devbuild/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
-  commit=$(cat .devbuild/COMMIT 2>/dev/null || echo unknown)
+[ -z "$bindir" ] && [ -x .devbuild/bin/spmm_bench ] && [ -x .devbuild/bin/ffn_bench ] &&
+  bindir=.devbuild/bin
+if [ -n "$bindir" ]; then
+  bin=$bindir
+  libdir=$(cd "$bin/.." && pwd)/lib
+  export LD_LIBRARY_PATH=$libdir:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
+  commit=$(cat "$bin/../COMMIT" 2>/dev/null || echo unknown)
 elif command -v bazel >/dev/null; then
   bazel build //benchmarks:spmm_bench //benchmarks:ffn_bench >>"$log" 2>&1 || { say "bazel build failed"; exit 1; }
   bin=$(mktemp -d)
