@@ -105,8 +105,11 @@ Api& Lib() {
     int v = 0;
     api.cusparseLtGetVersion(&api.handle, &v);
     // CUSPARSELT_VERSION = major * 1000 + minor * 100 + patch.
-    api.status = std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 100) + "." +
-                 std::to_string(v % 100);
+    auto dotted = [](int x) {
+      return std::to_string(x / 1000) + "." + std::to_string(x % 1000 / 100) + "." +
+             std::to_string(x % 100);
+    };
+    api.status = dotted(v) + " (built against header " + dotted(CUSPARSELT_VERSION) + ")";
     api.ok = true;
   });
   return api;
@@ -174,14 +177,31 @@ CusparseLtGemm::CusparseLtGemm(int64_t m, int64_t n, int64_t k, hinm::DType dtyp
   Check(lt.cusparseLtSpMMAPrune(&lt.handle, &s.mm, d_dense_a, pruned_,
                                 CUSPARSELT_PRUNE_SPMMA_STRIP, nullptr),
         "prune");
+  // The check only reports by writing d_valid, so it must start at 0 (fresh
+  // cudaMalloc memory is not guaranteed zero: a reused block failed here).
   void* d_valid = nullptr;
   CheckCuda(cudaMalloc(&d_valid, sizeof(int)), "malloc");
+  CheckCuda(cudaMemset(d_valid, 0, sizeof(int)), "memset");
   Check(lt.cusparseLtSpMMAPruneCheck(&lt.handle, &s.mm, pruned_, static_cast<int*>(d_valid), nullptr),
         "prune check");
   int valid = 1;
   CheckCuda(cudaMemcpy(&valid, d_valid, sizeof(int), cudaMemcpyDeviceToHost), "copy");
   cudaFree(d_valid);
   if (valid != 0) throw std::runtime_error("cuSPARSELt: pruned matrix failed the 2:4 check");
+  // And our own check, independent of the library: at most 2 nonzeros in every
+  // group of 4 consecutive weights along K (16-bit zero = +0 or -0).
+  {
+    std::vector<uint16_t> h(static_cast<size_t>(m * k));
+    CheckCuda(cudaMemcpy(h.data(), pruned_, h.size() * 2, cudaMemcpyDeviceToHost), "copy");
+    for (size_t g = 0; g + 4 <= h.size(); g += 4) {
+      int nz = 0;
+      for (size_t j = g; j < g + 4; ++j) nz += (h[j] & 0x7fffu) != 0;
+      if (nz > 2)
+        throw std::runtime_error("cuSPARSELt: pruned row " + std::to_string(g / k) + " keeps " +
+                                 std::to_string(nz) + " of 4 at column " +
+                                 std::to_string(g % k));
+    }
+  }
 
   size_t buffer_bytes = 0;
   Check(lt.cusparseLtSpMMACompressedSize(&lt.handle, &s.plan, &compressed_bytes_, &buffer_bytes),

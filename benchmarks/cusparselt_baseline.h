@@ -19,7 +19,8 @@
 
 namespace hinm_bench {
 
-// "0.8.1" (the loaded library's version), or "not built" / "not found: why".
+// "0.8.0 (built against header 0.8.0)": the loaded library's version; or
+// "not built" / "not found: why".
 std::string CusparseLtStatus();
 bool CusparseLtAvailable();
 
