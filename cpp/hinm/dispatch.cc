@@ -40,8 +40,12 @@ class StreamOrderedBuffer {
     if (ptr_ != nullptr) cudaFreeAsync(ptr_, stream_);
   }
   void Allocate(size_t bytes, cudaStream_t stream) {
+    // Kept only on success: CUDA does not promise to leave the pointer alone
+    // when it fails, and the destructor must not free what was never given.
+    void* p = nullptr;
+    CheckCuda(cudaMallocAsync(&p, bytes, stream), "cudaMallocAsync of the SpMM workspace");
+    ptr_ = p;
     stream_ = stream;
-    CheckCuda(cudaMallocAsync(&ptr_, bytes, stream), "cudaMallocAsync of the SpMM workspace");
   }
   void* get() const { return ptr_; }
 
