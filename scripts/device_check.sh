@@ -7,8 +7,8 @@
 # sanitize:       memcheck on spmm_device_test, the other tools on subsets (quick).
 # sanitize-all:   memcheck (--leak-check full), racecheck, initcheck and synccheck
 #                 over every GPU test binary, whole suites; sanitize-all-1 is
-#                 memcheck + initcheck, sanitize-all-2 racecheck + synccheck (each
-#                 half fits one 10-minute device call on its own). Logs in
+#                 memcheck + initcheck, sanitize-all-2 racecheck + synccheck (for
+#                 two device calls where one is too short for all four). Logs in
 #                 $OUT/sanitize/<tool>_<binary>.log, counts in
 #                 $OUT/sanitize_summary.txt. SANITIZE_EXCLUDE="bin ..." drops
 #                 binaries; SANITIZE_TIMEOUT (s, default 300) bounds each run.
@@ -67,7 +67,7 @@ sanitize_one() {
   [ "$tool" = memcheck ] && extra=(--leak-check full)
   local t0 t1 rc
   t0=$(date +%s.%N)
-  timeout "${SANITIZE_TIMEOUT:-300}" "$CS" --tool "$tool" \
+  timeout -k 10 "${SANITIZE_TIMEOUT:-300}" "$CS" --tool "$tool" \
       --error-exitcode 9 "${extra[@]}" "$BIN/$bin" --gtest_brief=1 >"$log" 2>&1
   rc=$?
   t1=$(date +%s.%N)
@@ -125,9 +125,10 @@ run_sanitize_all() {
   fi
   for tool in "$@"; do sanitize_tool "$tool"; done
   # Totals over the rows (columns 5..10); "-" counts as 0.
-  awk '!/^#/ && NF >= 11 { n++; t += $5; p += $6; s += $7; f += $8; e += ($9 == "-" ? 0 : $9);
+  awk '$3 == "MISSING" { miss++ }
+       !/^#/ && NF >= 11 { n++; t += $5; p += $6; s += $7; f += $8; e += ($9 == "-" ? 0 : $9);
        w += ($10 == "-" ? 0 : $10); if ($3 != 0) bad++ }
-       END { printf "# total of the rows above: %d runs, %d non-zero exits; %d test cases run, %d passed, %d skipped, %d failed; %d sanitizer errors, %d warnings\n", n, bad, t, p, s, f, e, w }' \
+       END { printf "# total of the rows above: %d runs, %d non-zero exits, %d binaries missing; %d test cases run, %d passed, %d skipped, %d failed; %d sanitizer errors, %d warnings\n", n, bad, miss, t, p, s, f, e, w }' \
       "$OUT/sanitize_summary.txt" | tee -a "$OUT/sanitize_summary.txt"
 }
 
