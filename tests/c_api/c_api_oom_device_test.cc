@@ -243,7 +243,11 @@ TEST_F(CApiOutOfMemory, SpMMAndUploadReportAllocFailedLeakNothingAndRecover) {
 // cuBLAS allocates device memory of its own (its handle, its per-stream
 // workspace). Under OOM hinmDenseGemm may succeed (nothing to allocate) or
 // fail; a failure must be HINM_STATUS_ALLOC_FAILED with a message, and the
-// same handle must work once memory is back.
+// same handle must work once memory is back. The whole cycle runs twice and
+// the baseline is taken between: cuBLAS may pick another algorithm when
+// memory is short, and the first launch of a kernel loads its code into
+// device memory for good (lazy loading), which is not a leak; a leak on an
+// error path would repeat in the second cycle.
 TEST_F(CApiOutOfMemory, DenseGemmIsAStatusLeaksNothingAndRecovers) {
   hinm_capi_test::Stream stream;
   ASSERT_NE(stream.get(), nullptr);
@@ -254,7 +258,6 @@ TEST_F(CApiOutOfMemory, DenseGemmIsAStatusLeaksNothingAndRecovers) {
   ASSERT_EQ(cudaMemcpy(b.get(), b_.data(), 128 * kN * 2, cudaMemcpyHostToDevice), cudaSuccess);
   std::vector<uint16_t> want;
   {
-    // Warm-up on a handle of its own: loads cuBLAS and the GEMM kernel once.
     hinm_capi_test::Handle warm = hinm_capi_test::NewHandle();
     ASSERT_NE(warm, nullptr);
     Poison(c);
@@ -262,44 +265,48 @@ TEST_F(CApiOutOfMemory, DenseGemmIsAStatusLeaksNothingAndRecovers) {
     HINM_ASSERT_CUDA(cudaStreamSynchronize(s));
     want = Download(c, 256 * kN);
   }
+  // Exact data (k/64, fp32 sums exact): any algorithm gives these bits.
   ASSERT_EQ(std::count(want.begin(), want.end(), kPoison16), 0);
-  const size_t free_before = FreeBytesTrimmed();
 
-  // `used`: cuBLAS created and used on s before the filler; `cold`: its
-  // first GPU call (cublasCreate) comes under OOM.
-  hinm_capi_test::Handle used = hinm_capi_test::NewHandle(), cold = hinm_capi_test::NewHandle();
-  ASSERT_NE(used, nullptr);
-  ASSERT_NE(cold, nullptr);
-  HINM_ASSERT_OK(Gemm(used.get(), a, b, c, s));
-  HINM_ASSERT_CUDA(cudaStreamSynchronize(s));
-  {
-    DeviceFiller filler;
-    filler.Fill();
-    for (hinmHandle_t h : {used.get(), cold.get()}) {
-      const char* which = h == used.get() ? "warm handle" : "cold handle";
-      Poison(c);
-      const hinmStatus_t st = Gemm(h, a, b, c, s);
-      HINM_ASSERT_CUDA(cudaStreamSynchronize(s));
-      std::printf("hinmDenseGemm under OOM, %s: %s %s\n", which, hinmGetErrorName(st),
-                  hinmGetLastErrorMessage());
-      if (st == HINM_STATUS_SUCCESS) {
-        EXPECT_EQ(Download(c, 256 * kN), want) << which;
-      } else {
-        EXPECT_EQ(st, HINM_STATUS_ALLOC_FAILED) << which << ": " << hinmGetErrorName(st) << ": "
-                                                << hinmGetLastErrorMessage();
-        EXPECT_GT(std::strlen(hinmGetLastErrorMessage()), 0u) << which;
+  size_t free_before = 0;
+  for (int cycle = 0; cycle < 2; ++cycle) {
+    SCOPED_TRACE("cycle " + std::to_string(cycle));
+    if (cycle == 1) free_before = FreeBytesTrimmed();
+    // `used`: cuBLAS created and used on s before the filler; `cold`: its
+    // first GPU call (cublasCreate) comes under OOM.
+    hinm_capi_test::Handle used = hinm_capi_test::NewHandle(),
+                           cold = hinm_capi_test::NewHandle();
+    ASSERT_NE(used, nullptr);
+    ASSERT_NE(cold, nullptr);
+    HINM_ASSERT_OK(Gemm(used.get(), a, b, c, s));
+    HINM_ASSERT_CUDA(cudaStreamSynchronize(s));
+    {
+      DeviceFiller filler;
+      filler.Fill();
+      for (hinmHandle_t h : {used.get(), cold.get()}) {
+        const char* which = h == used.get() ? "warm handle" : "cold handle";
+        Poison(c);
+        const hinmStatus_t st = Gemm(h, a, b, c, s);
+        HINM_ASSERT_CUDA(cudaStreamSynchronize(s));
+        std::printf("cycle %d: hinmDenseGemm under OOM, %s: %s %s\n", cycle, which,
+                    hinmGetErrorName(st), hinmGetLastErrorMessage());
+        if (st == HINM_STATUS_SUCCESS) {
+          EXPECT_EQ(Download(c, 256 * kN), want) << which;
+        } else {
+          EXPECT_EQ(st, HINM_STATUS_ALLOC_FAILED) << which << ": " << hinmGetErrorName(st)
+                                                  << ": " << hinmGetLastErrorMessage();
+          EXPECT_GT(std::strlen(hinmGetLastErrorMessage()), 0u) << which;
+        }
+        cudaGetLastError();  // cuBLAS may leave its own failed allocation pending
       }
-      cudaGetLastError();  // cuBLAS may leave its own failed allocation pending
+    }
+    for (hinmHandle_t h : {used.get(), cold.get()}) {
+      Poison(c);
+      HINM_ASSERT_OK(Gemm(h, a, b, c, s));
+      HINM_ASSERT_CUDA(cudaStreamSynchronize(s));
+      EXPECT_EQ(Download(c, 256 * kN), want) << "after recovery";
     }
   }
-  for (hinmHandle_t h : {used.get(), cold.get()}) {
-    Poison(c);
-    HINM_ASSERT_OK(Gemm(h, a, b, c, s));
-    HINM_ASSERT_CUDA(cudaStreamSynchronize(s));
-    EXPECT_EQ(Download(c, 256 * kN), want) << "after recovery";
-  }
-  used.reset();
-  cold.reset();
   const size_t free_after = FreeBytesTrimmed();
   EXPECT_EQ(free_after, free_before) << "free device bytes before " << free_before << ", after "
                                      << free_after << " (difference "
