@@ -15,6 +15,7 @@ namespace hinm_bench {
 #ifndef HINM_HAVE_CUSPARSELT
 
 std::string CusparseLtStatus() { return "not built"; }
+std::string CusparseLtBuildInfo() { return "not built"; }
 bool CusparseLtAvailable() { return false; }
 
 struct CusparseLtGemm::Impl {};
@@ -129,6 +130,10 @@ void CheckCuda(cudaError_t e, const char* what) {
 }  // namespace
 
 std::string CusparseLtStatus() { return Lib().status; }
+std::string CusparseLtBuildInfo() {
+  return "built against header " + std::to_string(CUSPARSELT_VER_MAJOR) + "." +
+         std::to_string(CUSPARSELT_VER_MINOR) + "." + std::to_string(CUSPARSELT_VER_PATCH);
+}
 bool CusparseLtAvailable() { return Lib().ok; }
 
 struct CusparseLtGemm::Impl {

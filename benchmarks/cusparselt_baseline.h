@@ -23,6 +23,9 @@ namespace hinm_bench {
 // "not built" / "not found: why".
 std::string CusparseLtStatus();
 bool CusparseLtAvailable();
+// How this binary was built, without touching a device or the library:
+// "built against header 0.8.0" or "not built".
+std::string CusparseLtBuildInfo();
 
 // One problem D (M x N_pad, row-major) = A_2:4 (M x K row-major) * B (K x N_pad
 // row-major), fp16 or bf16 in and out, fp32 compute: the same layouts as the

@@ -14,6 +14,10 @@ Reads DIR/spmm.json (spmm_bench), DIR/ffn.json (ffn_bench) and DIR/report.json
                  against the measured mma.sp / mma instruction ceilings
   ffn.png        feed-forward block end to end: cuBLAS time / hinm time vs N
 
+With --markdown it also prints the tables of docs/performance.md; with
+--tables-only it prints only them (no matplotlib needed: the CI test
+benchmarks/report_tables_test.sh checks the page against the JSON this way).
+
 Only measured values are drawn; configurations that failed validation or were
 not run are left out (never interpolated). Needs matplotlib (pip install
 matplotlib).
@@ -23,10 +27,17 @@ import json
 import os
 import sys
 
-import matplotlib
+plt = None  # matplotlib.pyplot, imported in main() unless --tables-only
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+
+def import_matplotlib():
+    global plt
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as pyplot
+
+    plt = pyplot
 
 
 def load(path):
@@ -225,17 +236,56 @@ def plot_ffn(ffn, meta, out):
     plt.close(fig)
 
 
+def markdown(spmm, ffn):
+    """The report's tables, as docs/performance.md shows them."""
+    lines = []
+    if spmm:
+        lines += ["| M x K | sparsity | N | hinm µs | cuBLAS µs | hinm ratio | cuSPARSELt 2:4 µs | cuSPARSELt ratio "
+                  "| hinm TB/s | cuBLAS TB/s | hinm TFLOP/s* | cuBLAS TFLOP/s |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        for r in spmm["results"]:
+            if not r.get("valid"):
+                lines.append("| %dx%d | %.1f%% | %d | FAILED validation | | | | | | | | |" % (r["m"], r["k"], r["sparsity"], r["n"]))
+                continue
+            lt = ("%.1f | %.2fx" % (r["cusparselt_us"], r["cusparselt_ratio"])
+                  if r.get("cusparselt_valid") and r.get("cusparselt_us", 0) > 0 else "- | -")
+            lines.append("| %dx%d | %.1f%% | %d | %.1f | %.1f | %.2fx | %s | %.2f | %.2f | %.0f | %.0f |" % (
+                r["m"], r["k"], r["sparsity"], r["n"], r["hinm_us"], r["cublas_us"], r["ratio"], lt,
+                r["hinm_tbs"], r["cublas_tbs"], r["hinm_tflops_dense_equiv"], r["cublas_tflops"]))
+        lines.append("")
+    if ffn:
+        lines += ["| block | sparsity | N | hinm (folded) µs | hinm (original order) µs | cuBLAS µs "
+                  "| ratio (folded) | ratio (original order) |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for r in ffn["results"]:
+            if not r.get("valid"):
+                lines.append("| %s | %.1f%% | %d | FAILED validation | | | | |" % (r["model"], r["sparsity"], r["n"]))
+                continue
+            lines.append("| %s %d-%d-%d %s | %.1f%% | %d | %.1f | %.1f | %.1f | %.2fx | %.2fx |" % (
+                r["model"], r["d"], r["h"], r["d"], r["activation"], r["sparsity"], r["n"], r["hinm_us"],
+                r["hinm_unfolded_us"], r["cublas_us"], r["ratio"], r["ratio_unfolded"]))
+    print("\n".join(lines))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dir", required=True, help="folder with spmm.json, ffn.json, report.json")
     ap.add_argument("--figures", help="where the PNGs go (default DIR/figures)")
+    ap.add_argument("--markdown", action="store_true", help="also print the tables as Markdown")
+    ap.add_argument("--tables-only", action="store_true", help="print the tables, draw nothing")
     args = ap.parse_args()
+    spmm_path = os.path.join(args.dir, "spmm.json")
+    ffn_path = os.path.join(args.dir, "ffn.json")
+    if args.tables_only:
+        markdown(load(spmm_path) if os.path.exists(spmm_path) else None,
+                 load(ffn_path) if os.path.exists(ffn_path) else None)
+        return 0
+    import_matplotlib()
     out = args.figures or os.path.join(args.dir, "figures")
     os.makedirs(out, exist_ok=True)
     meta_path = os.path.join(args.dir, "report.json")
     meta = load(meta_path) if os.path.exists(meta_path) else {}
     wrote = []
-    spmm_path = os.path.join(args.dir, "spmm.json")
     if os.path.exists(spmm_path):
         spmm = load(spmm_path)
         for k in ("device", "commit", "date"):
@@ -245,7 +295,6 @@ def main():
             plot_bandwidth(spmm, meta, out)
             plot_tflops(spmm, meta, out)
             wrote += ["speedup.png", "bandwidth.png", "tflops.png"]
-    ffn_path = os.path.join(args.dir, "ffn.json")
     if os.path.exists(ffn_path):
         ffn = load(ffn_path)
         if any(r.get("valid") for r in ffn["results"]):
@@ -254,6 +303,9 @@ def main():
     if not wrote:
         print("plot_results.py: no valid results in %s" % args.dir, file=sys.stderr)
         return 1
+    if args.markdown:
+        markdown(load(spmm_path) if os.path.exists(spmm_path) else None,
+                 load(ffn_path) if os.path.exists(ffn_path) else None)
     print("plot_results.py: wrote %s to %s" % (", ".join(wrote), out))
     return 0
 

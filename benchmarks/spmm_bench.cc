@@ -15,6 +15,7 @@
 //   spmm_bench [--quick | --full] [--shapes 4096x4096,768x3072]
 //              [--n 1,16,4096] [--sparsity 75,87.5] [--dtype f16|bf16]
 //              [--iters 30] [--json out.json] [--commit SHA] [--no-cusparselt]
+//   spmm_bench --status   (how it was built; needs no GPU)
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
@@ -113,6 +114,9 @@ Options Parse(int argc, char** argv) {
       o.commit = next();
     } else if (a == "--no-cusparselt") {
       o.cusparselt = false;
+    } else if (a == "--status") {
+      std::printf("cuSPARSELt: %s\n", hinm_bench::CusparseLtBuildInfo().c_str());
+      std::exit(0);
     } else {
       std::fprintf(stderr, "unknown flag %s\n", a.c_str());
       std::exit(2);
