@@ -35,35 +35,69 @@ __device__ __forceinline__ void StoreOutput(const KernelArgs& a, int64_t p, int6
   c[idx] = FromFloat<T>(v);
 }
 
-// Two neighbouring tokens n, n+1 of compressed row p, feature-major C, with
-// (orow * ldc + n) even and C 4-byte aligned (the caller checks): one 32-bit
-// load (beta != 0) and one 32-bit store instead of two 16-bit ones.
+// One output row, resolved once: where compressed row p goes (row
+// permutation, C order) and its bias. The kernels' per-token stores then need
+// no further global loads -- StoreOutput re-reads row_perm and bias for every
+// element, and the compiler cannot hoist those loads across stores to C.
 template <typename T>
-__device__ __forceinline__ void StoreOutputPair(const KernelArgs& a, int64_t p, int64_t n,
-                                                float acc0, float acc1) {
+struct OutputRow {
+  T* base;         // token 0 of this row
+  int64_t stride;  // elements between tokens: 1 (feature-major C) or ldc
+  float bias;
+  bool has_bias;
+  bool pair_ok;    // feature-major and 4-byte aligned: pairs from even n as one 32-bit access
+};
+
+template <typename T>
+__device__ __forceinline__ OutputRow<T> MakeOutputRow(const KernelArgs& a, int64_t p) {
   const int64_t channel = a.row_perm != nullptr ? a.row_perm[p] : p;
   const int64_t orow = a.store_permuted ? p : channel;
+  T* c = static_cast<T*>(a.c);
+  OutputRow<T> r;
+  r.base = a.c_token_major ? c + orow : c + orow * a.ldc;
+  r.stride = a.c_token_major ? a.ldc : 1;
+  r.has_bias = a.bias != nullptr;
+  r.bias = r.has_bias ? ToFloat(static_cast<const T*>(a.bias)[channel]) : 0.f;
+  r.pair_ok = !a.c_token_major && reinterpret_cast<uintptr_t>(r.base) % 4 == 0;
+  return r;
+}
+
+// Tokens n (even) and, if two, n + 1 of row r: alpha, beta (C never read
+// when beta == 0), bias, as StoreOutput.
+template <typename T>
+__device__ __forceinline__ void StoreRowPair(const KernelArgs& a, const OutputRow<T>& r, int64_t n,
+                                             float acc0, float acc1, bool two) {
   float v0 = a.alpha * acc0, v1 = a.alpha * acc1;
-  T* c = static_cast<T*>(a.c) + orow * a.ldc + n;
-  uint32_t* c32 = reinterpret_cast<uint32_t*>(c);
-  if (a.beta != 0.f) {
-    const uint32_t old = *c32;
-    T lo, hi;
-    __builtin_memcpy(&lo, &old, 2);
-    __builtin_memcpy(&hi, reinterpret_cast<const char*>(&old) + 2, 2);
-    v0 += a.beta * ToFloat(lo);
-    v1 += a.beta * ToFloat(hi);
+  T* c = r.base + n * r.stride;
+  if (two && r.pair_ok) {
+    uint32_t* c32 = reinterpret_cast<uint32_t*>(c);
+    if (a.beta != 0.f) {
+      const uint32_t old = *c32;
+      T lo, hi;
+      __builtin_memcpy(&lo, &old, 2);
+      __builtin_memcpy(&hi, reinterpret_cast<const char*>(&old) + 2, 2);
+      v0 += a.beta * ToFloat(lo);
+      v1 += a.beta * ToFloat(hi);
+    }
+    if (r.has_bias) {
+      v0 += r.bias;
+      v1 += r.bias;
+    }
+    const T o0 = FromFloat<T>(v0), o1 = FromFloat<T>(v1);
+    uint32_t out;
+    __builtin_memcpy(&out, &o0, 2);
+    __builtin_memcpy(reinterpret_cast<char*>(&out) + 2, &o1, 2);
+    *c32 = out;
+    return;
   }
-  if (a.bias != nullptr) {
-    const float b = ToFloat(static_cast<const T*>(a.bias)[channel]);
-    v0 += b;
-    v1 += b;
+  if (a.beta != 0.f) v0 += a.beta * ToFloat(c[0]);
+  if (r.has_bias) v0 += r.bias;
+  c[0] = FromFloat<T>(v0);
+  if (two) {
+    if (a.beta != 0.f) v1 += a.beta * ToFloat(c[r.stride]);
+    if (r.has_bias) v1 += r.bias;
+    c[r.stride] = FromFloat<T>(v1);
   }
-  const T o0 = FromFloat<T>(v0), o1 = FromFloat<T>(v1);
-  uint32_t out;
-  __builtin_memcpy(&out, &o0, 2);
-  __builtin_memcpy(reinterpret_cast<char*>(&out) + 2, &o1, 2);
-  *c32 = out;
 }
 
 }  // namespace hinm_cuda

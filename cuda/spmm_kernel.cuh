@@ -72,6 +72,7 @@
 #include "cuda/spmm_configs.h"
 #include "cuda/spmm_epilogue.cuh"
 #include "cuda/spmm_kernel_args.h"
+#include "cuda/spmm_raster.cuh"
 
 namespace hinm_cuda {
 
@@ -101,20 +102,8 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
   const int wm = warp / cfg.warps_n;  // warp row
   const int wn = warp % cfg.warps_n;  // warp column
 
-  // Grouped rasterization: kGroupRows consecutive row CTAs sweep all token
-  // tiles before the next group starts, so a group's weights are read from
-  // HBM once and stay in L2 while B tiles are reused across the group.
-  constexpr int kGroupRows = 16;
-  const int64_t row_ctas = static_cast<int64_t>(args.num_tiles) * args.row_ctas_per_tile;
-  const int64_t pid = blockIdx.x;
-  const int64_t width = static_cast<int64_t>(kGroupRows) * args.n_tiles;
-  const int64_t first_row = pid / width * kGroupRows;
-  const int64_t group_rows = min(static_cast<int64_t>(kGroupRows), row_ctas - first_row);
-  const int64_t row_cta = first_row + (pid % width) % group_rows;
-  const int nt = static_cast<int>((pid % width) / group_rows);
-  const int tile = static_cast<int>(row_cta / args.row_ctas_per_tile);
-  const int rb0 = static_cast<int>(row_cta % args.row_ctas_per_tile) * kRb;
-  const int rb_valid = min(kRb, args.rb_per_tile - rb0);
+  const WorkUnit unit = GetWorkUnit(args, blockIdx.x, kRb);
+  const int tile = unit.tile, rb0 = unit.rb0, rb_valid = unit.rb_valid, nt = unit.nt;
   const int split = blockIdx.z;
   const int kb_begin = split * args.kb_per_split;
   const int kb_end = min(args.col_blocks, kb_begin + args.kb_per_split);
@@ -260,11 +249,10 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
     cp_async_wait<0>();  // nothing may be left in flight at exit
 
     // Epilogue: each lane holds tokens n, n+1 (n even) of rows g and g+8;
-    // where C allows (feature-major, 4-byte aligned pairs) both go out in one
-    // 32-bit store (StoreOutputPair), as do split-K partials (float2).
+    // the row's destination and bias are resolved once (MakeOutputRow); where
+    // C allows (feature-major, 4-byte aligned pairs) both tokens go out in
+    // one 32-bit store, as do split-K partials (float2).
     const int g = lane >> 2, t = lane & 3;
-    const bool pair_c = !args.c_token_major && args.ldc % 2 == 0 &&
-                        reinterpret_cast<uintptr_t>(args.c) % 4 == 0;
     const bool pair_p = args.n % 2 == 0;
 #pragma unroll
     for (int r = 0; r < cfg.warp_rb; ++r) {
@@ -274,26 +262,28 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
       for (int hi = 0; hi < 2; ++hi) {
         const int64_t p = static_cast<int64_t>(tile) * args.tile_rows + (rb0 + rbl) * 16 + g + 8 * hi;
         if (p >= args.m) continue;
+        if (args.splits > 1) {
 #pragma unroll
-        for (int j = 0; j < cfg.warp_n8; ++j) {
-          const int n = n0 + (wn * cfg.warp_n8 + j) * 8 + 2 * t;
-          if (n >= args.n) continue;
-          const float v0 = acc[r][j][2 * hi], v1 = acc[r][j][2 * hi + 1];
-          const bool two = n + 1 < args.n;
-          if (args.splits > 1) {
+          for (int j = 0; j < cfg.warp_n8; ++j) {
+            const int n = n0 + (wn * cfg.warp_n8 + j) * 8 + 2 * t;
+            if (n >= args.n) continue;
+            const float v0 = acc[r][j][2 * hi], v1 = acc[r][j][2 * hi + 1];
             float* dst = args.partial + (static_cast<int64_t>(split) * args.m + p) * args.n + n;
-            if (two && pair_p) {
+            if (n + 1 < args.n && pair_p) {
               *reinterpret_cast<float2*>(dst) = make_float2(v0, v1);
             } else {
               dst[0] = v0;
-              if (two) dst[1] = v1;
+              if (n + 1 < args.n) dst[1] = v1;
             }
-          } else if (two && pair_c) {
-            StoreOutputPair<T>(args, p, n, v0, v1);
-          } else {
-            StoreOutput<T>(args, p, n, v0);
-            if (two) StoreOutput<T>(args, p, n + 1, v1);
           }
+          continue;
+        }
+        const OutputRow<T> row = MakeOutputRow<T>(args, p);
+#pragma unroll
+        for (int j = 0; j < cfg.warp_n8; ++j) {
+          const int n = n0 + (wn * cfg.warp_n8 + j) * 8 + 2 * t;
+          if (n < args.n)
+            StoreRowPair<T>(args, row, n, acc[r][j][2 * hi], acc[r][j][2 * hi + 1], n + 1 < args.n);
         }
       }
     }

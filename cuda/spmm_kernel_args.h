@@ -12,6 +12,7 @@ namespace hinm_cuda {
 
 struct KernelArgs {
   int32_t m = 0, n = 0;            // output rows, tokens
+  int32_t k = 0;                   // rows of B
   int32_t tile_rows = 0;           // V
   int32_t rb_per_tile = 0;         // V / 16
   int32_t col_blocks = 0;          // K_keep_pad / 32
@@ -36,6 +37,7 @@ struct KernelArgs {
   const void* bias = nullptr;   // M, by original row (channel)
   float alpha = 1.f, beta = 0.f;
   float* partial = nullptr;     // splits > 1: [splits][m][n] fp32
+  int32_t wgmma_flags = 0;      // wgmma.sp experiment knobs (spmm_wgmma_kernel.cuh)
 };
 
 // Main kernels, one per (dtype, config of cuda/spmm_configs.h): grid
@@ -46,6 +48,14 @@ cudaError_t LaunchSpmm_f16_wide(const KernelArgs& a, cudaStream_t stream);
 cudaError_t LaunchSpmm_bf16_narrow(const KernelArgs& a, cudaStream_t stream);
 cudaError_t LaunchSpmm_bf16_mid(const KernelArgs& a, cudaStream_t stream);
 cudaError_t LaunchSpmm_bf16_wide(const KernelArgs& a, cudaStream_t stream);
+
+// The sm_90a wgmma.sp kernel (cuda/spmm_wgmma_kernel.cuh), per dtype and
+// token tile; persistent: grid = min(work units, SMs) CTAs. Built for sm_90a
+// only: launch on compute capability 9.0 devices only.
+cudaError_t LaunchSpmmWgmma_f16_n128(const KernelArgs& a, int grid, cudaStream_t stream);
+cudaError_t LaunchSpmmWgmma_f16_n256(const KernelArgs& a, int grid, cudaStream_t stream);
+cudaError_t LaunchSpmmWgmma_bf16_n128(const KernelArgs& a, int grid, cudaStream_t stream);
+cudaError_t LaunchSpmmWgmma_bf16_n256(const KernelArgs& a, int grid, cudaStream_t stream);
 
 // Split-K reduction + epilogue (fixed order over splits: deterministic).
 cudaError_t LaunchSplitReduce(const KernelArgs& a, bool bf16, cudaStream_t stream);

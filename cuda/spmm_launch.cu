@@ -17,7 +17,17 @@ constexpr size_t kAlign = 256;
 size_t RoundUp(size_t x, size_t a) { return (x + a - 1) / a * a; }
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+// The sm_90a wgmma.sp kernel (cuda/spmm_wgmma_kernel.cuh): 128-row slices.
+constexpr int kWgmmaSliceRows = 128;
+// kAuto uses it on sm_90 from this many tokens on, for V a multiple of 128
+// (smaller V leaves consumer rows idle). Measured crossover: see
+// docs/performance.md.
+constexpr int kWgmmaMinN = 512;
+
 struct Plan {
+  bool wgmma = false;         // the sm_90a kernel (else mma.sp with `config`)
+  int32_t wgmma_bn = 256;     // its token tile
+  int32_t grid = 0;           // its persistent grid (CTAs)
   ConfigId config = ConfigId::kWide;
   int32_t row_ctas_per_tile = 0;
   int32_t n_tiles = 0;
@@ -43,12 +53,52 @@ int ForcedConfig() {
     if (std::strcmp(e, kConfigs[i].name) == 0) return i;
   return -1;
 }
+KernelChoice ForcedKernel(KernelChoice k) {
+  const char* e = std::getenv("HINM_SPMM_KERNEL");
+  if (e == nullptr) return k;
+  if (std::strcmp(e, "mma_sp") == 0) return KernelChoice::kMmaSp;
+  if (std::strcmp(e, "wgmma_sp") == 0) return KernelChoice::kWgmmaSp;
+  return k;
+}
+int ForcedWgmmaBn() {
+  const char* e = std::getenv("HINM_SPMM_WGMMA_BN");
+  return e == nullptr ? 0 : std::atoi(e);
+}
 int ForcedSplits() {
   const char* e = std::getenv("HINM_SPMM_SPLITS");
   return e == nullptr ? 0 : std::atoi(e);
 }
 
+bool IsSm90(const DeviceInfo& dev) { return dev.cc_major == 9 && dev.cc_minor == 0; }
+
+// The wgmma.sp plan: token tile 256 when that still gives every SM a work
+// unit, else 128 (twice the units for mid-size N).
+Plan MakeWgmmaPlan(const SpmmParams& p, const DeviceInfo& dev) {
+  Plan plan;
+  plan.wgmma = true;
+  const int64_t tiles = CeilDiv(p.m, p.tile_rows);
+  plan.row_ctas_per_tile = static_cast<int32_t>(CeilDiv(p.tile_rows, kWgmmaSliceRows));
+  const int64_t row_ctas = tiles * plan.row_ctas_per_tile;
+  const int sms = std::max(dev.num_sms, 1);
+  plan.wgmma_bn = row_ctas * CeilDiv(p.n, 256) >= sms ? 256 : 128;
+  if (ForcedWgmmaBn() == 128 || ForcedWgmmaBn() == 256) plan.wgmma_bn = ForcedWgmmaBn();
+  plan.n_tiles = static_cast<int32_t>(CeilDiv(p.n, plan.wgmma_bn));
+  const int64_t units = row_ctas * plan.n_tiles;
+  plan.too_large = units >= (1LL << 31);
+  plan.grid = static_cast<int32_t>(std::min<int64_t>(units, sms));
+  plan.splits = 1;
+  plan.kb_per_split = p.padded_slots / 32;
+  plan.ld_pack = RoundUp(p.n, 8);
+  if (p.b_token_major || p.n % 8 != 0) plan.pack_bytes = PackBytes(p, plan.ld_pack);
+  return plan;
+}
+
 Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
+  const KernelChoice choice = ForcedKernel(p.kernel);
+  if (choice == KernelChoice::kWgmmaSp ||
+      (choice == KernelChoice::kAuto && IsSm90(dev) && p.tile_rows % kWgmmaSliceRows == 0 &&
+       p.n >= kWgmmaMinN))
+    return MakeWgmmaPlan(p, dev);
   Plan plan;
   // The first shipped config whose max_n covers N (decode: narrow).
   plan.config = ConfigId::kWide;
@@ -124,6 +174,9 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
   if (p.tile_rows % 16 != 0 || p.padded_slots % 32 != 0)
     return Fail(LaunchStatus::kNoKernel, "tile rows must be a multiple of 16, slots of 32");
   const Plan plan = MakePlan(p, dev);
+  if (plan.wgmma && !IsSm90(dev))
+    return Fail(LaunchStatus::kNoKernel,
+                "the wgmma.sp kernel needs an sm_90 device (compute capability 9.0)");
   if (plan.too_large) return Fail(LaunchStatus::kNoKernel, "problem needs 2^31 or more CTAs");
   char* ws = static_cast<char*>(workspace);
   size_t used = 0;
@@ -154,6 +207,7 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
   KernelArgs a;
   a.m = p.m;
   a.n = p.n;
+  a.k = p.k;
   a.tile_rows = p.tile_rows;
   a.rb_per_tile = p.tile_rows / 16;
   a.col_blocks = p.padded_slots / 32;
@@ -176,9 +230,19 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
   a.bias = p.bias;
   a.alpha = p.alpha;
   a.beta = p.beta;
+  if (const char* x = std::getenv("HINM_SPMM_WGMMA_EXP")) a.wgmma_flags = std::atoi(x);
   a.partial = plan.splits > 1 ? reinterpret_cast<float*>(ws + used) : nullptr;
 
   const bool bf16 = p.dtype == ElemType::kBF16;
+  if (plan.wgmma) {
+    using WgmmaLauncher = cudaError_t (*)(const KernelArgs&, int, cudaStream_t);
+    static constexpr WgmmaLauncher kWgmma[2][2] = {
+        {LaunchSpmmWgmma_f16_n128, LaunchSpmmWgmma_f16_n256},
+        {LaunchSpmmWgmma_bf16_n128, LaunchSpmmWgmma_bf16_n256}};
+    const cudaError_t e = kWgmma[bf16 ? 1 : 0][plan.wgmma_bn == 256 ? 1 : 0](a, plan.grid, stream);
+    if (e != cudaSuccess) return Fail(LaunchStatus::kCudaError, "wgmma.sp SpMM kernel", e);
+    return LaunchResult{};
+  }
   using Launcher = cudaError_t (*)(const KernelArgs&, cudaStream_t);
   // [dtype][config of cuda/spmm_configs.h]: a config missing here is a build error.
   static constexpr Launcher kLaunch[2][kNumConfigs] = {

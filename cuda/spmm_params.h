@@ -14,6 +14,11 @@ namespace hinm_cuda {
 
 enum class ElemType : int32_t { kF16 = 0, kBF16 = 1 };
 
+// Which sparse kernel may run. kAuto: the planner decides by architecture, V
+// and N; the others force one (tests, benchmarks) and return kNoKernel where
+// it cannot run (wgmma.sp: compute capability 9.0 only).
+enum class KernelChoice : int32_t { kAuto = 0, kMmaSp = 1, kWgmmaSp = 2 };
+
 // One SpMM problem: C = alpha * A * B + beta * C (+ bias).
 //   A: compressed HiNM (layout.h), M x K, tile height V, K_keep_pad slots.
 //   B: K x N (row-major, "feature-major") or N x K ("token-major").
@@ -41,6 +46,7 @@ struct SpmmParams {
   const void* bias = nullptr;   // M entries indexed by original row, or null
   float alpha = 1.f;
   float beta = 0.f;
+  KernelChoice kernel = KernelChoice::kAuto;
 };
 
 // What the device offers the planner.

@@ -191,14 +191,36 @@ void* GpuContext::cublas() {
   return cublas_;
 }
 
-size_t SpmmWorkspaceSize(const CompressedMatrix& a, int64_t n, Order b_order, Order c_order) {
+namespace {
+
+hinm_cuda::KernelChoice ToChoice(GpuKernel k) {
+  switch (k) {
+    case GpuKernel::kMmaSp: return hinm_cuda::KernelChoice::kMmaSp;
+    case GpuKernel::kWgmmaSp: return hinm_cuda::KernelChoice::kWgmmaSp;
+    case GpuKernel::kAuto: break;
+  }
+  return hinm_cuda::KernelChoice::kAuto;
+}
+
+}  // namespace
+
+size_t SpmmWorkspaceSize(const CompressedMatrix& a, int64_t n, Order b_order, Order c_order,
+                         GpuKernel kernel) {
   if (n <= 0) return 0;
-  const hinm_cuda::SpmmParams p = MakeParams(a, nullptr, n, b_order, c_order);
-  return hinm_cuda::SpmmWorkspaceBytes(p, CurrentDeviceInfo());
+  hinm_cuda::SpmmParams p = MakeParams(a, nullptr, n, b_order, c_order);
+  p.kernel = ToChoice(kernel);
+  const hinm_cuda::DeviceInfo info = CurrentDeviceInfo();
+  if (kernel != GpuKernel::kAuto) return hinm_cuda::SpmmWorkspaceBytes(p, info);
+  // kAuto: a size that stays valid whichever kernel the planner (or the
+  // HINM_SPMM_KERNEL benchmark knob) picks.
+  size_t need = hinm_cuda::SpmmWorkspaceBytes(p, info);
+  p.kernel = hinm_cuda::KernelChoice::kMmaSp;
+  need = std::max(need, hinm_cuda::SpmmWorkspaceBytes(p, info));
+  return need;
 }
 
 void SpmmDevice(const CompressedMatrix& a, const DeviceMatrix& d, const SpmmArgs& args,
-                void* workspace, size_t workspace_size, cudaStream_t stream) {
+                void* workspace, size_t workspace_size, cudaStream_t stream, GpuKernel kernel) {
   ValidateSpmmArgs(a, args);
   if (args.n == 0) return;
   Require(args.io_dtype == a.layout.dtype, Status::kInvalidDType,
@@ -227,6 +249,7 @@ void SpmmDevice(const CompressedMatrix& a, const DeviceMatrix& d, const SpmmArgs
   p.bias = args.bias;
   p.alpha = args.alpha;
   p.beta = args.beta;
+  p.kernel = ToChoice(kernel);
 
   const size_t need = hinm_cuda::SpmmWorkspaceBytes(p, info);
   // No caller buffer: take one from the stream-ordered pool. It is freed in

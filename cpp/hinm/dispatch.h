@@ -58,16 +58,22 @@ class GpuContext {
   void* cublas_ = nullptr;
 };
 
-// Device workspace bytes SpmmDevice needs for this problem.
+// Which sparse kernel SpmmDevice may use. kAuto: chosen by architecture, V
+// and N (docs/kernels.md). The others force one -- for tests and benchmarks
+// -- and throw kNotSupported where it cannot run (wgmma.sp: sm_90 only).
+enum class GpuKernel { kAuto = 0, kMmaSp = 1, kWgmmaSp = 2 };
+
+// Device workspace bytes SpmmDevice needs for this problem (with kAuto: at
+// least what any kernel choice needs).
 size_t SpmmWorkspaceSize(const CompressedMatrix& a, int64_t n, Order b_order,
-                         Order c_order);
+                         Order c_order, GpuKernel kernel = GpuKernel::kAuto);
 
 // C = alpha A B + beta C (+bias) on the GPU. args holds device pointers.
 // Validates (ValidateSpmmArgs + alignment + device), picks a kernel, launches
 // on stream. Throws Error(kNotSupported) with a reason if no kernel fits.
 void SpmmDevice(const CompressedMatrix& a, const DeviceMatrix& d,
                 const SpmmArgs& args, void* workspace, size_t workspace_size,
-                cudaStream_t stream);
+                cudaStream_t stream, GpuKernel kernel = GpuKernel::kAuto);
 
 // Dense C = alpha A B + beta C through cuBLAS (A M x K row-major on device).
 void DenseGemmDevice(GpuContext& ctx, int64_t m, int64_t n, int64_t k,

@@ -93,16 +93,31 @@ std::vector<Case> MakeCases() {
       {300, 1000, 260, 32, 0.75, DType::kFloat16, Order::kTokenMajor, Order::kFeatureMajor, 0, 2, 0, false, true, RowOrder::kOriginal, 14},
       {64, 4096, 7, 64, 0.0, DType::kFloat16, Order::kFeatureMajor, Order::kFeatureMajor, 0, 1, 0, true, false, RowOrder::kOriginal, 15},
       {2048, 1024, 513, 128, 0.875, DType::kBFloat16, Order::kFeatureMajor, Order::kTokenMajor, 0, 1, 0, false, false, RowOrder::kOriginal, 16},
+      // More work units than SMs: the persistent wgmma.sp grid loops over
+      // units (token tile 256, several per CTA) -- and the planner picks it
+      // on sm_90.
+      {5120, 256, 1000, 128, 0.5, DType::kFloat16, Order::kFeatureMajor, Order::kFeatureMajor, 0, 1, 0, true, true, RowOrder::kOriginal, 17},
+      {4352, 200, 777, 256, 0.75, DType::kBFloat16, Order::kTokenMajor, Order::kFeatureMajor, 8, 0.5f, 1.f, false, true, RowOrder::kPermuted, 18},
   };
   for (const Case& c : big) cases.push_back(c);
   return cases;
 }
 
-class SpmmDeviceTest : public ::testing::TestWithParam<Case> {};
+// True on a compute capability 9.0 device (the wgmma.sp kernel's target).
+bool IsSm90() {
+  int dev = 0, major = 0, minor = 0;
+  if (cudaGetDevice(&dev) != cudaSuccess ||
+      cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev) != cudaSuccess ||
+      cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, dev) != cudaSuccess) {
+    cudaGetLastError();
+    return false;
+  }
+  return major == 9 && minor == 0;
+}
 
-TEST_P(SpmmDeviceTest, MatchesFp64AndReference) {
-  HINM_SKIP_WITHOUT_GPU();
-  const Case& c = GetParam();
+// One case through SpmmDevice with the given kernel choice, checked against
+// fp64 and the CPU reference.
+void CheckCase(const Case& c, hinm::GpuKernel kernel) {
   std::mt19937_64 rng(c.seed);
   const DType dt = c.dtype;
 
@@ -187,7 +202,7 @@ TEST_P(SpmmDeviceTest, MatchesFp64AndReference) {
   hinm_test::DeviceBuffer db(hb.size() * 2), dc(hc.size() * 2), dbias(hbias.size() * 2);
   db.Upload(hb);
   dbias.Upload(hbias);
-  size_t ws = hinm::SpmmWorkspaceSize(a, c.n, c.b_order, c.c_order);
+  size_t ws = hinm::SpmmWorkspaceSize(a, c.n, c.b_order, c.c_order, kernel);
   hinm::SpmmArgs dargs = args;
   dargs.b = db.get();
   dargs.c = dc.get();
@@ -200,7 +215,7 @@ TEST_P(SpmmDeviceTest, MatchesFp64AndReference) {
     hinm_test::DeviceBuffer small(std::max<size_t>(ws, 16));
     dc.Upload(hc);
     try {
-      hinm::SpmmDevice(a, *dm, dargs, small.get(), ws, nullptr);
+      hinm::SpmmDevice(a, *dm, dargs, small.get(), ws, nullptr, kernel);
       ADD_FAILURE() << "unaligned feature-major B accepted without workspace room";
     } catch (const hinm::Error& e) {
       EXPECT_EQ(e.status(), hinm::Status::kMisaligned) << e.what();
@@ -211,7 +226,7 @@ TEST_P(SpmmDeviceTest, MatchesFp64AndReference) {
   std::vector<uint16_t> out[2];
   for (int run = 0; run < 2; ++run) {
     dc.Upload(hc);
-    hinm::SpmmDevice(a, *dm, dargs, dws.get(), ws, nullptr);
+    hinm::SpmmDevice(a, *dm, dargs, dws.get(), ws, nullptr, kernel);
     HINM_CUDA_OK(cudaDeviceSynchronize());
     out[run] = dc.Download<uint16_t>(hc.size());
   }
@@ -244,6 +259,23 @@ TEST_P(SpmmDeviceTest, MatchesFp64AndReference) {
   EXPECT_LT(max_err / denom, tol) << "max abs err " << max_err << " scale " << scale;
   // Both round the same fp32-accumulated sums: at most a couple of output ulps apart.
   EXPECT_LT(max_ref_diff / denom, 2 * tol) << "GPU vs CPU reference " << max_ref_diff;
+}
+
+class SpmmDeviceTest : public ::testing::TestWithParam<Case> {};
+
+// The planner's choice (mma.sp for these N on every device; the larger cases
+// reach the wgmma.sp kernel on sm_90).
+TEST_P(SpmmDeviceTest, MatchesFp64AndReference) {
+  HINM_SKIP_WITHOUT_GPU();
+  CheckCase(GetParam(), hinm::GpuKernel::kAuto);
+}
+
+// The same cases forced through the sm_90a wgmma.sp kernel (every V, tails,
+// orders, dtypes; V not a multiple of 128 exercises its idle row blocks).
+TEST_P(SpmmDeviceTest, WgmmaSpMatchesFp64AndReference) {
+  HINM_SKIP_WITHOUT_GPU();
+  if (!IsSm90()) GTEST_SKIP() << "the wgmma.sp kernel runs on sm_90 devices only";
+  CheckCase(GetParam(), hinm::GpuKernel::kWgmmaSp);
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, SpmmDeviceTest, ::testing::ValuesIn(MakeCases()),

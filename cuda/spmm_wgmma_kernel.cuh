@@ -1,0 +1,330 @@
+// HiNM SpMM on Hopper: wgmma.mma_async.sp (sm_90a), warp-specialised and
+// persistent. Same math, arrays and epilogue as the mma.sp kernel
+// (cuda/spmm_kernel.cuh); this file explains only what differs.
+//
+// CTA = 3 warpgroups (384 threads), one 128-row slice of one tile (8 row
+// blocks of 16) x kBn tokens per work unit; the grid is at most one CTA per
+// SM and each CTA loops over work units (GetWorkUnit order), so the producer
+// already streams the next unit's first k-blocks while the consumers run the
+// epilogue of the current one.
+//
+//   WG0 producer (4 warps, 88 registers after setmaxnreg), per k-block:
+//     thread 0: the tile's A blocks (rb_valid x 512 B) and metadata
+//       (rb_valid x 64 B) are contiguous in layout.h's order, so each is ONE
+//       bulk copy (cp.async.bulk, completing as tx bytes on the full barrier).
+//     all 128: gather the k-block's 32 B rows (col_idx, prefetched one stage
+//       ahead) with 16-byte cp.async into the 128B-swizzled layout below; a
+//       warp copies 512 contiguous bytes of one row per instruction (whole
+//       L2 sectors). Each thread then arms cp.async.mbarrier.arrive.noinc:
+//       the hardware arrives once its copies landed, so the producer never
+//       waits on its own copies and all kStages stages stay in flight.
+//   WG1, WG2 consumers (208 registers): rows 0-63 and 64-127 of the slice.
+//     Per k-block: wait full; fence.proxy.async (B was written through the
+//     generic proxy, wgmma reads through the async proxy); load the warp's A
+//     fragment (16 B per lane, fragment-native, conflict-free) and metadata
+//     word; one wgmma.sp m64n{kBn}k32 with B from the descriptor; wait; one
+//     arrive per warp on the empty barrier. The two warpgroups' wgmmas
+//     interleave on the tensor cores.
+//
+// Shared memory per stage s (kStages ring; base 1024-aligned):
+//   sB[s]  kBn/64 atoms x (32 slot rows x 128 B): slot row r, tokens
+//          64a + 8c .. +7 (chunk c of atom a) at a*4096 + r*128 + ((c ^ (r&7))*16)
+//          -- the canonical MN-major SWIZZLE_128B layout: descriptor
+//          LBO = 4096 (next 64-token atom), SBO = 1024 (next 8 slot rows).
+//
+//          slot row r:  | c0^r | c1^r | ... | c7^r |  (atom 0)  ...  (atom kBn/64-1)
+//
+//   sA[s]  8 row blocks x 512 B, fragment-native (layout.h)
+//   sE[s]  8 row blocks x 16 metadata words
+//   full[s]  129 arrivals (128 asynchronous, thread 0's expect_tx) + tx bytes
+//   empty[s] 8 arrivals (one per consumer warp)
+//
+// Row blocks past the tile (V not a multiple of 128, e.g. V = 48) feed zero
+// A fragments with padding metadata and are never stored; a consumer
+// warpgroup with no valid row block skips its wgmma.
+//
+// Measured and dropped (benchmarks/results/2026-11-24_h100_wgmma_*.log):
+// gathering B with tensor-map copies (one 64-token x 1-row box per 128 B;
+// the TMA swizzles by shared-memory address, so it lands right) was 4.9x
+// slower than cp.async -- the copy engine spends ~60 cycles per box; two
+// k-blocks per stage (fewer barrier round trips) was 6% slower at kBn = 256;
+// rotating each unit's k start (to spread concurrent reads of the same
+// lines) lost L2 hits (79% -> 49%) and gained nothing.
+//
+// Requirements (checked by the planner): sm_90a, V % 16 == 0,
+// K_keep_pad % 32 == 0, B feature-major K x N with rows 16-byte aligned
+// (ldb % 8 == 0), splits == 1.
+#ifndef HINM_CUDA_SPMM_WGMMA_KERNEL_CUH_
+#define HINM_CUDA_SPMM_WGMMA_KERNEL_CUH_
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
+#include <cstdint>
+#include <type_traits>
+
+#include "cuda/mma_sp.cuh"
+#include "cuda/sm90_ptx.cuh"
+#include "cuda/spmm_epilogue.cuh"
+#include "cuda/spmm_kernel_args.h"
+#include "cuda/spmm_raster.cuh"
+#include "cuda/wgmma_sp.cuh"
+
+namespace hinm_cuda {
+
+// kBn tokens per work unit, kKb 32-slot k-blocks per pipeline stage.
+template <int kBn, int kKb>
+struct WgmmaTile {
+  static constexpr int kThreads = 384;  // producer + 2 consumer warpgroups
+  static constexpr int kRb = 8;         // 16-row blocks per slice (128 rows)
+  static constexpr int kChunks = kBn / 8;  // 16 B chunks per slot row
+  static constexpr int kBBytes = 32 * kBn * 2;  // per k-block
+  static constexpr int kABytes = kRb * 512;
+  static constexpr int kEBytes = kRb * 64;
+  static constexpr int kStageBytes = kKb * (kBBytes + kABytes + kEBytes);
+  static constexpr int kStages = (210 * 1024) / kStageBytes;  // ~210 KB of the 227 KB
+  static constexpr int kSmemBytes = kStages * kStageBytes + 2 * kStages * 8 + 1024;  // + alignment
+  // setmaxnreg budgets: 128 x 88 + 256 x 208 <= 64K registers of the SM.
+  // The producer spilled at 56 (unit bookkeeping); consumers hold kBn/2 fp32
+  // accumulators plus fragments.
+  static constexpr int kProducerRegs = 88, kConsumerRegs = 208;
+  static_assert(kBn == 128 || kBn == 256, "wgmma N of the shipped wrappers");
+  static_assert(kStages >= 2, "need at least double buffering");
+};
+
+template <typename T, int kBn>
+__device__ __forceinline__ void WgmmaSp(float (&d)[kBn / 2], const uint32_t (&a)[4], uint64_t desc,
+                                        uint32_t e, int scale_d) {
+  constexpr bool kF16 = std::is_same<T, __half>::value;
+  if constexpr (kBn == 256) {
+    if constexpr (kF16) wgmma_sp_m64n256k32_f32_f16(d, a, desc, e, scale_d);
+    else wgmma_sp_m64n256k32_f32_bf16(d, a, desc, e, scale_d);
+  } else {
+    if constexpr (kF16) wgmma_sp_m64n128k32_f32_f16(d, a, desc, e, scale_d);
+    else wgmma_sp_m64n128k32_f32_bf16(d, a, desc, e, scale_d);
+  }
+}
+
+template <typename T, int kBn, int kKb>
+__global__ void __launch_bounds__(384, 1) hinm_spmm_wgmma_kernel(const KernelArgs args) {
+  using Tile = WgmmaTile<kBn, kKb>;
+  constexpr int kS = Tile::kStages;
+  extern __shared__ uint8_t smem_raw[];
+  // Swizzled B atoms need 1024-byte alignment (the swizzle XORs address bits
+  // 4-6 with bits 7-9).
+  uint8_t* smem = smem_raw + ((1024 - (smem_u32(smem_raw) & 1023)) & 1023);
+  uint8_t* const sB = smem;                                   // [kS][kKb][kBBytes]
+  uint8_t* const sA = sB + kS * kKb * Tile::kBBytes;          // [kS][kKb][kABytes]
+  uint8_t* const sE = sA + kS * kKb * Tile::kABytes;          // [kS][kKb][kEBytes]
+  const uint32_t bars = smem_u32(sE + kS * kKb * Tile::kEBytes);
+  auto full = [&](int s) { return bars + 8 * s; };
+  auto empty = [&](int s) { return bars + 8 * (kS + s); };
+  auto stage_b = [&](int s, int sub) { return sB + (s * kKb + sub) * Tile::kBBytes; };
+  auto stage_a = [&](int s, int sub) { return sA + (s * kKb + sub) * Tile::kABytes; };
+  auto stage_e = [&](int s, int sub) { return sE + (s * kKb + sub) * Tile::kEBytes; };
+
+  const int tid = threadIdx.x;
+  const int lane = tid & 31;
+  const int warp = tid >> 5;
+  const int wg = tid >> 7;
+
+  if (tid == 0) {
+    for (int s = 0; s < kS; ++s) {
+      // One asynchronous arrival per producer thread (its cp.asyncs landed)
+      // plus thread 0's expect_tx for the bulk copies.
+      mbar_init(full(s), 128 + 1);
+      mbar_init(empty(s), 8);  // one per consumer warp
+    }
+    mbar_fence_init();
+  }
+  __syncthreads();
+
+  const int64_t units =
+      static_cast<int64_t>(args.num_tiles) * args.row_ctas_per_tile * args.n_tiles;
+  const int64_t my_units =
+      blockIdx.x < units ? (units - 1 - blockIdx.x) / gridDim.x + 1 : 0;
+  const int nk = args.col_blocks;            // k-blocks per unit
+  const int nst = (nk + kKb - 1) / kKb;      // stages per unit
+  auto unit_of = [&](int64_t i) {
+    return GetWorkUnit(args, blockIdx.x + i * gridDim.x, Tile::kRb);
+  };
+  // Diagnostics (HINM_SPMM_WGMMA_EXP, benchmarks only; C is wrong with any
+  // of them): 2 = skip the B gather, 4 = skip the wgmma, 8 = skip the stores.
+  // What each part of the k-loop costs is measured by switching the others
+  // off (docs/performance.md).
+  const bool skip_b = args.wgmma_flags & 2, skip_mma = args.wgmma_flags & 4,
+             skip_epi = args.wgmma_flags & 8;
+
+  if (wg == 0) {
+    // ---------------------------------------------------------------- producer
+    setmaxnreg_dec<Tile::kProducerRegs>();
+    if (my_units == 0) return;
+    const int pw = warp;  // 0..3
+    WorkUnit u = unit_of(0);
+    const int32_t* cols = args.col_idx + static_cast<int64_t>(u.tile) * args.padded_slots;
+    // Lane's slots of the next stage: k-block kb + sub, slot lane.
+    int32_t idx_next[kKb];
+#pragma unroll
+    for (int sub = 0; sub < kKb; ++sub) idx_next[sub] = sub < nk ? __ldg(cols + sub * 32 + lane) : -1;
+    int g = 0;  // stage sequence number of this CTA
+    for (int64_t i = 0; i < my_units; ++i) {
+      const WorkUnit nx = i + 1 < my_units ? unit_of(i + 1) : u;
+      const int32_t* ncols = args.col_idx + static_cast<int64_t>(nx.tile) * args.padded_slots;
+      const int n0 = u.nt * kBn;
+      for (int st = 0; st < nst; ++st, ++g) {
+        const int kb0 = st * kKb;
+        int32_t rows[kKb];
+#pragma unroll
+        for (int sub = 0; sub < kKb; ++sub) {
+          rows[sub] = idx_next[sub];
+          // Prefetch the next stage's indices (one L2 latency ahead).
+          const int kn = kb0 + kKb + sub;
+          if (st + 1 < nst) idx_next[sub] = kn < nk ? __ldg(cols + kn * 32 + lane) : -1;
+          else if (i + 1 < my_units) idx_next[sub] = sub < nk ? __ldg(ncols + sub * 32 + lane) : -1;
+        }
+        const int s = g % kS;
+        mbar_wait(empty(s), ((g / kS) & 1) ^ 1);
+        if (tid == 0) {
+          // A blocks and metadata: contiguous per (tile, k-block), one bulk
+          // copy each.
+          const uint32_t a_bytes = u.rb_valid * 512, e_bytes = u.rb_valid * 64;
+          const int kv = min(kKb, nk - kb0);
+          mbar_arrive_expect_tx(full(s), kv * (a_bytes + e_bytes));
+          for (int sub = 0; sub < kv; ++sub) {
+            const int64_t blk0 =
+                (static_cast<int64_t>(u.tile) * args.col_blocks + kb0 + sub) * args.rb_per_tile +
+                u.rb0;
+            bulk_copy_g2s(smem_u32(stage_a(s, sub)), args.values + blk0 * 256, a_bytes, full(s));
+            bulk_copy_g2s(smem_u32(stage_e(s, sub)), args.meta + blk0 * 16, e_bytes, full(s));
+          }
+        }
+        if (!skip_b) {
+          // Chunk ci = (pw * kIters + j) * 32 + lane of a k-block: slot row
+          // ci / kChunks, chunk column ci % kChunks -- a warp copies 512
+          // contiguous bytes of B per instruction (whole L2 sectors).
+          // Slots past nk have row -1 and arrive as zeros (never multiplied).
+          constexpr int kIters = 32 * Tile::kChunks / 128;
+#pragma unroll
+          for (int sub = 0; sub < kKb; ++sub) {
+            uint8_t* const dst = stage_b(s, sub);
+#pragma unroll
+            for (int j = 0; j < kIters; ++j) {
+              const int ci = (pw * kIters + j) * 32 + lane;
+              const int r = ci / Tile::kChunks, ch = ci % Tile::kChunks;
+              const int32_t src_row = __shfl_sync(0xffffffffu, rows[sub], r);
+              const int col = n0 + ch * 8;
+              const uint16_t* src = args.b;  // any valid address when nothing is read
+              int bytes = 0;
+              if (src_row >= 0 && col < args.n) {
+                bytes = min(8, args.n - col) * 2;
+                src = args.b + static_cast<int64_t>(src_row) * args.ldb + col;
+              }
+              const int off = (ch >> 3) * 4096 + r * 128 + (((ch & 7) ^ (r & 7)) << 4);
+              cp_async_16_zfill(smem_u32(dst + off), src, bytes);
+            }
+          }
+        }
+        // One arrival per thread, made by the hardware once this thread's
+        // copies of the stage have landed: the producer never waits for its
+        // own copies, so all kStages stages can be in flight.
+        cp_async_mbar_arrive_noinc(full(s));
+      }
+      u = nx;
+      cols = ncols;
+    }
+    cp_async_wait<0>();  // nothing may be in flight at exit
+    return;
+  }
+
+  // ------------------------------------------------------------------ consumers
+  setmaxnreg_inc<Tile::kConsumerRegs>();
+  const int c = wg - 1;                // consumer warpgroup: rows 64c .. 64c+63
+  const int rbl = c * 4 + (warp & 3);  // this warp's row block in the slice
+  const int g8 = lane >> 2, t4 = lane & 3;
+  float acc[kBn / 2];
+#pragma unroll
+  for (int r = 0; r < kBn / 2; ++r) acc[r] = 0.f;
+  int g = 0;
+  for (int64_t i = 0; i < my_units; ++i) {
+    const WorkUnit u = unit_of(i);
+    const bool wg_on = c * 4 < u.rb_valid;  // warpgroup-uniform
+    const bool warp_on = rbl < u.rb_valid;
+    for (int st = 0; st < nst; ++st, ++g) {
+      const int s = g % kS;
+      mbar_wait(full(s), (g / kS) & 1);
+      // The B rows were written through the generic proxy (cp.async); wgmma
+      // reads them through the async proxy.
+      fence_proxy_async_smem();
+      if (wg_on && !skip_mma) {
+        // All fragments of the stage first, then its wgmmas back to back,
+        // one commit, one wait: the registers the wgmmas read are never
+        // rewritten while they are in flight.
+        uint32_t a[kKb][4], e[kKb];
+#pragma unroll
+        for (int sub = 0; sub < kKb; ++sub) {
+          a[sub][0] = a[sub][1] = a[sub][2] = a[sub][3] = 0u;
+          e[sub] = 0x44444444u;  // kPadNibble in every group: zeros select nothing
+          if (warp_on) {
+            const uint4 v =
+                *reinterpret_cast<const uint4*>(stage_a(s, sub) + rbl * 512 + lane * 16);
+            a[sub][0] = v.x;
+            a[sub][1] = v.y;
+            a[sub][2] = v.z;
+            a[sub][3] = v.w;
+            e[sub] = *reinterpret_cast<const uint32_t*>(stage_e(s, sub) + rbl * 64 +
+                                                        (g8 * 2 + (t4 & 1)) * 4);
+          }
+        }
+        wgmma_fence();
+#pragma unroll
+        for (int sub = 0; sub < kKb; ++sub) {
+          const int kb = st * kKb + sub;
+          if (kb < nk) {  // CTA-uniform
+            const uint64_t desc = smem_desc_sw128(smem_u32(stage_b(s, sub)), 4096, 1024);
+            WgmmaSp<T, kBn>(acc, a[sub], desc, e[sub], kb > 0 ? 1 : 0);
+          }
+        }
+        wgmma_commit();
+        wgmma_wait<0>();
+      }
+      __syncwarp();
+      if (lane == 0) mbar_arrive(empty(s));
+    }
+#pragma unroll
+    for (int r = 0; r < kBn / 2; ++r) reg_fence(acc[r]);
+    if (!warp_on || skip_epi) continue;
+
+    // Epilogue: rows g8, g8+8 of the warp's row block; tokens 8j+2t4, +1.
+    const int n0 = u.nt * kBn;
+#pragma unroll
+    for (int hi = 0; hi < 2; ++hi) {
+      const int64_t p =
+          static_cast<int64_t>(u.tile) * args.tile_rows + (u.rb0 + rbl) * 16 + g8 + 8 * hi;
+      if (p >= args.m) continue;
+      const OutputRow<T> row = MakeOutputRow<T>(args, p);
+#pragma unroll
+      for (int j = 0; j < kBn / 8; ++j) {
+        const int n = n0 + 8 * j + 2 * t4;
+        if (n < args.n)
+          StoreRowPair<T>(args, row, n, acc[4 * j + 2 * hi], acc[4 * j + 2 * hi + 1],
+                          n + 1 < args.n);
+      }
+    }
+  }
+}
+
+// grid: CTAs to launch (the planner passes min(work units, SMs)).
+template <typename T, int kBn, int kKb>
+cudaError_t LaunchSpmmWgmmaKernel(const KernelArgs& a, int grid, cudaStream_t stream) {
+  using Tile = WgmmaTile<kBn, kKb>;
+  const cudaError_t e = cudaFuncSetAttribute(hinm_spmm_wgmma_kernel<T, kBn, kKb>,
+                                             cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                             Tile::kSmemBytes);
+  if (e != cudaSuccess) return e;
+  hinm_spmm_wgmma_kernel<T, kBn, kKb><<<grid, Tile::kThreads, Tile::kSmemBytes, stream>>>(a);
+  return cudaPeekAtLastError();
+}
+
+}  // namespace hinm_cuda
+
+#endif  // HINM_CUDA_SPMM_WGMMA_KERNEL_CUH_
