@@ -20,9 +20,14 @@ int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 // The sm_90a wgmma.sp kernel (cuda/spmm_wgmma_kernel.cuh): 128-row slices.
 constexpr int kWgmmaSliceRows = 128;
 // kAuto uses it on sm_90 from this many tokens on, for V a multiple of 128
-// (smaller V leaves consumer rows idle). Measured crossover: see
-// docs/performance.md.
-constexpr int kWgmmaMinN = 512;
+// (smaller V leaves consumer rows idle). Measured on the H100
+// (benchmarks/results/2026-11-24_h100_wgmma_crossover.log): at N = 128 the
+// mma.sp kernel wins on every shape (e.g. 28672x8192 75%: 146 vs 199 us);
+// from N = 256 the wgmma.sp kernel wins or ties (same shape: 204 vs 289 us).
+constexpr int kWgmmaMinN = 256;
+// Time of one work unit of token tile 128 relative to one of 256, measured
+// (8192x8192 75% N = 4096: 0.58 vs 0.79 us per k-block).
+constexpr double kWgmmaBn128Cost = 0.73;
 
 struct Plan {
   bool wgmma = false;         // the sm_90a kernel (else mma.sp with `config`)
@@ -71,8 +76,9 @@ int ForcedSplits() {
 
 bool IsSm90(const DeviceInfo& dev) { return dev.cc_major == 9 && dev.cc_minor == 0; }
 
-// The wgmma.sp plan: token tile 256 when that still gives every SM a work
-// unit, else 128 (twice the units for mid-size N).
+// The wgmma.sp plan: the token tile with the fewest waves x unit cost --
+// 256 streams B more efficiently, 128 doubles the units when 256 leaves SMs
+// idle (8192x8192 N = 256: 64 units of 256 vs 128 of 128 on 132 SMs).
 Plan MakeWgmmaPlan(const SpmmParams& p, const DeviceInfo& dev) {
   Plan plan;
   plan.wgmma = true;
@@ -80,7 +86,9 @@ Plan MakeWgmmaPlan(const SpmmParams& p, const DeviceInfo& dev) {
   plan.row_ctas_per_tile = static_cast<int32_t>(CeilDiv(p.tile_rows, kWgmmaSliceRows));
   const int64_t row_ctas = tiles * plan.row_ctas_per_tile;
   const int sms = std::max(dev.num_sms, 1);
-  plan.wgmma_bn = row_ctas * CeilDiv(p.n, 256) >= sms ? 256 : 128;
+  const double cost256 = static_cast<double>(CeilDiv(row_ctas * CeilDiv(p.n, 256), sms));
+  const double cost128 = kWgmmaBn128Cost * CeilDiv(row_ctas * CeilDiv(p.n, 128), sms);
+  plan.wgmma_bn = cost128 < cost256 ? 128 : 256;
   if (ForcedWgmmaBn() == 128 || ForcedWgmmaBn() == 256) plan.wgmma_bn = ForcedWgmmaBn();
   plan.n_tiles = static_cast<int32_t>(CeilDiv(p.n, plan.wgmma_bn));
   const int64_t units = row_ctas * plan.n_tiles;
