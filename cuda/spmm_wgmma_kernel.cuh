@@ -22,8 +22,8 @@
 //     Per k-block: wait full; fence.proxy.async (B was written through the
 //     generic proxy, wgmma reads through the async proxy); load the warp's A
 //     fragment (16 B per lane, fragment-native, conflict-free) and metadata
-//     word; one wgmma.sp m64n{kBn}k32 with B from the descriptor; wait; one
-//     arrive per warp on the empty barrier. The two warpgroups' wgmmas
+//     word; one wgmma.sp m64n{kBn}k32 with B from the descriptor; wait; arrive
+//     on the empty barrier. The two warpgroups' wgmmas
 //     interleave on the tensor cores.
 //
 // Shared memory per stage s (kStages ring; base 1024-aligned):
@@ -37,7 +37,7 @@
 //   sA[s]  8 row blocks x 512 B, fragment-native (layout.h)
 //   sE[s]  8 row blocks x 16 metadata words
 //   full[s]  129 arrivals (128 asynchronous, thread 0's expect_tx) + tx bytes
-//   empty[s] 8 arrivals (one per consumer warp)
+//   empty[s] 256 arrivals (every consumer thread)
 //
 // Row blocks past the tile (V not a multiple of 128, e.g. V = 48) feed zero
 // A fragments with padding metadata and are never stored; a consumer
@@ -133,7 +133,7 @@ __global__ void __launch_bounds__(384, 1) hinm_spmm_wgmma_kernel(const KernelArg
       // One asynchronous arrival per producer thread (its cp.asyncs landed)
       // plus thread 0's expect_tx for the bulk copies.
       mbar_init(full(s), 128 + 1);
-      mbar_init(empty(s), 8);  // one per consumer warp
+      mbar_init(empty(s), 256);  // every consumer thread
     }
     mbar_fence_init();
   }
@@ -287,8 +287,10 @@ __global__ void __launch_bounds__(384, 1) hinm_spmm_wgmma_kernel(const KernelArg
         wgmma_commit();
         wgmma_wait<0>();
       }
-      __syncwarp();
-      if (lane == 0) mbar_arrive(empty(s));
+      // Every consumer thread arrives (not one per warp after __syncwarp):
+      // each thread's own A/metadata reads are then ordered before the next
+      // bulk copy into the stage by its own release.
+      mbar_arrive(empty(s));
     }
 #pragma unroll
     for (int r = 0; r < kBn / 2; ++r) reg_fence(acc[r]);
