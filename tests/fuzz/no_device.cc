@@ -19,9 +19,9 @@ DeviceMatrix::~DeviceMatrix() = default;
 GpuContext::GpuContext() = default;
 GpuContext::~GpuContext() = default;
 void* GpuContext::cublas() { NoDevice(); }
-size_t SpmmWorkspaceSize(const CompressedMatrix&, int64_t, Order, Order) { return 0; }
+size_t SpmmWorkspaceSize(const CompressedMatrix&, int64_t, Order, Order, GpuKernel) { return 0; }
 void SpmmDevice(const CompressedMatrix&, const DeviceMatrix&, const SpmmArgs&, void*, size_t,
-                cudaStream_t) {
+                cudaStream_t, GpuKernel) {
   NoDevice();
 }
 void DenseGemmDevice(GpuContext&, int64_t, int64_t, int64_t, float, const void*, int64_t,
