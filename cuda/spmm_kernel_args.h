@@ -37,7 +37,7 @@ struct KernelArgs {
   const void* bias = nullptr;   // M, by original row (channel)
   float alpha = 1.f, beta = 0.f;
   float* partial = nullptr;     // splits > 1: [splits][m][n] fp32
-  int32_t wgmma_flags = 0;      // wgmma.sp experiment knobs (spmm_wgmma_kernel.cuh)
+  int32_t wgmma_flags = 0;      // wgmma.sp diagnostic switches (spmm_wgmma_kernel.cuh); 0 in normal use
 };
 
 // Main kernels, one per (dtype, config of cuda/spmm_configs.h): grid
