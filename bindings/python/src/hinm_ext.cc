@@ -10,6 +10,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <atomic>
+#include <csignal>
 #include <cstdint>
 #include <exception>
 #include <memory>
@@ -100,9 +102,39 @@ class Handle {
 
 // ---------------------------------------------------------------- progress
 
+// Ctrl-C during a prune. The library may call the progress callback from its
+// worker threads (hinm.h), where PyErr_CheckSignals sees nothing: Python only
+// handles signals on the main thread. So while a prune runs, SIGINT goes to
+// this flag instead (any thread can read it), and KeyboardInterrupt is raised
+// once the call has returned.
+std::atomic<bool> g_sigint{false};
+extern "C" void OnSigint(int) { g_sigint.store(true); }
+
+class SigintGuard {  // construct and destroy with the GIL held
+ public:
+  SigintGuard() {
+    // Only the main thread may change signal handlers.
+    const py::module_ threading = py::module_::import("threading");
+    active_ = threading.attr("current_thread")().is(threading.attr("main_thread")());
+    if (!active_) return;
+    g_sigint.store(false);
+    previous_ = PyOS_setsig(SIGINT, OnSigint);
+  }
+  ~SigintGuard() {
+    if (active_) PyOS_setsig(SIGINT, previous_);
+  }
+  SigintGuard(const SigintGuard&) = delete;
+  SigintGuard& operator=(const SigintGuard&) = delete;
+  bool interrupted() const { return active_ && g_sigint.load(); }
+
+ private:
+  bool active_ = false;
+  PyOS_sighandler_t previous_ = nullptr;
+};
+
 // Bridges hinmPruneConfig_t::progress to Python: checks for Ctrl-C and calls
-// the user's callable, each with the GIL held. Either one cancels the prune;
-// the Python exception is re-raised once the C call has returned.
+// the user's callable (with the GIL held). Either one cancels the prune; the
+// Python exception is re-raised once the C call has returned.
 struct ProgressBridge {
   py::object callback;  // None or callable(fraction) -> truthy to cancel
   std::optional<py::error_already_set> error;
@@ -111,9 +143,10 @@ struct ProgressBridge {
 
 int ProgressTrampoline(double fraction, void* user_data) {
   auto* bridge = static_cast<ProgressBridge*>(user_data);
+  if (g_sigint.load()) return 1;  // KeyboardInterrupt after the call
   py::gil_scoped_acquire gil;
   if (PyErr_CheckSignals() != 0) {
-    bridge->error.emplace();  // fetches the pending KeyboardInterrupt
+    bridge->error.emplace();  // fetches a pending KeyboardInterrupt
     return 1;
   }
   if (bridge->callback.is_none()) return 0;
@@ -296,14 +329,24 @@ std::unique_ptr<Descriptor> CreateDescriptor(
                                  saliency.cast<py::array>().data());
   hinmDescriptor_t desc = nullptr;
   hinmStatus_t status;
+  bool interrupted = false;
   {
-    py::gil_scoped_release nogil;
-    status = hinmCreateDescriptor(handle.get(), &desc, rows, cols, w_ptr,
-                                  static_cast<hinmDataType_t>(weight_type),
-                                  ldw, s_ptr, lds, &config);
+    SigintGuard sigint;
+    {
+      py::gil_scoped_release nogil;
+      status = hinmCreateDescriptor(handle.get(), &desc, rows, cols, w_ptr,
+                                    static_cast<hinmDataType_t>(weight_type),
+                                    ldw, s_ptr, lds, &config);
+    }
+    interrupted = sigint.interrupted();
   }
-  // A Python exception raised inside the progress callback (or Ctrl-C) wins
+  // Ctrl-C, or a Python exception raised inside the progress callback, wins
   // over the CANCELLED status it caused.
+  if (interrupted) {
+    if (desc != nullptr) hinmDestroyDescriptor(desc);
+    PyErr_SetNone(PyExc_KeyboardInterrupt);
+    throw py::error_already_set();
+  }
   if (bridge.error.has_value()) throw py::error_already_set(*bridge.error);
   Check(status);
   return std::make_unique<Descriptor>(desc);
