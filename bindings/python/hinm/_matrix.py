@@ -241,6 +241,34 @@ class Matrix:
         return self._desc.column_indices()
 
     # ------------------------------------------------------------- methods
+    def fold_input_permutation(self, perm: Any) -> "Matrix":
+        """The same weights, reading their input in another channel order.
+
+        For chaining layers: when the previous layer ran ``matmul(...,
+        rows="permuted")``, row p of its output is channel ``perm[p]`` with
+        ``perm = previous.row_permutation``. The returned Matrix multiplies
+        that output directly and gives what this one gives on the output in
+        original order -- only the column indices change (once, here), so the
+        permutation costs nothing at run time. ``self`` is unchanged.
+
+        Args:
+          perm: K integers, a permutation of range(K).
+        Raises:
+          ValueError: perm is not 1-D integers of length K in [0, K), or
+            repeats an entry.
+        """
+        p = np.asarray(perm)
+        k = self.shape[1]
+        if p.ndim != 1 or not np.issubdtype(p.dtype, np.integer):
+            raise ValueError(f"perm must be 1-D integers, got shape {p.shape} "
+                             f"of {p.dtype}")
+        if p.size != k:
+            raise ValueError(f"perm has {p.size} entries, the matrix has K = {k}")
+        if p.size and (p.min() < 0 or p.max() >= k):
+            raise ValueError(f"perm entries must lie in [0, {k})")
+        return Matrix._wrap(_hinm.fold_input_permutation(
+            handle(), self._desc, np.ascontiguousarray(p, dtype=np.int32)))
+
     def to_dense(self, dtype: Any = np.float32) -> np.ndarray:
         """The pruned matrix, M x K, original row order (float32 or float16)."""
         dt = np.dtype(dtype)

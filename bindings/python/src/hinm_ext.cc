@@ -373,6 +373,21 @@ std::unique_ptr<Descriptor> DeserializeDescriptor(const Handle& handle,
   return std::make_unique<Descriptor>(desc);
 }
 
+// hinmFoldInputPermutation: a new descriptor reading its input in `perm`'s
+// order (K int32 entries; validated by the C API).
+std::unique_ptr<Descriptor> FoldInputPermutation(
+    const Handle& handle, const Descriptor& desc,
+    const py::array_t<int32_t, py::array::c_style | py::array::forcecast>& perm) {
+  hinmDescriptor_t folded = nullptr;
+  const int32_t* p = perm.data();
+  const int64_t count = perm.size();
+  {
+    py::gil_scoped_release nogil;
+    Check(hinmFoldInputPermutation(handle.get(), &folded, desc.get(), p, count));
+  }
+  return std::make_unique<Descriptor>(folded);
+}
+
 void DenseGemm(const Handle& handle, int64_t m, int64_t n, int64_t k,
                float alpha, std::uintptr_t a, int64_t lda, std::uintptr_t b,
                int b_order, int64_t ldb, float beta, std::uintptr_t c,
@@ -538,6 +553,8 @@ PYBIND11_MODULE(_hinm, m) {
         py::arg("seed"), py::arg("max_failures"), py::arg("num_threads"),
         py::arg("progress"));
   m.def("load_descriptor", &LoadDescriptor, py::arg("handle"), py::arg("path"));
+  m.def("fold_input_permutation", &FoldInputPermutation, py::arg("handle"), py::arg("desc"),
+        py::arg("perm"));
   m.def("deserialize_descriptor", &DeserializeDescriptor, py::arg("handle"),
         py::arg("data"));
   m.def("dense_gemm", &DenseGemm, py::arg("handle"), py::arg("m"), py::arg("n"),

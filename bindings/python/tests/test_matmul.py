@@ -192,3 +192,36 @@ class TestMatmulErrors:
             mat.matmul(B, layout="column")
         with pytest.raises(ValueError, match="rows"):
             mat.matmul(B, rows="sorted")
+
+
+def test_fold_input_permutation_chains_layers(rng):
+    """Layer 1 writes its output in its 2CP row order; layer 2, folded with
+    that order, gives what layer 2 gives on the output in original order."""
+    D, H = 64, 128
+    W1 = hinm.prune(fp16_exact(rng, (H, D)), sparsity=0.75, vector=32, permute=True)
+    W2 = hinm.prune(fp16_exact(rng, (D, H)), sparsity=0.75, vector=32, permute=True)
+    perm = W1.row_permutation
+    assert not np.array_equal(perm, np.arange(H))  # 2CP did permute
+    X = fp16_exact(rng, (D, 16))
+    h_orig = W1.matmul(X)                   # rows in channel order
+    h_perm = W1.matmul(X, rows="permuted")  # row p = channel perm[p]
+    np.testing.assert_array_equal(h_perm, h_orig[perm])
+    folded = W2.fold_input_permutation(perm)
+    assert folded.shape == W2.shape and folded.kept_cols == W2.kept_cols
+    np.testing.assert_array_equal(folded.to_dense()[:, np.argsort(perm)], W2.to_dense())
+    y_ref = W2.to_dense().astype(np.float64) @ h_orig.astype(np.float64)
+    assert_close(folded.matmul(h_perm), y_ref, np.abs(y_ref).max(), np.float32)
+    assert_close(W2.matmul(h_orig), y_ref, np.abs(y_ref).max(), np.float32)
+
+
+@pytest.mark.parametrize("perm, why", [
+    (np.arange(127), "entries"),
+    (np.arange(128).reshape(2, 64), "1-D"),
+    (np.arange(128, dtype=np.float32), "1-D integers"),
+    (np.arange(1, 129), r"\[0, 128\)"),
+    (np.zeros(128, dtype=np.int64), None),  # repeated: the C API's check
+])
+def test_fold_input_permutation_rejects_bad_perm(rng, perm, why):
+    W = hinm.prune(fp16_exact(rng, (32, 128)), sparsity=0.75, vector=32, permute=False)
+    with pytest.raises(ValueError, match=why):
+        W.fold_input_permutation(perm)
