@@ -241,6 +241,39 @@ impl Matrix {
         perm.into_iter().map(|p| index_from_c(p, "row permutation")).collect()
     }
 
+    /// The same weights reading their input in another channel order
+    /// (`hinmFoldInputPermutation`): with `perm` the previous layer's `row_permutation()`
+    /// and that layer run with `RowOrder::Permuted`, the returned matrix multiplies its
+    /// output directly and gives what `self` gives on the output in original order. Only
+    /// the column indices change, once, here; `self` is unchanged.
+    ///
+    /// Errors: `InvalidValue` unless `perm` has `cols()` entries forming a permutation of
+    /// `0..cols()`.
+    pub fn fold_input_permutation(&self, handle: &Handle, perm: &[usize]) -> Result<Matrix> {
+        let perm_c = perm
+            .iter()
+            .map(|&p| {
+                i32::try_from(p).map_err(|_| {
+                    Error::new(Status::InvalidValue, format!("permutation entry {p} is out of range"))
+                })
+            })
+            .collect::<Result<Vec<i32>>>()?;
+        let mut raw: sys::hinmDescriptor_t = std::ptr::null_mut();
+        // SAFETY: live handle and descriptor, valid out-pointer, `perm_c` readable for the
+        // count passed.
+        check(unsafe {
+            sys::hinmFoldInputPermutation(
+                handle.as_raw(),
+                &mut raw,
+                self.as_raw(),
+                perm_c.as_ptr(),
+                to_i64(perm_c.len(), "permutation length")?,
+            )
+        })?;
+        // SAFETY: a fresh descriptor, owned from here on.
+        unsafe { Matrix::from_raw(raw) }
+    }
+
     /// The kept input columns of every tile in the tile's order (`hinmGetColumnIndices`):
     /// entry `t * kept_cols + s` is slot `s` of tile `t`; `None` marks a padding slot (when
     /// K_keep > K).

@@ -347,3 +347,26 @@ fn a_matrix_outlives_its_handle_and_moves_between_threads() {
 fn check_nonzeros(dense: &[f32]) -> usize {
     dense.iter().filter(|&&x| x != 0.0).count()
 }
+
+#[test]
+fn fold_input_permutation_moves_columns_and_rejects_bad_orders() {
+    let h = handle();
+    let (m, k) = (32, 64);
+    let w = Rng::new(7).weights(m * k);
+    let a = Matrix::prune(&h, &w, m, k, None, &PruneOptions::new().sparsity(0.75).tile_rows(16))
+        .unwrap();
+    // A reversal: column p of the folded matrix is column k-1-p of `a`.
+    let perm: Vec<usize> = (0..k).rev().collect();
+    let folded = a.fold_input_permutation(&h, &perm).unwrap();
+    assert_eq!(folded.shape(), a.shape());
+    let (da, df) = (a.to_dense().unwrap(), folded.to_dense().unwrap());
+    for r in 0..m {
+        for p in 0..k {
+            assert_eq!(df[r * k + p], da[r * k + perm[p]], "row {r} column {p}");
+        }
+    }
+    for bad in [vec![0usize; k], (0..k - 1).collect::<Vec<_>>(), (1..=k).collect::<Vec<_>>()] {
+        let e = a.fold_input_permutation(&h, &bad).unwrap_err();
+        assert_eq!(e.status, Status::InvalidValue, "{e}");
+    }
+}
