@@ -1,7 +1,6 @@
-// The SpMM epilogue for one output element, shared by the main kernel
-// (splits == 1) and the split-K reduction: alpha, beta (C never read when
-// beta == 0, so a NaN-poisoned C is fine), bias by channel, row permutation,
-// feature- or token-major C.
+// The SpMM epilogue, shared by both kernels (splits == 1) and the split-K
+// reduction: alpha, beta (C never read when beta == 0, so a NaN-poisoned C is
+// fine), bias by channel, row permutation, feature- or token-major C.
 #ifndef HINM_CUDA_SPMM_EPILOGUE_CUH_
 #define HINM_CUDA_SPMM_EPILOGUE_CUH_
 
@@ -22,23 +21,10 @@ template <> __device__ __forceinline__ __nv_bfloat16 FromFloat<__nv_bfloat16>(fl
   return __float2bfloat16_rn(x);
 }
 
-// p: compressed row (< m); n: token (< n); acc: the fp32 dot product.
-template <typename T>
-__device__ __forceinline__ void StoreOutput(const KernelArgs& a, int64_t p, int64_t n, float acc) {
-  const int64_t channel = a.row_perm != nullptr ? a.row_perm[p] : p;
-  const int64_t orow = a.store_permuted ? p : channel;
-  float v = a.alpha * acc;
-  T* c = static_cast<T*>(a.c);
-  const int64_t idx = a.c_token_major ? n * a.ldc + orow : orow * a.ldc + n;
-  if (a.beta != 0.f) v += a.beta * ToFloat(c[idx]);
-  if (a.bias != nullptr) v += ToFloat(static_cast<const T*>(a.bias)[channel]);
-  c[idx] = FromFloat<T>(v);
-}
-
 // One output row, resolved once: where compressed row p goes (row
 // permutation, C order) and its bias. The kernels' per-token stores then need
-// no further global loads -- StoreOutput re-reads row_perm and bias for every
-// element, and the compiler cannot hoist those loads across stores to C.
+// no further global loads (the compiler cannot hoist row_perm and bias loads
+// across stores to C, so resolving them per element costs a load each).
 template <typename T>
 struct OutputRow {
   T* base;         // token 0 of this row
@@ -63,7 +49,7 @@ __device__ __forceinline__ OutputRow<T> MakeOutputRow(const KernelArgs& a, int64
 }
 
 // Tokens n (even) and, if two, n + 1 of row r: alpha, beta (C never read
-// when beta == 0), bias, as StoreOutput.
+// when beta == 0), bias.
 template <typename T>
 __device__ __forceinline__ void StoreRowPair(const KernelArgs& a, const OutputRow<T>& r, int64_t n,
                                              float acc0, float acc1, bool two) {
@@ -98,6 +84,13 @@ __device__ __forceinline__ void StoreRowPair(const KernelArgs& a, const OutputRo
     if (r.has_bias) v1 += r.bias;
     c[r.stride] = FromFloat<T>(v1);
   }
+}
+
+// One element, for the split-K reduction: p compressed row (< m), n token
+// (< n), acc the fp32 dot product.
+template <typename T>
+__device__ __forceinline__ void StoreOutput(const KernelArgs& a, int64_t p, int64_t n, float acc) {
+  StoreRowPair<T>(a, MakeOutputRow<T>(a, p), n, acc, 0.f, false);
 }
 
 }  // namespace hinm_cuda
