@@ -48,6 +48,13 @@ size_t PackBytes(const SpmmParams& p, int64_t ld_pack) {
   return RoundUp(static_cast<size_t>(p.k) * ld_pack * 2, kAlign);
 }
 
+// Both kernels read B as K x round_up(N, 8) row-major: token-major B, or N
+// not a multiple of 8, is packed into the workspace first.
+void SetPacking(const SpmmParams& p, Plan* plan) {
+  plan->ld_pack = RoundUp(p.n, 8);
+  if (p.b_token_major || p.n % 8 != 0) plan->pack_bytes = PackBytes(p, plan->ld_pack);
+}
+
 // Benchmark knobs (unset in normal use; scripts/device_tune.sh): HINM_SPMM_CONFIG=<config
 // name> forces a config of the table, HINM_SPMM_SPLITS=<n> forces the K split. Candidate
 // configs are tried by adding them to the table (and an instantiation) temporarily.
@@ -96,8 +103,7 @@ Plan MakeWgmmaPlan(const SpmmParams& p, const DeviceInfo& dev) {
   plan.grid = static_cast<int32_t>(std::min<int64_t>(units, sms));
   plan.splits = 1;
   plan.kb_per_split = p.padded_slots / 32;
-  plan.ld_pack = RoundUp(p.n, 8);
-  if (p.b_token_major || p.n % 8 != 0) plan.pack_bytes = PackBytes(p, plan.ld_pack);
+  SetPacking(p, &plan);
   return plan;
 }
 
@@ -152,8 +158,7 @@ Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
   const int64_t kb_per = CeilDiv(col_blocks, splits);
   plan.kb_per_split = static_cast<int32_t>(kb_per);
   plan.splits = static_cast<int32_t>(CeilDiv(col_blocks, kb_per));  // no empty split
-  plan.ld_pack = RoundUp(p.n, 8);
-  if (p.b_token_major || p.n % 8 != 0) plan.pack_bytes = PackBytes(p, plan.ld_pack);
+  SetPacking(p, &plan);
   if (plan.splits > 1)
     plan.partial_bytes = RoundUp(static_cast<size_t>(plan.splits) * p.m * p.n * 4, kAlign);
   return plan;

@@ -209,14 +209,9 @@ size_t SpmmWorkspaceSize(const CompressedMatrix& a, int64_t n, Order b_order, Or
   if (n <= 0) return 0;
   hinm_cuda::SpmmParams p = MakeParams(a, nullptr, n, b_order, c_order);
   p.kernel = ToChoice(kernel);
-  const hinm_cuda::DeviceInfo info = CurrentDeviceInfo();
-  if (kernel != GpuKernel::kAuto) return hinm_cuda::SpmmWorkspaceBytes(p, info);
-  // kAuto: a size that stays valid whichever kernel the planner (or the
-  // HINM_SPMM_KERNEL benchmark knob) picks.
-  size_t need = hinm_cuda::SpmmWorkspaceBytes(p, info);
-  p.kernel = hinm_cuda::KernelChoice::kMmaSp;
-  need = std::max(need, hinm_cuda::SpmmWorkspaceBytes(p, info));
-  return need;
+  // The planner makes the same choice here as in SpmmDevice (same problem,
+  // device and knobs), so this is what that call will need.
+  return hinm_cuda::SpmmWorkspaceBytes(p, CurrentDeviceInfo());
 }
 
 void SpmmDevice(const CompressedMatrix& a, const DeviceMatrix& d, const SpmmArgs& args,

@@ -63,8 +63,8 @@ class GpuContext {
 // -- and throw kNotSupported where it cannot run (wgmma.sp: sm_90 only).
 enum class GpuKernel { kAuto = 0, kMmaSp = 1, kWgmmaSp = 2 };
 
-// Device workspace bytes SpmmDevice needs for this problem (with kAuto: at
-// least what any kernel choice needs).
+// Device workspace bytes SpmmDevice needs for this problem with this kernel
+// choice.
 size_t SpmmWorkspaceSize(const CompressedMatrix& a, int64_t n, Order b_order,
                          Order c_order, GpuKernel kernel = GpuKernel::kAuto);
 
