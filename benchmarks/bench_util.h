@@ -1,5 +1,6 @@
 // What spmm_bench and ffn_bench share: the CUDA error check, a device buffer,
-// the timer (CUDA events per call, warm-up, median) and the device copy
+// the timers (CUDA events per call, warm-up, median; CUDA graph replay; host
+// time per call) and the device copy
 // bandwidth that the TB/s columns are read against. Header-only: two small
 // binaries, no library of their own.
 #ifndef HINM_BENCHMARKS_BENCH_UTIL_H_
@@ -8,6 +9,7 @@
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -49,6 +51,58 @@ double TimeUs(Fn fn, int iters) {
   for (int i = 0; i < iters; ++i) CK(cudaEventElapsedTime(&ms[i], ev[2 * i], ev[2 * i + 1]));
   for (auto& e : ev) cudaEventDestroy(e);
   return Median(ms) * 1000.0;
+}
+
+// Times fn(i, stream) with the host's launch cost taken out, as a serving
+// loop that replays CUDA graphs sees it: `iters` calls are captured into one
+// graph, which is launched once to warm up and then `reps` times, each launch
+// between an event pair; median of (graph time / iters). Returns a negative
+// value (and clears the error) if a call cannot be captured.
+template <typename Fn>
+double TimeGraphUs(Fn fn, int iters, int reps = 11) {
+  cudaStream_t s = nullptr;
+  cudaGraph_t g = nullptr;
+  cudaGraphExec_t ge = nullptr;
+  CK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+  double us = -1.0;
+  if (cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal) == cudaSuccess) {
+    for (int i = 0; i < iters; ++i) fn(i, s);
+    const cudaError_t end = cudaStreamEndCapture(s, &g);
+    if (end == cudaSuccess && cudaGraphInstantiate(&ge, g, 0) == cudaSuccess) {
+      CK(cudaGraphLaunch(ge, s));
+      CK(cudaStreamSynchronize(s));
+      std::vector<cudaEvent_t> ev(2 * reps);
+      for (auto& e : ev) CK(cudaEventCreate(&e));
+      for (int r = 0; r < reps; ++r) {
+        CK(cudaEventRecord(ev[2 * r], s));
+        CK(cudaGraphLaunch(ge, s));
+        CK(cudaEventRecord(ev[2 * r + 1], s));
+      }
+      CK(cudaStreamSynchronize(s));
+      std::vector<float> ms(reps);
+      for (int r = 0; r < reps; ++r) CK(cudaEventElapsedTime(&ms[r], ev[2 * r], ev[2 * r + 1]));
+      for (auto& e : ev) cudaEventDestroy(e);
+      us = Median(ms) * 1000.0 / iters;
+    }
+  }
+  if (us < 0) cudaGetLastError();  // capture failed: report, do not abort the run
+  if (ge) cudaGraphExecDestroy(ge);
+  if (g) cudaGraphDestroy(g);
+  cudaStreamDestroy(s);
+  return us;
+}
+
+// Host time per call of fn(i, nullptr): `iters` calls issued back to back
+// (the GPU queue absorbs them), wall time / iters. What a caller's CPU pays
+// per layer without graphs.
+template <typename Fn>
+double HostUsPerCall(Fn fn, int iters) {
+  CK(cudaDeviceSynchronize());
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < iters; ++i) fn(i, nullptr);
+  const auto t1 = std::chrono::steady_clock::now();
+  CK(cudaDeviceSynchronize());
+  return std::chrono::duration<double, std::micro>(t1 - t0).count() / iters;
 }
 
 struct DeviceBuf {

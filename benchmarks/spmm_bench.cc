@@ -7,14 +7,18 @@
 // validated before it is timed: the sparse result against cuBLAS on the
 // decompressed weights (both fp32 accumulation; an independent dense path),
 // plus the CPU reference for small problems; cuSPARSELt against cuBLAS on its
-// own 2:4-pruned weights. Timing: CUDA events per call, warm-up, median;
-// weight copies are rotated so that the weights of consecutive calls are not
-// in L2. The device copy bandwidth is measured once per run (the TB/s
+// own 2:4-pruned weights. Timing: CUDA events per call, warm-up, median
+// (--graph: the calls replayed from a CUDA graph instead, which takes the
+// host's launch cost out, as a serving loop sees it; decode-size calls are
+// shorter than that cost); weight copies are rotated so that the weights of
+// consecutive calls are not in L2. The host time per call of hinm and cuBLAS
+// (issue cost, no graph) is recorded too. The device copy bandwidth is measured once per run (the TB/s
 // columns' ceiling).
 //
 //   spmm_bench [--quick | --full] [--shapes 4096x4096,768x3072]
 //              [--n 1,16,4096] [--sparsity 75,87.5] [--dtype f16|bf16]
 //              [--iters 30] [--json out.json] [--commit SHA] [--no-cusparselt]
+//              [--graph]
 //   spmm_bench --status   (how it was built; needs no GPU)
 #include <cuda_runtime_api.h>
 
@@ -48,6 +52,8 @@ using hinm::Order;
 using hinm_bench::DeviceBuf;
 using hinm_bench::Now;
 using hinm_bench::Split;
+using hinm_bench::HostUsPerCall;
+using hinm_bench::TimeGraphUs;
 using hinm_bench::TimeUs;
 
 struct Shape {
@@ -71,7 +77,16 @@ struct Options {
   std::string json;
   std::string commit = "unknown";
   bool cusparselt = true;
+  bool graph = false;  // time CUDA graph replays instead of one event pair per call
 };
+
+// The run's timer: fn(i, stream) timed per call with events, or from a CUDA
+// graph of `iters` calls (Options::graph).
+template <typename Fn>
+double TimeCall(const Options& o, Fn fn) {
+  if (o.graph) return TimeGraphUs(fn, o.iters);
+  return TimeUs([&](int i) { fn(i, nullptr); }, o.iters);
+}
 
 Options Parse(int argc, char** argv) {
   Options o;
@@ -112,6 +127,8 @@ Options Parse(int argc, char** argv) {
       o.json = next();
     } else if (a == "--commit") {
       o.commit = next();
+    } else if (a == "--graph") {
+      o.graph = true;
     } else if (a == "--no-cusparselt") {
       o.cusparselt = false;
     } else if (a == "--status") {
@@ -145,7 +162,7 @@ struct LtResult {
 };
 
 LtResult MeasureCusparseLt(hinm::GpuContext& ctx, const Shape& s, int64_t n, DType dt,
-                           const void* d_w, double l2, int iters) {
+                           const void* d_w, double l2, const Options& opt) {
   LtResult r;
   const int64_t np = hinm_bench::CusparseLtGemm::PadN(n);
   r.n_pad = np;
@@ -181,7 +198,8 @@ LtResult MeasureCusparseLt(hinm::GpuContext& ctx, const Shape& s, int64_t n, DTy
     }
     r.rel = err / std::max(scale, 1e-30);
     r.ok = r.rel < (dt == DType::kFloat16 ? 2e-3 : 1.6e-2);
-    if (r.ok) r.us = TimeUs([&](int i) { lt.Run(i, nullptr); }, iters);
+    if (r.ok) r.us = TimeCall(opt, [&](int i, cudaStream_t st) { lt.Run(i, st); });
+    if (r.ok && r.us < 0) r.ok = false, r.note = "could not be captured in a CUDA graph";
     else r.note = "FAIL vs cuBLAS on its 2:4 weights";
   } catch (const std::exception& e) {
     r.note = e.what();
@@ -209,6 +227,12 @@ int main(int argc, char** argv) {
   const double copy_tbs = hinm_bench::CopyBandwidthTBs();
   std::printf("cuSPARSELt: %s\n", lt_status.c_str());
   std::printf("device copy bandwidth (cudaMemcpy D2D 1 GiB, read+write): %.3f TB/s\n", copy_tbs);
+  const std::string timing =
+      (opt.graph ? "CUDA graph of " + std::to_string(opt.iters) +
+                       " calls, 1 warm-up replay, median over 11 replays of replay time / calls"
+                 : "CUDA events per call, 3 warm-up calls, median of " + std::to_string(opt.iters)) +
+      "; weight copies rotated beyond 2x L2";
+  std::printf("timing: %s\n", timing.c_str());
   std::FILE* js = opt.json.empty() ? nullptr : std::fopen(opt.json.c_str(), "w");
   if (js) {
     std::fprintf(js,
@@ -218,10 +242,10 @@ int main(int argc, char** argv) {
                  "  \"copy_bandwidth_tbs\": %.4f,\n"
                  "  \"commit\": \"%s\",\n  \"dtype\": \"%s\",\n  \"tile_rows\": 128,\n"
                  "  \"b_order\": \"feature-major\",\n  \"c_order\": \"feature-major\",\n"
-                 "  \"timing\": \"CUDA events per call, 3 warm-up calls, median of %d; weight copies rotated beyond 2x L2\",\n"
+                 "  \"timing\": \"%s\",\n"
                  "  \"results\": [\n",
                  prop.name, prop.multiProcessorCount, prop.l2CacheSize, Now().c_str(),
-                 JsonSafe(lt_status).c_str(), copy_tbs, opt.commit.c_str(), hinm::DTypeName(dt), opt.iters);
+                 JsonSafe(lt_status).c_str(), copy_tbs, opt.commit.c_str(), hinm::DTypeName(dt), timing.c_str());
     std::fflush(js);
   }
   std::printf("device %s, %d SMs, L2 %.0f MB, dtype %s\n", prop.name, prop.multiProcessorCount,
@@ -297,17 +321,17 @@ int main(int argc, char** argv) {
         args.c = dc.p;
         args.ldc = n;
         args.io_dtype = dt;
-        auto run_sparse = [&](int i) {
-          hinm::SpmmDevice(a, *dms[i % copies_sparse], args, ws.p, wsb, nullptr);
+        auto run_sparse = [&](int i, cudaStream_t st) {
+          hinm::SpmmDevice(a, *dms[i % copies_sparse], args, ws.p, wsb, st);
         };
-        auto run_dense = [&](int i) {
+        auto run_dense = [&](int i, cudaStream_t st) {
           hinm::DenseGemmDevice(ctx, s.m, n, s.k, 1.f, dws[i % copies_dense]->p, s.k, db.p,
                                 Order::kFeatureMajor, n, 0.f, dref.p, Order::kFeatureMajor, n, dt,
-                                nullptr);
+                                st);
         };
         // Validate before timing.
-        run_sparse(0);
-        run_dense(0);
+        run_sparse(0, nullptr);
+        run_dense(0, nullptr);
         CK(cudaDeviceSynchronize());
         std::vector<uint16_t> hc(static_cast<size_t>(s.m * n)), hr(hc.size());
         CK(cudaMemcpy(hc.data(), dc.p, hc.size() * 2, cudaMemcpyDeviceToHost));
@@ -337,13 +361,19 @@ int main(int argc, char** argv) {
         const double tol = dt == DType::kFloat16 ? 2e-3 : 1.6e-2;
         const bool ok = rel < tol;
         if (!ok) ++failures;
-        double t_s = 0, t_d = 0;
+        double t_s = 0, t_d = 0, host_s = 0, host_d = 0;
         if (ok) {
-          t_s = TimeUs(run_sparse, opt.iters);
-          t_d = TimeUs(run_dense, opt.iters);
+          t_s = TimeCall(opt, run_sparse);
+          t_d = TimeCall(opt, run_dense);
+          host_s = HostUsPerCall(run_sparse, opt.iters);
+          host_d = HostUsPerCall(run_dense, opt.iters);
+          if (t_s < 0 || t_d < 0) {
+            std::fprintf(stderr, "a call could not be captured in a CUDA graph\n");
+            return 1;
+          }
         }
         if (use_lt && !lt_results.count(n))
-          lt_results[n] = MeasureCusparseLt(ctx, s, n, dt, w_dev->p, l2, opt.iters);
+          lt_results[n] = MeasureCusparseLt(ctx, s, n, dt, w_dev->p, l2, opt);
         const LtResult lt = use_lt ? lt_results[n] : LtResult{};
         const double lt_ratio = lt.ok && ok ? t_d / lt.us : 0.0;
         if (use_lt && !lt.ok) ++failures;
@@ -355,10 +385,10 @@ int main(int argc, char** argv) {
         const double d_tf = ok ? flops / (t_d * 1e-6) / 1e12 : 0;
         char check_s[64];
         std::snprintf(check_s, sizeof(check_s), "%s %.1e %s", ok ? "ok" : "FAIL", rel, check.c_str());
-        std::printf("%5lldx%-6lld %5.1f%% %6lld | %10.2f %10.2f %6.2fx | %8.3f %8.3f | %8.1f %8.1f | %10.2f %6.2fx | %s%s%s\n",
+        std::printf("%5lldx%-6lld %5.1f%% %6lld | %10.2f %10.2f %6.2fx | %8.3f %8.3f | %8.1f %8.1f | %10.2f %6.2fx | %s | host %.1f/%.1f us%s%s\n",
                     static_cast<long long>(s.m), static_cast<long long>(s.k), sp,
                     static_cast<long long>(n), t_s, t_d, ok ? t_d / t_s : 0.0, s_tbs, d_tbs, s_tf,
-                    d_tf, lt.us, lt_ratio, check_s, lt.note.empty() ? "" : " | cuSPARSELt: ",
+                    d_tf, lt.us, lt_ratio, check_s, host_s, host_d, lt.note.empty() ? "" : " | cuSPARSELt: ",
                     lt.note.c_str());
         std::fflush(stdout);
         if (js) {
@@ -370,13 +400,14 @@ int main(int argc, char** argv) {
                        "\"max_rel_err\": %.3e, \"validated_against\": \"%s\", \"valid\": %s, "
                        "\"cusparselt_us\": %.3f, \"cusparselt_ratio\": %.4f, \"cusparselt_n_padded\": %lld, "
                        "\"cusparselt_compressed_bytes\": %.0f, \"cusparselt_alg\": %d, "
-                       "\"cusparselt_max_rel_err\": %.3e, \"cusparselt_valid\": %s, \"cusparselt_note\": \"%s\"}",
+                       "\"cusparselt_max_rel_err\": %.3e, \"cusparselt_valid\": %s, \"cusparselt_note\": \"%s\", "
+                       "\"hinm_host_us\": %.2f, \"cublas_host_us\": %.2f}",
                        first ? "" : ",\n", static_cast<long long>(s.m),
                        static_cast<long long>(s.k), s.model, sp, static_cast<long long>(n), t_s,
                        t_d, ok ? t_d / t_s : 0.0, s_tbs, d_tbs, s_tf, d_tf, sparse_bytes,
                        dense_bytes, rel, check.c_str(), ok ? "true" : "false", lt.us, lt_ratio,
                        static_cast<long long>(lt.n_pad), lt.compressed_bytes, lt.alg, lt.rel,
-                       lt.ok ? "true" : "false", JsonSafe(lt.note).c_str());
+                       lt.ok ? "true" : "false", JsonSafe(lt.note).c_str(), host_s, host_d);
           std::fflush(js);
           first = false;
         }
