@@ -16,9 +16,12 @@ for t in "${targets[@]}"; do
   cp -L "bazel-bin/$p" .devbuild/bin/
   ldd "bazel-bin/$p" | awk '/_solib_/ {print $3}' | xargs -r -I{} cp -L {} .devbuild/lib/
 done
-# The mma.sp instruction-ceiling microbenchmark (plain nvcc, not a Bazel/CI target).
+# The instruction-ceiling microbenchmarks (plain nvcc, not Bazel/CI targets).
 /usr/local/cuda/bin/nvcc -std=c++17 -O3 -gencode=arch=compute_90a,code=sm_90a -I. \
     benchmarks/mma_sp_peak.cu -o .devbuild/bin/mma_sp_peak
+# The L2 -> shared memory copy ceilings (the wgmma.sp kernel's roofline).
+/usr/local/cuda/bin/nvcc -std=c++17 -O3 -gencode=arch=compute_90a,code=sm_90a -I. \
+    benchmarks/l2_smem_peak.cu -o .devbuild/bin/l2_smem_peak
 # The device copy has no .git: record what was built (benchmarks/report.sh
 # reads it); "-dirty" if the working tree had uncommitted changes.
 { git rev-parse --short HEAD 2>/dev/null || echo unknown; } | tr -d '\n' >.devbuild/COMMIT
