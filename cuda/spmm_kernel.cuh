@@ -53,9 +53,11 @@
 //
 // Epilogue: splits == 1: alpha/beta/bias/row permutation fused; pairs of
 // tokens go out as one 32-bit store where C is feature-major and 4-byte
-// aligned (else 16-bit stores; beta == 0 never reads C). splits > 1: fp32
-// partials (float2 pairs) to the workspace, reduced in split order by
-// LaunchSplitReduce (deterministic).
+// aligned (else 16-bit stores; beta == 0 never reads C). splits > 1 on sm_90
+// (narrow, mid): the splits are one cluster and sum through distributed
+// shared memory (spmm_cluster_reduce.cuh); otherwise fp32 partials (float2
+// pairs) to the workspace, reduced in split order by LaunchSplitReduce. Both
+// deterministic, and the same bits for the same split count.
 //
 // Requirements (checked by the planner): V % 16 == 0, K_keep_pad % 32 == 0,
 // B as above, n >= 1, sm_80+.
@@ -69,6 +71,7 @@
 #include <type_traits>
 
 #include "cuda/mma_sp.cuh"
+#include "cuda/spmm_cluster_reduce.cuh"
 #include "cuda/spmm_configs.h"
 #include "cuda/spmm_epilogue.cuh"
 #include "cuda/spmm_kernel_args.h"
@@ -87,6 +90,9 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
   constexpr int kSwz = (kCh >= 8 ? 8 : kCh) - 1;  // XOR mask of the swizzle
   constexpr int kS = cfg.stages;
   static_assert(kS >= 2, "need at least double buffering");
+  // The split-K cluster reduction parks the CTA's fp32 tile in the pipeline's
+  // shared memory: narrow and mid configs (wide splits use the reduce kernel).
+  constexpr bool kClusterReduceFits = kRb * 16 * kBn * 4 <= cfg.smem_bytes();
   static_assert((kCh & (kCh - 1)) == 0, "BN/8 must be a power of two for the swizzle");
 
   // Dynamic shared memory (cfg.smem_bytes()): all stages of A, then of the
@@ -248,6 +254,15 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
     }
     cp_async_wait<0>();  // nothing may be left in flight at exit
 
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    if constexpr (kClusterReduceFits) {
+      if (args.cluster_reduce) {
+        ClusterReduceStore<T, kCfg>(args, smem, acc, tile, rb0, rb_valid, n0, wm, wn);
+        return;
+      }
+    }
+#endif
+
     // Epilogue: each lane holds tokens n, n+1 (n even) of rows g and g+8;
     // the row's destination and bias are resolved once (MakeOutputRow); where
     // C allows (feature-major, 4-byte aligned pairs) both tokens go out in
@@ -300,6 +315,22 @@ cudaError_t LaunchSpmmKernel(const KernelArgs& a, cudaStream_t stream) {
     const cudaError_t e = cudaFuncSetAttribute(
         hinm_spmm_kernel<T, kCfg>, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmem);
     if (e != cudaSuccess) return e;
+  }
+  if (a.cluster_reduce) {
+    // The splits of a tile slice form one cluster (spmm_cluster_reduce.cuh).
+    cudaLaunchAttribute attr[1];
+    attr[0].id = cudaLaunchAttributeClusterDimension;
+    attr[0].val.clusterDim.x = 1;
+    attr[0].val.clusterDim.y = 1;
+    attr[0].val.clusterDim.z = static_cast<unsigned>(a.splits);
+    cudaLaunchConfig_t lc = {};
+    lc.gridDim = grid;
+    lc.blockDim = dim3(kConfigs[kCfg].threads());
+    lc.dynamicSmemBytes = kSmem;
+    lc.stream = stream;
+    lc.attrs = attr;
+    lc.numAttrs = 1;
+    return cudaLaunchKernelEx(&lc, hinm_spmm_kernel<T, kCfg>, a);
   }
   hinm_spmm_kernel<T, kCfg><<<grid, kConfigs[kCfg].threads(), kSmem, stream>>>(a);
   return cudaPeekAtLastError();

@@ -22,6 +22,8 @@ struct KernelArgs {
   int32_t n_tiles = 0;             // ceil(n / block_n)
   int32_t splits = 1;              // K-splits (blockIdx.z); > 1: write partials
   int32_t kb_per_split = 0;        // 32-slot k-steps per split
+  bool cluster_reduce = false;     // splits > 1 summed through a cluster's shared memory
+                                   // (sm_90; spmm_cluster_reduce.cuh), not partials
 
   const uint16_t* values = nullptr;  // layout.h blocks
   const uint32_t* meta = nullptr;

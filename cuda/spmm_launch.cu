@@ -41,6 +41,7 @@ struct Plan {
   int64_t ld_pack = 0;        // elements per packed B row
   size_t pack_bytes = 0;      // reserved for packed B (token-major or N % 8 != 0)
   size_t partial_bytes = 0;   // split-K partials
+  bool cluster_reduce = false;  // splits summed in a cluster (no partials, no reduce kernel)
   bool too_large = false;     // grid of 2^31 CTAs or more
 };
 
@@ -79,6 +80,12 @@ int ForcedWgmmaBn() {
 int ForcedSplits() {
   const char* e = std::getenv("HINM_SPMM_SPLITS");
   return e == nullptr ? 0 : std::atoi(e);
+}
+// HINM_SPMM_CLUSTER_REDUCE=0: split-K through partials and the reduce kernel
+// on sm_90 too (benchmarks, and the tests of that path on an H100).
+bool ClusterReduceAllowed() {
+  const char* e = std::getenv("HINM_SPMM_CLUSTER_REDUCE");
+  return e == nullptr || std::strcmp(e, "0") != 0;
 }
 
 bool IsSm90(const DeviceInfo& dev) { return dev.cc_major == 9 && dev.cc_minor == 0; }
@@ -138,28 +145,69 @@ Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
   // (H100, N = 16, benchmarks/results/2026-11-24_h100_exp_v4.log): 28672x8192
   // 75% 109.9 us with 3 splits (672 CTAs, 1.27 waves) vs 86.0 us with 2 (one
   // wave); 8192x8192 75% 39.6 us with 9 splits vs 32.2 us with 8.
+  //
+  // On sm_90 the decode configs can instead sum the splits through a
+  // cluster's shared memory (spmm_cluster_reduce.cuh): no partials, no second
+  // kernel, but clusters of more than 4 CTAs schedule badly (measured,
+  // benchmarks/results/2026-11-24_h100_cluster_splits.log: with the same 8
+  // splits, 8192x8192 75% N = 16 took 30.0 us as clusters vs 21.6 us with
+  // partials). So the partial plan above is costed with what it adds -- its
+  // partials written and read back (in k-blocks of weights) and the reduce
+  // launch -- against the best plan of at most kMaxClusterSplits splits as
+  // clusters (one k-block for the barriers and the shared-memory sums). This
+  // picks clusters on 28672x8192 N = 16 (2 splits: 60.1 -> 57.0 us at 75%,
+  // 35.4 -> 32.3 us at 87.5%) and 11008x4096 N = 64, partials on 8192x8192.
   constexpr int64_t kFillKb = 4;  // pipeline fill + epilogue, in k-blocks
+  constexpr int64_t kMaxClusterSplits = 4;
+  constexpr double kReduceLaunchKb = 3, kClusterSumKb = 1;
+  const bool cluster_ok = IsSm90(dev) && ClusterReduceAllowed() &&
+                          cfg.block_m() * cfg.block_n() * 4 <= cfg.smem_bytes();
   const int64_t target = static_cast<int64_t>(cfg.split_ctas_per_sm) * std::max(dev.num_sms, 1);
+  auto waves_for = [&](int64_t s, int64_t* kb) {
+    *kb = CeilDiv(col_blocks, s);
+    return CeilDiv(ctas * CeilDiv(col_blocks, *kb), target);
+  };
   int64_t splits = 1;
+  bool cluster = false;
   if (ctas < target) {
     const int64_t max_splits = std::max<int64_t>(1, std::min<int64_t>(col_blocks / 4, 64));
     int64_t best_cost = INT64_MAX;
     for (int64_t s = 1; s <= max_splits; ++s) {
-      const int64_t kb = CeilDiv(col_blocks, s);
-      const int64_t waves = CeilDiv(ctas * CeilDiv(col_blocks, kb), target);
+      int64_t kb = 0;
+      const int64_t waves = waves_for(s, &kb);
       const int64_t cost = waves * (kb + kFillKb);
       if (cost < best_cost) {
         best_cost = cost;
         splits = s;
       }
     }
+    if (cluster_ok && splits > 1) {
+      const double kblock_bytes = cfg.block_m() / 16 * (512.0 + 64.0) + 32.0 * cfg.block_n() * 2;
+      const double partial_kb = cfg.block_m() * std::min<double>(p.n, cfg.block_n()) * 8 / kblock_bytes;
+      int64_t kb = 0;
+      const int64_t waves = waves_for(splits, &kb);
+      double best = static_cast<double>(best_cost) + waves * partial_kb + kReduceLaunchKb;
+      for (int64_t s = 2; s <= std::min(max_splits, kMaxClusterSplits); ++s) {
+        const int64_t w = waves_for(s, &kb);
+        const double cost = static_cast<double>(w) * (kb + kFillKb + kClusterSumKb);
+        if (cost < best) {
+          best = cost;
+          splits = s;
+          cluster = true;
+        }
+      }
+    }
   }
-  if (ForcedSplits() > 0) splits = std::min<int64_t>(ForcedSplits(), col_blocks);
+  if (ForcedSplits() > 0) {
+    splits = std::min<int64_t>(ForcedSplits(), col_blocks);
+    cluster = cluster_ok && splits <= kMaxClusterSplits;
+  }
   const int64_t kb_per = CeilDiv(col_blocks, splits);
   plan.kb_per_split = static_cast<int32_t>(kb_per);
   plan.splits = static_cast<int32_t>(CeilDiv(col_blocks, kb_per));  // no empty split
   SetPacking(p, &plan);
-  if (plan.splits > 1)
+  plan.cluster_reduce = cluster && plan.splits > 1;
+  if (plan.splits > 1 && !plan.cluster_reduce)
     plan.partial_bytes = RoundUp(static_cast<size_t>(plan.splits) * p.m * p.n * 4, kAlign);
   return plan;
 }
@@ -230,6 +278,7 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
   a.n_tiles = plan.n_tiles;
   a.splits = plan.splits;
   a.kb_per_split = plan.kb_per_split;
+  a.cluster_reduce = plan.cluster_reduce;
   a.values = p.values;
   a.meta = p.meta;
   a.col_idx = p.col_idx;
@@ -244,7 +293,7 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
   a.alpha = p.alpha;
   a.beta = p.beta;
   if (const char* x = std::getenv("HINM_SPMM_WGMMA_EXP")) a.wgmma_flags = std::atoi(x);
-  a.partial = plan.splits > 1 ? reinterpret_cast<float*>(ws + used) : nullptr;
+  a.partial = plan.partial_bytes > 0 ? reinterpret_cast<float*>(ws + used) : nullptr;
 
   const bool bf16 = p.dtype == ElemType::kBF16;
   if (plan.wgmma) {
@@ -264,7 +313,7 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
   const Launcher launch = kLaunch[bf16 ? 1 : 0][static_cast<int>(plan.config)];
   cudaError_t e = launch(a, stream);
   if (e != cudaSuccess) return Fail(LaunchStatus::kCudaError, "SpMM kernel", e);
-  if (plan.splits > 1) {
+  if (plan.splits > 1 && !plan.cluster_reduce) {
     e = LaunchSplitReduce(a, bf16, stream);
     if (e != cudaSuccess) return Fail(LaunchStatus::kCudaError, "split-K reduction", e);
   }

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <numeric>
 #include <random>
@@ -116,8 +117,10 @@ bool IsSm90() {
 }
 
 // One case through SpmmDevice with the given kernel choice, checked against
-// fp64 and the CPU reference.
-void CheckCase(const Case& c, hinm::GpuKernel kernel) {
+// fp64 and the CPU reference; the output (C with its ld padding) into *result
+// if given.
+void CheckCase(const Case& c, hinm::GpuKernel kernel,
+               std::vector<uint16_t>* result = nullptr) {
   std::mt19937_64 rng(c.seed);
   const DType dt = c.dtype;
 
@@ -232,6 +235,7 @@ void CheckCase(const Case& c, hinm::GpuKernel kernel) {
   }
   ASSERT_EQ(0, std::memcmp(out[0].data(), out[1].data(), hc.size() * 2))
       << "repeated runs differ";
+  if (result != nullptr) *result = out[0];
 
   const double tol = dt == DType::kFloat16 ? 1e-3 : 8e-3;
   double max_err = 0, max_ref_diff = 0;
@@ -280,6 +284,69 @@ TEST_P(SpmmDeviceTest, WgmmaSpMatchesFp64AndReference) {
 
 INSTANTIATE_TEST_SUITE_P(Shapes, SpmmDeviceTest, ::testing::ValuesIn(MakeCases()),
                          [](const ::testing::TestParamInfo<Case>& i) { return Name(i.param); });
+
+// Sets an environment variable (a planner knob) for one scope.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old, had_ = true;
+    setenv(name, value, 1);
+  }
+  ~ScopedEnv() {
+    if (had_) setenv(name_, old_.c_str(), 1);
+    else unsetenv(name_);
+  }
+
+ private:
+  const char* name_;
+  std::string old_;
+  bool had_ = false;
+};
+
+// Decode-size problems split K. On sm_90 the splits of a tile slice run as
+// one thread block cluster and sum through distributed shared memory (no
+// partials: the workspace query says 0 for aligned feature-major B);
+// HINM_SPMM_CLUSTER_REDUCE=0 selects the partials + reduce-kernel path. Both
+// paths against fp64 and the CPU reference, and the same bits from both for
+// the same split count (both sum the splits in order from 0).
+TEST(SpmmDeviceSplitK, ClusterAndReduceKernelPathsAgree) {
+  HINM_SKIP_WITHOUT_GPU();
+  const Case cases[] = {
+      // narrow (N <= 16) and mid (N <= 64) configs, both dtypes and C orders,
+      // alpha/beta, bias, permutation in both row orders, a partial last tile
+      {1024, 2048, 16, 128, 0.5, DType::kFloat16, Order::kFeatureMajor, Order::kFeatureMajor, 0, 1, 0, false, false, RowOrder::kOriginal, 21},
+      {1000, 1536, 1, 128, 0.75, DType::kBFloat16, Order::kFeatureMajor, Order::kTokenMajor, 0, 1.5f, -0.75f, true, true, RowOrder::kOriginal, 22},
+      {640, 4096, 7, 64, 0.5, DType::kFloat16, Order::kTokenMajor, Order::kFeatureMajor, 3, 0.5f, 1.f, true, true, RowOrder::kPermuted, 23},
+      {768, 2048, 64, 128, 0.875, DType::kFloat16, Order::kFeatureMajor, Order::kFeatureMajor, 8, 1, 0, true, false, RowOrder::kOriginal, 24},
+      {300, 1000, 33, 32, 0.0, DType::kBFloat16, Order::kFeatureMajor, Order::kFeatureMajor, 0, 1, 1.f, false, true, RowOrder::kOriginal, 25},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(Name(c));
+    std::vector<uint16_t> cluster, partials;
+    {
+      ScopedEnv splits("HINM_SPMM_SPLITS", "4");
+      if (IsSm90() && c.b_order == Order::kFeatureMajor && c.ld_pad % 8 == 0 && c.n % 8 == 0) {
+        std::vector<float> w(static_cast<size_t>(c.m * c.k), 1.f);
+        hinm::PruneOptions opt;
+        opt.tile_rows = c.v;
+        opt.kept_cols = hinm::KeptColsForSparsity(c.k, c.vector_sparsity);
+        opt.value_dtype = c.dtype;
+        const hinm::CompressedMatrix a = hinm::PruneAndCompress(
+            hinm::DenseView{w.data(), DType::kFloat32, c.m, c.k, c.k}, hinm::SaliencyView{}, opt);
+        EXPECT_EQ(hinm::SpmmWorkspaceSize(a, c.n, c.b_order, c.c_order), 0u)
+            << "split-K on sm_90 should need no partials";
+        ScopedEnv off("HINM_SPMM_CLUSTER_REDUCE", "0");
+        EXPECT_GT(hinm::SpmmWorkspaceSize(a, c.n, c.b_order, c.c_order), 0u);
+      }
+      CheckCase(c, hinm::GpuKernel::kMmaSp, &cluster);
+      ScopedEnv off("HINM_SPMM_CLUSTER_REDUCE", "0");
+      CheckCase(c, hinm::GpuKernel::kMmaSp, &partials);
+    }
+    ASSERT_EQ(cluster.size(), partials.size());
+    EXPECT_EQ(0, std::memcmp(cluster.data(), partials.data(), cluster.size() * 2))
+        << "the two split-K paths differ";
+  }
+}
 
 // A feature-major B that is not 16-byte aligned, with no workspace room for
 // a packed copy, is refused with kMisaligned (not read misaligned).

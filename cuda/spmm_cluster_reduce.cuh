@@ -1,0 +1,113 @@
+// Split-K reduction through distributed shared memory (sm_90 thread block
+// clusters), for the mma.sp kernel's decode configs. Device code only.
+//
+// Without it, each split writes fp32 partials to the workspace and a second
+// kernel sums them: for 8192x8192 at 87.5%, N = 16 (8 splits) that is 4 MB
+// written and read again beside 19 MB of weights, plus a launch (ncu: 12.5 us
+// main kernel + 4.7 us reduction). Here the planner launches the splits of
+// one tile slice as one cluster (cluster dims 1 x 1 x splits, grid z =
+// splits), and at the end of the k-loop:
+//
+//   every CTA:  own fp32 tile -> own shared memory   red[row][token]  (BM x BN)
+//   cluster barrier
+//   CTA rank r: rows [r*R, (r+1)*R) of the slice, R = ceil(BM / splits):
+//               sum over ranks 0, 1, ..., splits-1 (remote shared loads),
+//               alpha/beta/bias/row permutation, store C
+//   cluster barrier (no CTA leaves while others still read its memory)
+//
+// The sum runs in split order from 0.f, as the reduce kernel's does, so both
+// paths give the same bits for the same split count.
+#ifndef HINM_CUDA_SPMM_CLUSTER_REDUCE_CUH_
+#define HINM_CUDA_SPMM_CLUSTER_REDUCE_CUH_
+
+#include <cstdint>
+
+#include "cuda/spmm_configs.h"
+#include "cuda/spmm_epilogue.cuh"
+#include "cuda/spmm_kernel_args.h"
+
+namespace hinm_cuda {
+
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+
+__device__ __forceinline__ void cluster_sync_all() {
+  asm volatile("barrier.cluster.arrive.release.aligned;\n"
+               "barrier.cluster.wait.acquire.aligned;\n" ::: "memory");
+}
+
+__device__ __forceinline__ uint32_t cluster_cta_rank() {
+  uint32_t r;
+  asm volatile("mov.u32 %0, %%cluster_ctarank;\n" : "=r"(r));
+  return r;
+}
+
+// The shared-memory address (this CTA's window) of the same variable in CTA
+// `rank` of the cluster.
+__device__ __forceinline__ uint32_t map_cluster_rank(uint32_t smem_addr, uint32_t rank) {
+  uint32_t r;
+  asm volatile("mapa.shared::cluster.u32 %0, %1, %2;\n" : "=r"(r) : "r"(smem_addr), "r"(rank));
+  return r;
+}
+
+__device__ __forceinline__ float2 ld_cluster_f2(uint32_t addr) {
+  float2 v;
+  asm volatile("ld.shared::cluster.v2.f32 {%0, %1}, [%2];\n" : "=f"(v.x), "=f"(v.y) : "r"(addr));
+  return v;
+}
+
+// acc: the warp's accumulators as in hinm_spmm_kernel (row block r, 8-token
+// column j; {row g: 2t, 2t+1; row g+8: 2t, 2t+1}); wm, wn: the warp's
+// position. n0: first token of the CTA.
+template <typename T, int kCfg>
+__device__ __forceinline__ void ClusterReduceStore(
+    const KernelArgs& args, uint4* smem,
+    const float (&acc)[kConfigs[kCfg].warp_rb][kConfigs[kCfg].warp_n8][4], int tile, int rb0,
+    int rb_valid, int n0, int wm, int wn) {
+  constexpr TileConfig cfg = kConfigs[kCfg];
+  constexpr int kBm = cfg.block_m(), kBn = cfg.block_n(), kThreads = cfg.threads();
+  float* red = reinterpret_cast<float*>(smem);  // [kBm][kBn]
+  const int lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+  __syncthreads();  // every warp is done with the pipeline's shared memory
+#pragma unroll
+  for (int r = 0; r < cfg.warp_rb; ++r)
+#pragma unroll
+    for (int j = 0; j < cfg.warp_n8; ++j)
+#pragma unroll
+      for (int hi = 0; hi < 2; ++hi) {
+        const int row = (wm * cfg.warp_rb + r) * 16 + g + 8 * hi;
+        const int tok = (wn * cfg.warp_n8 + j) * 8 + 2 * t;
+        *reinterpret_cast<float2*>(red + row * kBn + tok) =
+            make_float2(acc[r][j][2 * hi], acc[r][j][2 * hi + 1]);
+      }
+  cluster_sync_all();
+
+  const int splits = args.splits;
+  const int rows_per = (kBm + splits - 1) / splits;
+  const int row_begin = static_cast<int>(cluster_cta_rank()) * rows_per;
+  const int row_end = min(kBm, min(row_begin + rows_per, rb_valid * 16));
+  const uint32_t red_addr = static_cast<uint32_t>(__cvta_generic_to_shared(red));
+  constexpr int kPairs = kBn / 2;  // token pairs per row
+  for (int i = row_begin * kPairs + static_cast<int>(threadIdx.x); i < row_end * kPairs;
+       i += kThreads) {
+    const int row = i / kPairs, tok = (i % kPairs) * 2;
+    const int n = n0 + tok;
+    const int64_t p = static_cast<int64_t>(tile) * args.tile_rows + rb0 * 16 + row;
+    if (n >= args.n || p >= args.m) continue;
+    const uint32_t off = (row * kBn + tok) * 4;
+    float s0 = 0.f, s1 = 0.f;
+    for (int z = 0; z < splits; ++z) {  // split order, as the reduce kernel
+      const float2 v = ld_cluster_f2(map_cluster_rank(red_addr + off, z));
+      s0 += v.x;
+      s1 += v.y;
+    }
+    const OutputRow<T> out = MakeOutputRow<T>(args, p);
+    StoreRowPair<T>(args, out, n, s0, s1, n + 1 < args.n);
+  }
+  cluster_sync_all();
+}
+
+#endif  // __CUDA_ARCH__ >= 900
+
+}  // namespace hinm_cuda
+
+#endif  // HINM_CUDA_SPMM_CLUSTER_REDUCE_CUH_
