@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Runs on the device machine: the tile-config / split experiments of
-# docs/performance.md through the planner's benchmark knobs
-# (HINM_SPMM_CONFIG=<config name>, HINM_SPMM_SPLITS=<n>). Every forced config
-# first runs the whole GPU test suite (it must pass before it is timed), then
-# the benchmark subset. Logs under $OUT.
-#   scripts/device_tune.sh
+# Runs on the device machine: the planner / kernel knob experiments of
+# docs/performance.md, through the benchmark knobs of cuda/spmm_launch.cu
+# (HINM_SPMM_SPLITS, HINM_SPMM_GROUP_ROWS, HINM_SPMM_WGMMA_EXP, ...). A
+# setting that changes kernel code first passes the matching GPU test cases;
+# spmm_bench checks every timed result against cuBLAS. Logs under $OUT.
+#   scripts/device_tune.sh wgmma    consumer pipelining x raster group rows, N = 4096
+#   scripts/device_tune.sh decode   split-K counts at N <= 16 (CUDA-graph timing),
+#                                   and the kernels' own times under ncu
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/hinm_out}
@@ -13,26 +15,51 @@ export LD_LIBRARY_PATH=$PWD/.devbuild/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PAT
 BIN=.devbuild/bin
 LOG=$OUT/tune.log
 status=0
-CFGS_WIDE=${CFGS_WIDE:-"x_wide_s3_nopf x_128x256_w64x64_s4 x_128x128_w64x64_s4"}
-CFGS_NARROW=${CFGS_NARROW:-"x_narrow_nopf"}
-SHAPES=${SHAPES:-8192x8192,28672x8192,4096x4096}
-for cfg in $CFGS_WIDE $CFGS_NARROW; do
-  if HINM_SPMM_CONFIG=$cfg "$BIN/spmm_device_test" --gtest_brief=1 --gtest_filter='*_f16_*' \
-      >>"$OUT/tune_tests.log" 2>&1; then echo "tests $cfg: PASS" | tee -a "$LOG"
-  else echo "tests $cfg: FAIL" | tee -a "$LOG"; status=1; fi
-done
-bench() {  # label, env..., -- bench flags
+
+bench() {  # label, env assignments..., bench flags...
   local label=$1; shift
   echo "== $label" | tee -a "$LOG"
-  env "$@" | grep -v '^#\|^device\|^shape' | sed "s/^/$label /" | tee -a "$LOG"
+  env "$@" | grep -v '^#\|^device\|^shape\|^timing\|^cuSPARSELt' | sed "s/^/$label /" | tee -a "$LOG"
 }
-B="$BIN/spmm_bench --iters 20"
-L="--shapes $SHAPES"
-bench default $B $L --n 16,64,4096 --sparsity 75,87.5
-for cfg in $CFGS_WIDE; do
-  bench "$cfg" HINM_SPMM_CONFIG=$cfg $B $L --n 4096 --sparsity 75,87.5
-done
-for cfg in $CFGS_NARROW; do
-  bench "$cfg" HINM_SPMM_CONFIG=$cfg $B $L --n 16 --sparsity 75,87.5
+B="$BIN/spmm_bench --no-cusparselt"
+
+tune_wgmma() {
+  if HINM_SPMM_WGMMA_EXP=32 "$BIN/spmm_device_test" --gtest_brief=1 --gtest_filter='*Wgmma*' \
+      >"$OUT/tune_tests_exp32.log" 2>&1; then echo "tests EXP=32: PASS" | tee -a "$LOG"
+  else echo "tests EXP=32: FAIL" | tee -a "$LOG"; tail -20 "$OUT/tune_tests_exp32.log"; status=1; fi
+  for exp in 0 32; do
+    for gr in ${GROUPS_8K:-8 16 32 64}; do
+      bench "exp$exp-g$gr" HINM_SPMM_WGMMA_EXP=$exp HINM_SPMM_GROUP_ROWS=$gr $B --iters 10 \
+          --shapes 8192x8192 --n 4096 --sparsity 75,87.5
+    done
+  done
+  for exp in 0 32; do
+    for gr in ${GROUPS_28K:-16 64}; do
+      bench "exp$exp-g$gr" HINM_SPMM_WGMMA_EXP=$exp HINM_SPMM_GROUP_ROWS=$gr $B --iters 10 \
+          --shapes 28672x8192 --n 4096 --sparsity 75
+    done
+  done
+}
+
+tune_decode() {
+  bench default $B --graph --shapes 28672x8192,8192x8192 --n 1,16 --sparsity 75,87.5
+  for s in ${SPLITS_28K:-1 3}; do
+    bench "splits$s" HINM_SPMM_SPLITS=$s $B --graph --shapes 28672x8192 --n 16 --sparsity 75,87.5
+  done
+  for s in ${SPLITS_8K:-4 6 12}; do
+    bench "splits$s" HINM_SPMM_SPLITS=$s $B --graph --shapes 8192x8192 --n 16 --sparsity 75,87.5
+  done
+  /usr/local/cuda/bin/ncu --clock-control none --metrics gpu__time_duration.sum \
+      --kernel-name regex:'hinm|split_reduce' --launch-count 12 \
+      $B --iters 3 --shapes 8192x8192 --n 16 --sparsity 87.5 >"$OUT/tune_ncu_decode.txt" 2>&1
+  grep -E '^  [a-z_]+.*\(|gpu__time' "$OUT/tune_ncu_decode.txt" | sed 's/(KernelArgs).*//' | tee -a "$LOG"
+}
+
+for what in "$@"; do
+  case $what in
+    wgmma) tune_wgmma ;;
+    decode) tune_decode ;;
+    *) echo "unknown: $what" >&2; exit 2 ;;
+  esac
 done
 exit $status
