@@ -71,6 +71,7 @@
 #include <type_traits>
 
 #include "cuda/mma_sp.cuh"
+#include "cuda/pdl.cuh"
 #include "cuda/spmm_cluster_reduce.cuh"
 #include "cuda/spmm_configs.h"
 #include "cuda/spmm_epilogue.cuh"
@@ -231,6 +232,9 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
     static_assert(kS >= 2, "need at least double buffering");
     load_rows(rows[0], 0);
     load_rows(rows[1], 1);
+    // Launched as a programmatic dependent of the B pack (args.after_pack):
+    // everything above overlapped the pack; B is read only after this.
+    griddep_wait();
 #pragma unroll
     for (int s = 0; s < kS - 1; ++s) {
       fetch_stage(s, s, rows[s & 1]);
@@ -316,20 +320,30 @@ cudaError_t LaunchSpmmKernel(const KernelArgs& a, cudaStream_t stream) {
         hinm_spmm_kernel<T, kCfg>, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmem);
     if (e != cudaSuccess) return e;
   }
-  if (a.cluster_reduce) {
-    // The splits of a tile slice form one cluster (spmm_cluster_reduce.cuh).
-    cudaLaunchAttribute attr[1];
-    attr[0].id = cudaLaunchAttributeClusterDimension;
-    attr[0].val.clusterDim.x = 1;
-    attr[0].val.clusterDim.y = 1;
-    attr[0].val.clusterDim.z = static_cast<unsigned>(a.splits);
+  if (a.cluster_reduce || a.after_pack) {
+    cudaLaunchAttribute attr[2];
+    unsigned n = 0;
+    if (a.cluster_reduce) {
+      // The splits of a tile slice form one cluster (spmm_cluster_reduce.cuh).
+      attr[n].id = cudaLaunchAttributeClusterDimension;
+      attr[n].val.clusterDim.x = 1;
+      attr[n].val.clusterDim.y = 1;
+      attr[n].val.clusterDim.z = static_cast<unsigned>(a.splits);
+      ++n;
+    }
+    if (a.after_pack) {
+      // Programmatic dependent of the B pack just launched (cuda/pdl.cuh).
+      attr[n].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+      attr[n].val.programmaticStreamSerializationAllowed = 1;
+      ++n;
+    }
     cudaLaunchConfig_t lc = {};
     lc.gridDim = grid;
     lc.blockDim = dim3(kConfigs[kCfg].threads());
     lc.dynamicSmemBytes = kSmem;
     lc.stream = stream;
     lc.attrs = attr;
-    lc.numAttrs = 1;
+    lc.numAttrs = n;
     return cudaLaunchKernelEx(&lc, hinm_spmm_kernel<T, kCfg>, a);
   }
   hinm_spmm_kernel<T, kCfg><<<grid, kConfigs[kCfg].threads(), kSmem, stream>>>(a);

@@ -88,6 +88,13 @@ bool ClusterReduceAllowed() {
   return e == nullptr || std::strcmp(e, "0") != 0;
 }
 
+// HINM_SPMM_PDL=0: the mma.sp kernel waits for the B pack as an ordinary
+// stream successor (benchmark A/B of cuda/pdl.cuh).
+bool PdlAllowed() {
+  const char* e = std::getenv("HINM_SPMM_PDL");
+  return e == nullptr || std::strcmp(e, "0") != 0;
+}
+
 bool IsSm90(const DeviceInfo& dev) { return dev.cc_major == 9 && dev.cc_minor == 0; }
 
 // The wgmma.sp plan: the token tile with the fewest waves x unit cost --
@@ -246,6 +253,7 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
                       p.ldb % 8 == 0;
   const uint16_t* b = static_cast<const uint16_t*>(p.b);
   int64_t ldb = p.ldb;
+  bool after_pack = false;
   if (!b_fast) {
     const size_t bytes = PackBytes(p, plan.ld_pack);
     if (workspace_bytes < bytes + plan.partial_bytes)
@@ -259,6 +267,8 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
     b = packed;
     ldb = plan.ld_pack;
     used = bytes;
+    // The mma.sp kernel overlaps its launch and prologue with the pack.
+    after_pack = IsSm90(dev) && !plan.wgmma && PdlAllowed();
   } else if (workspace_bytes < plan.pack_bytes + plan.partial_bytes) {
     return Fail(LaunchStatus::kWorkspaceTooSmall, "workspace too small");
   } else {
@@ -279,6 +289,7 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
   a.splits = plan.splits;
   a.kb_per_split = plan.kb_per_split;
   a.cluster_reduce = plan.cluster_reduce;
+  a.after_pack = after_pack;
   a.values = p.values;
   a.meta = p.meta;
   a.col_idx = p.col_idx;

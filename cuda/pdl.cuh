@@ -1,0 +1,27 @@
+// Programmatic dependent launch (sm_90): a kernel launched with
+// cudaLaunchAttributeProgrammaticStreamSerialization may start while the
+// kernel before it in the stream is still running; it must execute
+// griddep_wait() before it reads anything that kernel writes. The earlier
+// kernel calls griddep_launch_dependents() to let it be scheduled early.
+// Both are no-ops on older architectures and in kernels launched normally.
+// Device code only.
+#ifndef HINM_CUDA_PDL_CUH_
+#define HINM_CUDA_PDL_CUH_
+
+namespace hinm_cuda {
+
+__device__ __forceinline__ void griddep_wait() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;\n" ::: "memory");
+#endif
+}
+
+__device__ __forceinline__ void griddep_launch_dependents() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
+#endif
+}
+
+}  // namespace hinm_cuda
+
+#endif  // HINM_CUDA_PDL_CUH_
