@@ -40,7 +40,9 @@ struct TileConfig {
 // 1234 us; 128 x 128 CTA of 4 warps: 1515 us); wide with 4 stages (1239 vs
 // 1176 us); narrow with 8 stages or 5 CTAs/SM, mid with 6 stages (within
 // +-3%, 87.5% narrow 8 stages 14% slower on 8192x8192). Earlier: 2 k-blocks
-// per stage was 5-25% slower (2026-11-24_h100_v3).
+// per stage was 5-25% slower (2026-11-24_h100_v3). A 64-row narrow CTA (4
+// warps x 1 row block, 8 stages; twice the CTAs, half the splits) was
+// 1.3-2.1x slower on every large decode layer (2026-11-24_h100_narrow64.log).
 enum class ConfigId : int { kNarrow = 0, kMid = 1, kWide = 2 };
 inline constexpr int kNumConfigs = 3;
 
