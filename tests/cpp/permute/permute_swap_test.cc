@@ -1,7 +1,8 @@
 // RowSwapDescent (the default output search's row swaps): never raises the
 // vector cost, ends in a swap-local optimum (checked by brute force over all
 // swaps), gains where only a re-chosen kept set makes a swap pay,
-// deterministic, cancellable. Costs come from an fp64 evaluator written here.
+// deterministic, cancellable. Costs come from the fp64 evaluator of
+// permute_test_util.h.
 #include "cpp/hinm/permute_swap.h"
 
 #include <gtest/gtest.h>
@@ -12,37 +13,19 @@
 #include <random>
 
 #include "cpp/hinm/error.h"
+#include "tests/cpp/permute/permute_test_util.h"
 
 namespace hinm {
 namespace {
 
-std::vector<float> RandomScores(int64_t m, int64_t k, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> nd;
-  std::vector<float> w(static_cast<size_t>(m * k));
-  for (float& x : w) x = std::fabs(nd(rng));
-  return w;
-}
+using hinm_test::RandomScores;
+using hinm_test::VectorCost;
 
 std::vector<int32_t> Shuffled(int64_t n, uint64_t seed) {
   std::vector<int32_t> v(static_cast<size_t>(n));
   std::iota(v.begin(), v.end(), 0);
   std::shuffle(v.begin(), v.end(), std::mt19937_64(seed));
   return v;
-}
-
-// Saliency vector pruning removes: per tile, the K - keep smallest column sums.
-double VectorCost(const SaliencyView& s, const std::vector<int32_t>& perm, int v, int64_t keep) {
-  double cost = 0;
-  for (int64_t t0 = 0; t0 < s.rows; t0 += v) {
-    std::vector<double> sums(static_cast<size_t>(s.cols), 0.0);
-    for (int64_t p = t0; p < std::min<int64_t>(s.rows, t0 + v); ++p) {
-      for (int64_t c = 0; c < s.cols; ++c) sums[c] += s.at(perm[p], c);
-    }
-    std::sort(sums.begin(), sums.end());
-    for (int64_t c = 0; c < s.cols - std::min(keep, s.cols); ++c) cost += sums[c];
-  }
-  return cost;
 }
 
 TEST(RowSwapDescent, IsAPermutationAndNeverRaisesTheCost) {

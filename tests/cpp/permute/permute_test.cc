@@ -14,19 +14,15 @@
 
 #include "cpp/hinm/error.h"
 #include "cpp/hinm/layout.h"
+#include "tests/cpp/permute/permute_test_util.h"
 
 namespace hinm {
 namespace {
 
-constexpr PermuteAlgo kAlgos[] = {PermuteAlgo::kPublished, PermuteAlgo::kDefault};
+using hinm_test::RandomScores;
+using hinm_test::VectorCost;
 
-std::vector<float> RandomScores(int64_t m, int64_t k, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> nd;
-  std::vector<float> w(static_cast<size_t>(m * k));
-  for (float& x : w) x = std::fabs(nd(rng));
-  return w;
-}
+constexpr PermuteAlgo kAlgos[] = {PermuteAlgo::kPublished, PermuteAlgo::kDefault};
 
 std::vector<int32_t> Iota(int64_t n) {
   std::vector<int32_t> v(static_cast<size_t>(n));
@@ -38,20 +34,6 @@ bool IsPermutationOf(std::vector<int32_t> a, std::vector<int32_t> b) {
   std::sort(a.begin(), a.end());
   std::sort(b.begin(), b.end());
   return a == b;
-}
-
-// Independent fp64 evaluator: saliency vector pruning removes.
-double VectorCost(const SaliencyView& s, const std::vector<int32_t>& perm, int v, int64_t keep) {
-  double cost = 0;
-  for (int64_t t0 = 0; t0 < s.rows; t0 += v) {
-    std::vector<double> sums(static_cast<size_t>(s.cols), 0.0);
-    for (int64_t p = t0; p < std::min<int64_t>(s.rows, t0 + v); ++p) {
-      for (int64_t c = 0; c < s.cols; ++c) sums[c] += s.at(perm[p], c);
-    }
-    std::sort(sums.begin(), sums.end());
-    for (int64_t c = 0; c < s.cols - std::min(keep, s.cols); ++c) cost += sums[c];
-  }
-  return cost;
 }
 
 // Independent fp64 evaluator: saliency 2:4 keeps over rows for a slot order.
