@@ -72,6 +72,7 @@
 
 #include "cuda/mma_sp.cuh"
 #include "cuda/pdl.cuh"
+#include "cuda/spmm_b_chunk.cuh"
 #include "cuda/spmm_cluster_reduce.cuh"
 #include "cuda/spmm_configs.h"
 #include "cuda/spmm_epilogue.cuh"
@@ -167,15 +168,7 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
         const int i = tid + j * kThreads;
         if (32 * kCh % kThreads != 0 && i >= 32 * kCh) continue;
         const int row = i / kCh, ch = i % kCh;
-        const int32_t src_row = r[j];
-        const int col = n0 + ch * 8;
-        const uint16_t* src = args.b;  // any valid address when nothing is read
-        int bytes = 0;
-        if (src_row >= 0 && col < args.n) {
-          bytes = min(8, args.n - col) * 2;
-          src = args.b + static_cast<int64_t>(src_row) * args.ldb + col;
-        }
-        cp_async_16_zfill(smem_u32(&sB[st][row][ch ^ (row & kSwz)]), src, bytes);
+        cp_async_b_chunk(smem_u32(&sB[st][row][ch ^ (row & kSwz)]), args, r[j], n0 + ch * 8);
       }
       load_rows(r, step + 2);
     };

@@ -65,6 +65,7 @@
 
 #include "cuda/mma_sp.cuh"
 #include "cuda/sm90_ptx.cuh"
+#include "cuda/spmm_b_chunk.cuh"
 #include "cuda/spmm_epilogue.cuh"
 #include "cuda/spmm_kernel_args.h"
 #include "cuda/spmm_raster.cuh"
@@ -218,15 +219,8 @@ __global__ void __launch_bounds__(384, 1) hinm_spmm_wgmma_kernel(const KernelArg
             const int ci = (pw * kIters + j) * 32 + lane;
             const int r = ci / Tile::kChunks, ch = ci % Tile::kChunks;
             const int32_t src_row = __shfl_sync(0xffffffffu, rows[sub], r);
-            const int col = n0 + ch * 8;
-            const uint16_t* src = args.b;  // any valid address when nothing is read
-            int bytes = 0;
-            if (src_row >= 0 && col < args.n) {
-              bytes = min(8, args.n - col) * 2;
-              src = args.b + static_cast<int64_t>(src_row) * args.ldb + col;
-            }
             const int off = (ch >> 3) * 4096 + r * 128 + (((ch & 7) ^ (r & 7)) << 4);
-            cp_async_16_zfill(smem_u32(dst + off), src, bytes);
+            cp_async_b_chunk(smem_u32(dst + off), args, src_row, n0 + ch * 8);
           }
         }
       }
