@@ -149,6 +149,28 @@ std::string JsonSafe(const std::string& in) {
   return out;
 }
 
+// Downloads count 16-bit values at got and ref (device) and returns
+// max |got - ref| (a non-finite got counts as infinite) and max |ref|; the
+// host copy of got into *got_host if given.
+struct Deviation {
+  double err = 0, scale = 0;
+  double rel() const { return err / std::max(scale, 1e-30); }
+};
+Deviation CompareOnHost(const void* got, const void* ref, size_t count, DType dt,
+                        std::vector<uint16_t>* got_host = nullptr) {
+  std::vector<uint16_t> hc(count), hr(count);
+  CK(cudaMemcpy(hc.data(), got, count * 2, cudaMemcpyDeviceToHost));
+  CK(cudaMemcpy(hr.data(), ref, count * 2, cudaMemcpyDeviceToHost));
+  Deviation d;
+  for (size_t i = 0; i < count; ++i) {
+    const double x = hinm::From16(hc[i], dt), y = hinm::From16(hr[i], dt);
+    d.err = std::max(d.err, std::isfinite(x) ? std::fabs(x - y) : INFINITY);
+    d.scale = std::max(d.scale, std::fabs(y));
+  }
+  if (got_host != nullptr) *got_host = std::move(hc);
+  return d;
+}
+
 // cuSPARSELt 2:4 on the shape's dense weights, for one N: prune + compress +
 // search outside the timed region, validate against cuBLAS on the same 2:4
 // weights, then time like the other paths. Independent of the HiNM sparsity
@@ -187,16 +209,7 @@ LtResult MeasureCusparseLt(hinm::GpuContext& ctx, const Shape& s, int64_t n, DTy
                           Order::kFeatureMajor, np, 0.f, dref.p, Order::kFeatureMajor, np, dt,
                           nullptr);
     CK(cudaDeviceSynchronize());
-    std::vector<uint16_t> hc(static_cast<size_t>(s.m * np)), hr(hc.size());
-    CK(cudaMemcpy(hc.data(), dc.p, hc.size() * 2, cudaMemcpyDeviceToHost));
-    CK(cudaMemcpy(hr.data(), dref.p, hr.size() * 2, cudaMemcpyDeviceToHost));
-    double err = 0, scale = 0;
-    for (size_t i = 0; i < hc.size(); ++i) {
-      const double x = hinm::From16(hc[i], dt), y = hinm::From16(hr[i], dt);
-      err = std::max(err, std::isfinite(x) ? std::fabs(x - y) : INFINITY);
-      scale = std::max(scale, std::fabs(y));
-    }
-    r.rel = err / std::max(scale, 1e-30);
+    r.rel = CompareOnHost(dc.p, dref.p, static_cast<size_t>(s.m * np), dt).rel();
     r.ok = r.rel < (dt == DType::kFloat16 ? 2e-3 : 1.6e-2);
     if (r.ok) r.us = TimeCall(opt, [&](int i, cudaStream_t st) { lt.Run(i, st); });
     if (r.ok && r.us < 0) r.ok = false, r.note = "could not be captured in a CUDA graph";
@@ -333,16 +346,10 @@ int main(int argc, char** argv) {
         run_sparse(0, nullptr);
         run_dense(0, nullptr);
         CK(cudaDeviceSynchronize());
-        std::vector<uint16_t> hc(static_cast<size_t>(s.m * n)), hr(hc.size());
-        CK(cudaMemcpy(hc.data(), dc.p, hc.size() * 2, cudaMemcpyDeviceToHost));
-        CK(cudaMemcpy(hr.data(), dref.p, hr.size() * 2, cudaMemcpyDeviceToHost));
-        double err = 0, scale = 0;
-        for (size_t i = 0; i < hc.size(); ++i) {
-          const double x = hinm::From16(hc[i], dt), y = hinm::From16(hr[i], dt);
-          err = std::max(err, std::isfinite(x) ? std::fabs(x - y) : INFINITY);
-          scale = std::max(scale, std::fabs(y));
-        }
-        double rel = err / std::max(scale, 1e-30);
+        std::vector<uint16_t> hc;
+        const Deviation dev = CompareOnHost(dc.p, dref.p, static_cast<size_t>(s.m * n), dt, &hc);
+        const double scale = dev.scale;
+        double rel = dev.rel();
         std::string check = "cublas";
         // Small problems: also the CPU reference (computed from the compressed arrays).
         if (static_cast<double>(s.m) * s.k * n <= 2e9) {
