@@ -76,6 +76,16 @@ size_t FreeBytesTrimmed() {
   return free_b;
 }
 
+// Nothing leaked: the free device bytes are back to the baseline exactly.
+void ExpectFreeBytesBackTo(size_t free_before) {
+  const size_t free_after = FreeBytesTrimmed();
+  EXPECT_EQ(free_after, free_before) << "free device bytes before " << free_before << ", after "
+                                     << free_after << " (difference "
+                                     << static_cast<long long>(free_before) -
+                                            static_cast<long long>(free_after)
+                                     << ")";
+}
+
 // A failure must say what failed: a status of the allocation kind and a
 // message naming the call.
 void ExpectAllocFailed(hinmStatus_t st, const char* call) {
@@ -232,12 +242,7 @@ TEST_F(CApiOutOfMemory, SpMMAndUploadReportAllocFailedLeakNothingAndRecover) {
   // 5. Nothing leaked: the fresh descriptor's device copy goes with it; the
   //    rest existed before the baseline.
   fresh.reset();
-  const size_t free_after = FreeBytesTrimmed();
-  EXPECT_EQ(free_after, free_before) << "free device bytes before " << free_before << ", after "
-                                     << free_after << " (difference "
-                                     << static_cast<long long>(free_before) -
-                                            static_cast<long long>(free_after)
-                                     << ")";
+  ExpectFreeBytesBackTo(free_before);
 }
 
 // cuBLAS allocates device memory of its own (its handle, its per-stream
@@ -307,12 +312,7 @@ TEST_F(CApiOutOfMemory, DenseGemmIsAStatusLeaksNothingAndRecovers) {
       EXPECT_EQ(Download(c, 256 * kN), want) << "after recovery";
     }
   }
-  const size_t free_after = FreeBytesTrimmed();
-  EXPECT_EQ(free_after, free_before) << "free device bytes before " << free_before << ", after "
-                                     << free_after << " (difference "
-                                     << static_cast<long long>(free_before) -
-                                            static_cast<long long>(free_after)
-                                     << ")";
+  ExpectFreeBytesBackTo(free_before);
 }
 
 }  // namespace
