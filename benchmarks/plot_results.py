@@ -133,60 +133,51 @@ def bar_panel(ax, labels, series, ylabel):
     ax.grid(axis="y", alpha=0.3)
 
 
-def plot_bandwidth(spmm, meta, out):
+def plot_metric(spmm, meta, out, ns, hinm_key, cublas_key, lt_value, ylabel, ceilings, height,
+                title, fname):
+    """One bar panel per N: hinm per sparsity, cuBLAS and (where measured)
+    cuSPARSELt for every shape; ceilings(ax) draws the measured limits."""
     rows = spmm_rows(spmm)
     shapes = shapes_of(rows)
     sparsities = sorted({r["sparsity"] for r in rows})
-    ns = [n for n in (1, 16) if any(r["n"] == n for r in rows)]
-    fig, axes = plt.subplots(1, len(ns), figsize=(7 * len(ns), 4), squeeze=False)
+    ns = [n for n in ns if any(r["n"] == n for r in rows)]
+    fig, axes = plt.subplots(1, len(ns), figsize=(7 * len(ns), height), squeeze=False)
     for a, n in enumerate(ns):
         ax = axes[0][a]
         labels = ["%dx%d" % sh for sh in shapes]
         series = []
         for sp in sparsities:
-            series.append(("hinm %g%%" % sp, [next((r["hinm_tbs"] for r in rows if shape_key(r) == sh
+            series.append(("hinm %g%%" % sp, [next((r[hinm_key] for r in rows if shape_key(r) == sh
                                                      and r["sparsity"] == sp and r["n"] == n), None)
                                                for sh in shapes]))
-        series.append(("cuBLAS", [next((r["cublas_tbs"] for r in rows if shape_key(r) == sh and r["n"] == n), None)
+        series.append(("cuBLAS", [next((r[cublas_key] for r in rows if shape_key(r) == sh and r["n"] == n), None)
                                   for sh in shapes]))
-        lt = [next((lt_tbs(r) for r in rows if shape_key(r) == sh and r["n"] == n
+        lt = [next((lt_value(r) for r in rows if shape_key(r) == sh and r["n"] == n
                     and r.get("cusparselt_valid") and r.get("cusparselt_us", 0) > 0), None) for sh in shapes]
         if any(v is not None for v in lt):
             series.append(("cuSPARSELt 2:4", lt))
-        bar_panel(ax, labels, series, "achieved TB/s (weights + B + C)")
-        if spmm.get("copy_bandwidth_tbs"):
-            ax.axhline(spmm["copy_bandwidth_tbs"], color="red", linestyle="--",
-                       label="device copy %.2f TB/s" % spmm["copy_bandwidth_tbs"])
+        bar_panel(ax, labels, series, ylabel)
+        ceilings(ax)
         ax.set_title("N = %d" % n)
         ax.legend(fontsize=7)
-    fig.suptitle("Bytes moved per second at small N vs measured copy bandwidth - " + subtitle(meta), fontsize=10)
+    fig.suptitle(title + " - " + subtitle(meta), fontsize=10)
     fig.tight_layout()
-    fig.savefig(os.path.join(out, "bandwidth.png"), dpi=110)
+    fig.savefig(os.path.join(out, fname), dpi=110)
     plt.close(fig)
 
 
+def plot_bandwidth(spmm, meta, out):
+    def ceilings(ax):
+        if spmm.get("copy_bandwidth_tbs"):
+            ax.axhline(spmm["copy_bandwidth_tbs"], color="red", linestyle="--",
+                       label="device copy %.2f TB/s" % spmm["copy_bandwidth_tbs"])
+    plot_metric(spmm, meta, out, (1, 16), "hinm_tbs", "cublas_tbs", lt_tbs,
+                "achieved TB/s (weights + B + C)", ceilings, 4,
+                "Bytes moved per second at small N vs measured copy bandwidth", "bandwidth.png")
+
+
 def plot_tflops(spmm, meta, out):
-    rows = spmm_rows(spmm)
-    shapes = shapes_of(rows)
-    sparsities = sorted({r["sparsity"] for r in rows})
-    ns = [n for n in (1024, 4096) if any(r["n"] == n for r in rows)]
-    fig, axes = plt.subplots(1, len(ns), figsize=(7 * len(ns), 4.2), squeeze=False)
-    for a, n in enumerate(ns):
-        ax = axes[0][a]
-        labels = ["%dx%d" % sh for sh in shapes]
-        series = []
-        for sp in sparsities:
-            series.append(("hinm %g%%" % sp, [next((r["hinm_tflops_dense_equiv"] for r in rows if shape_key(r) == sh
-                                                     and r["sparsity"] == sp and r["n"] == n), None)
-                                               for sh in shapes]))
-        series.append(("cuBLAS", [next((r["cublas_tflops"] for r in rows if shape_key(r) == sh and r["n"] == n), None)
-                                  for sh in shapes]))
-        lt = [next((2.0 * r["m"] * r["n"] * r["k"] / (r["cusparselt_us"] * 1e-6) / 1e12 for r in rows
-                    if shape_key(r) == sh and r["n"] == n and r.get("cusparselt_valid")
-                    and r.get("cusparselt_us", 0) > 0), None) for sh in shapes]
-        if any(v is not None for v in lt):
-            series.append(("cuSPARSELt 2:4", lt))
-        bar_panel(ax, labels, series, "dense-equivalent TFLOP/s (2MNK / time)")
+    def ceilings(ax):
         sp_peak = meta.get("mma_sp_dense_equiv_tflops")
         dense_peak = meta.get("mma_dense_tflops")
         if sp_peak:
@@ -197,12 +188,12 @@ def plot_tflops(spmm, meta, out):
         if dense_peak:
             ax.axhline(dense_peak, color="purple", linestyle="--",
                        label="dense mma.sync ceiling (%.0f)" % dense_peak)
-        ax.set_title("N = %d" % n)
-        ax.legend(fontsize=7)
-    fig.suptitle("Throughput at large N vs measured instruction ceilings - " + subtitle(meta), fontsize=10)
-    fig.tight_layout()
-    fig.savefig(os.path.join(out, "tflops.png"), dpi=110)
-    plt.close(fig)
+
+    def lt_tflops(r):
+        return 2.0 * r["m"] * r["n"] * r["k"] / (r["cusparselt_us"] * 1e-6) / 1e12
+    plot_metric(spmm, meta, out, (1024, 4096), "hinm_tflops_dense_equiv", "cublas_tflops", lt_tflops,
+                "dense-equivalent TFLOP/s (2MNK / time)", ceilings, 4.2,
+                "Throughput at large N vs measured instruction ceilings", "tflops.png")
 
 
 def plot_ffn(ffn, meta, out):
