@@ -56,7 +56,8 @@
 // aligned (else 16-bit stores; beta == 0 never reads C). splits > 1 on sm_90
 // (narrow, mid): the splits are one cluster and sum through distributed
 // shared memory (spmm_cluster_reduce.cuh); otherwise fp32 partials (float2
-// pairs) to the workspace, reduced in split order by LaunchSplitReduce. Both
+// pairs) to the workspace, reduced in split order by LaunchSplitReduce (on
+// sm_90 launched as this kernel's programmatic dependent). Both
 // deterministic, and the same bits for the same split count.
 //
 // Requirements (checked by the planner): V % 16 == 0, K_keep_pad % 32 == 0,
@@ -146,8 +147,9 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
       }
     };
     // Issue k-block `step` into ring slot st (A blocks, metadata, gathered B
-    // with the indices in r), then prefetch the indices of step + 2 into r.
-    auto fetch_stage = [&](int st, int step, int32_t(&r)[kBPer]) {
+    // with the indices in r); in the main loop (prefetch) then load the
+    // indices of step + 2 into r.
+    auto fetch_stage = [&](int st, int step, int32_t(&r)[kBPer], bool prefetch) {
       if (step >= nk) return;  // CTA-uniform
       const int kb = kb_begin + step;
       const int64_t blk0 =
@@ -170,7 +172,7 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
         const int row = i / kCh, ch = i % kCh;
         cp_async_b_chunk(smem_u32(&sB[st][row][ch ^ (row & kSwz)]), args, r[j], n0 + ch * 8);
       }
-      load_rows(r, step + 2);
+      if (prefetch) load_rows(r, step + 2);
     };
 
     // The warp's A fragments and metadata of one k-block, in registers.
@@ -222,16 +224,31 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
     //             visible to all; every warp is done with slot (i-1)%S, read
     //             in step i-1), issue k-block i+S-1 into slot (i-1)%S, load
     //             k-block i's A fragments, then ldmatrix B + mma.sp.
+    //   The prologue's indices are loaded all at once (pro), so its S-1
+    //   k-blocks go out after one col_idx latency instead of one per two
+    //   k-blocks: a decode split is only 8-32 k-blocks long (graph-timed on
+    //   the H100: -10% on 11008x4096 and 4096x11008 at 87.5%, N <= 16).
+    //   Measured and dropped: sending the weights (A, metadata) of all S-1
+    //   k-blocks before the first gather, and an index ring in shared memory
+    //   one pipeline length ahead (both slower on most decode rows,
+    //   benchmarks/results/2026-11-24_h100_decode_prologue_ab.log).
     static_assert(kS >= 2, "need at least double buffering");
-    load_rows(rows[0], 0);
-    load_rows(rows[1], 1);
-    // Launched as a programmatic dependent of the B pack (args.after_pack):
-    // everything above overlapped the pack; B is read only after this.
-    griddep_wait();
+    {
+      int32_t pro[kS - 1][kBPer];
 #pragma unroll
-    for (int s = 0; s < kS - 1; ++s) {
-      fetch_stage(s, s, rows[s & 1]);
-      cp_async_commit();
+      for (int s = 0; s < kS - 1; ++s) load_rows(pro[s], s);
+      load_rows(rows[(kS - 1) & 1], kS - 1);
+      load_rows(rows[kS & 1], kS);
+      // Launched as a programmatic dependent of the B pack (args.after_pack):
+      // everything above overlapped the pack; B is read only after this.
+      griddep_wait();
+      // The split-K reduce kernel (sm_90) may launch now; it waits for us.
+      griddep_launch_dependents();
+#pragma unroll
+      for (int s = 0; s < kS - 1; ++s) {
+        fetch_stage(s, s, pro[s], false);
+        cp_async_commit();
+      }
     }
     // Unrolled by two so the index registers alternate without copies: P is
     // the parity of the step.
@@ -239,7 +256,7 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
       constexpr int P = decltype(parity)::value;
       cp_async_wait<kS - 2>();
       __syncthreads();
-      fetch_stage((it + kS - 1) % kS, it + kS - 1, rows[(P + kS - 1) & 1]);
+      fetch_stage((it + kS - 1) % kS, it + kS - 1, rows[(P + kS - 1) & 1], true);
       cp_async_commit();
       AFrags f;
       load_a(f, it % kS);

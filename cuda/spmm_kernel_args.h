@@ -62,7 +62,9 @@ cudaError_t LaunchSpmmWgmma_bf16_n128(const KernelArgs& a, int grid, cudaStream_
 cudaError_t LaunchSpmmWgmma_bf16_n256(const KernelArgs& a, int grid, cudaStream_t stream);
 
 // Split-K reduction + epilogue (fixed order over splits: deterministic).
-cudaError_t LaunchSplitReduce(const KernelArgs& a, bool bf16, cudaStream_t stream);
+// after_main (sm_90): launched as a programmatic dependent of the main kernel.
+cudaError_t LaunchSplitReduce(const KernelArgs& a, bool bf16, bool after_main,
+                              cudaStream_t stream);
 
 // B pre-pass into the workspace: dst (k x ld_dst row-major) from src
 // token-major (n x k, ldb) or feature-major (k x n, ldb) of 16-bit elements.

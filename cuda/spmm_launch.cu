@@ -88,8 +88,9 @@ bool ClusterReduceAllowed() {
   return e == nullptr || std::strcmp(e, "0") != 0;
 }
 
-// HINM_SPMM_PDL=0: the mma.sp kernel waits for the B pack as an ordinary
-// stream successor (benchmark A/B of cuda/pdl.cuh).
+// HINM_SPMM_PDL=0: the mma.sp kernel waits for the B pack, and the split-K
+// reduction for the mma.sp kernel, as ordinary stream successors (benchmark
+// A/B of cuda/pdl.cuh).
 bool PdlAllowed() {
   const char* e = std::getenv("HINM_SPMM_PDL");
   return e == nullptr || std::strcmp(e, "0") != 0;
@@ -325,7 +326,7 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
   cudaError_t e = launch(a, stream);
   if (e != cudaSuccess) return Fail(LaunchStatus::kCudaError, "SpMM kernel", e);
   if (plan.splits > 1 && !plan.cluster_reduce) {
-    e = LaunchSplitReduce(a, bf16, stream);
+    e = LaunchSplitReduce(a, bf16, IsSm90(dev) && PdlAllowed(), stream);
     if (e != cudaSuccess) return Fail(LaunchStatus::kCudaError, "split-K reduction", e);
   }
   return LaunchResult{};

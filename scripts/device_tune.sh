@@ -7,6 +7,13 @@
 #   scripts/device_tune.sh wgmma    consumer pipelining x raster group rows, N = 4096
 #   scripts/device_tune.sh decode   split-K counts at N <= 16 (CUDA-graph timing),
 #                                   and the kernels' own times under ncu
+#   scripts/device_tune.sh ab       the staged spmm_bench against
+#                                   .devbuild/bin/spmm_bench_base (a build of the
+#                                   baseline commit copied there), alternating,
+#                                   two rounds, CUDA-graph timing; AB_FLAGS picks
+#                                   the rows (default: the decode layers), AB_BINS
+#                                   the binaries in .devbuild/bin (default:
+#                                   spmm_bench_base spmm_bench)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/hinm_out}
@@ -55,10 +62,20 @@ tune_decode() {
   grep -E '^  [a-z_]+.*\(|gpu__time' "$OUT/tune_ncu_decode.txt" | sed 's/(KernelArgs).*//' | tee -a "$LOG"
 }
 
+tune_ab() {
+  local flags=${AB_FLAGS:---shapes 28672x8192,8192x8192,11008x4096,4096x11008 --n 1,16,64 --sparsity 75,87.5}
+  for r in 1 2; do
+    for b in ${AB_BINS:-spmm_bench_base spmm_bench}; do
+      bench "$b-r$r" "$BIN/$b" --no-cusparselt --graph $flags
+    done
+  done
+}
+
 for what in "$@"; do
   case $what in
     wgmma) tune_wgmma ;;
     decode) tune_decode ;;
+    ab) tune_ab ;;
     *) echo "unknown: $what" >&2; exit 2 ;;
   esac
 done
