@@ -22,6 +22,9 @@ done
 # The L2 -> shared memory copy ceilings (the wgmma.sp kernel's roofline).
 /usr/local/cuda/bin/nvcc -std=c++17 -O3 -gencode=arch=compute_90a,code=sm_90a -I. \
     benchmarks/l2_smem_peak.cu -o .devbuild/bin/l2_smem_peak
+# The DRAM streaming floor of decode-sized reads (the decode rows' yardstick).
+/usr/local/cuda/bin/nvcc -std=c++17 -O3 -gencode=arch=compute_90a,code=sm_90a -I. \
+    benchmarks/dram_stream_peak.cu -o .devbuild/bin/dram_stream_peak
 # The device copy has no .git: record what was built (benchmarks/report.sh
 # reads it); "-dirty" if the working tree had uncommitted changes.
 { git rev-parse --short HEAD 2>/dev/null || echo unknown; } | tr -d '\n' >.devbuild/COMMIT

@@ -1,0 +1,167 @@
+// DRAM streaming floor of decode-sized calls on the current GPU: how long
+// the best plain kernel takes to read X bytes once, timed the way
+// `spmm_bench --graph` times a call (30 launches captured in one CUDA graph,
+// each on its own buffer so nothing is served from L2; median of 11
+// replays / 30). A decode SpMM reads its compressed weights once, so this is
+// the time no kernel of that size can beat, fixed costs (launch, ramp-up,
+// tail) included -- the yardstick for docs/performance.md's decode rows.
+//
+//   empty     a kernel that does nothing (the per-launch floor in a graph)
+//   stride    grid-stride 16-byte loads, 8 in flight per thread, 8 CTAs of
+//             256 threads per SM
+//   chunk     each CTA reads one contiguous range (the SpMM's per-CTA
+//             stream), same loads
+//
+// Built by scripts/device_stage.sh with nvcc (not a CI target).
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <vector>
+
+namespace {
+
+constexpr int kThreads = 256;
+constexpr int kUnroll = 8;
+constexpr int kCallsPerGraph = 30;
+constexpr int kReplays = 11;
+
+#define CHECK(x)                                                                  \
+  do {                                                                            \
+    cudaError_t e_ = (x);                                                         \
+    if (e_ != cudaSuccess) {                                                      \
+      std::fprintf(stderr, "%s:%d %s: %s\n", __FILE__, __LINE__, #x,              \
+                   cudaGetErrorString(e_));                                       \
+      std::exit(1);                                                               \
+    }                                                                             \
+  } while (0)
+
+__global__ void empty_kernel() {}
+
+// The XOR of everything read goes to *sink only if it equals a value it
+// never takes in practice, so the loads are live but nothing is written.
+__device__ __forceinline__ void Sink(uint4 acc, uint4* sink) {
+  if ((acc.x & acc.y & acc.z & acc.w) == 0xFFFFFFFFu) *sink = acc;
+}
+
+__global__ void __launch_bounds__(kThreads) stride_kernel(const uint4* __restrict__ p, int64_t n,
+                                                          uint4* sink) {
+  uint4 acc = make_uint4(0, 0, 0, 0);
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * kThreads;
+  int64_t i = static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x;
+  for (; i + (kUnroll - 1) * stride < n; i += kUnroll * stride) {
+    uint4 v[kUnroll];
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) v[u] = __ldcs(p + i + u * stride);
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) {
+      acc.x ^= v[u].x; acc.y ^= v[u].y; acc.z ^= v[u].z; acc.w ^= v[u].w;
+    }
+  }
+  for (; i < n; i += stride) {
+    const uint4 v = __ldcs(p + i);
+    acc.x ^= v.x; acc.y ^= v.y; acc.z ^= v.z; acc.w ^= v.w;
+  }
+  Sink(acc, sink);
+}
+
+__global__ void __launch_bounds__(kThreads) chunk_kernel(const uint4* __restrict__ p, int64_t n,
+                                                         uint4* sink) {
+  const int64_t per = (n + gridDim.x - 1) / gridDim.x;
+  const int64_t begin = blockIdx.x * per, end = min(n, begin + per);
+  uint4 acc = make_uint4(0, 0, 0, 0);
+  int64_t i = begin + threadIdx.x;
+  for (; i + (kUnroll - 1) * kThreads < end; i += kUnroll * kThreads) {
+    uint4 v[kUnroll];
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) v[u] = __ldcs(p + i + u * kThreads);
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) {
+      acc.x ^= v[u].x; acc.y ^= v[u].y; acc.z ^= v[u].z; acc.w ^= v[u].w;
+    }
+  }
+  for (; i < end; i += kThreads) {
+    const uint4 v = __ldcs(p + i);
+    acc.x ^= v.x; acc.y ^= v.y; acc.z ^= v.z; acc.w ^= v.w;
+  }
+  Sink(acc, sink);
+}
+
+enum class Kind { kEmpty, kStride, kChunk };
+
+// Median over replays of (graph time / calls), in microseconds.
+double TimeCall(Kind kind, const std::vector<uint4*>& bufs, int64_t n, int grid, uint4* sink) {
+  cudaStream_t s;
+  CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+  cudaGraph_t g;
+  CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
+  for (int c = 0; c < kCallsPerGraph; ++c) {
+    const uint4* p = bufs[c % bufs.size()];
+    if (kind == Kind::kEmpty) empty_kernel<<<grid, kThreads, 0, s>>>();
+    if (kind == Kind::kStride) stride_kernel<<<grid, kThreads, 0, s>>>(p, n, sink);
+    if (kind == Kind::kChunk) chunk_kernel<<<grid, kThreads, 0, s>>>(p, n, sink);
+  }
+  CHECK(cudaStreamEndCapture(s, &g));
+  cudaGraphExec_t ge;
+  CHECK(cudaGraphInstantiate(&ge, g, 0));
+  cudaEvent_t a, b;
+  CHECK(cudaEventCreate(&a));
+  CHECK(cudaEventCreate(&b));
+  CHECK(cudaGraphLaunch(ge, s));  // warm-up
+  std::vector<float> ms;
+  for (int r = 0; r < kReplays; ++r) {
+    CHECK(cudaEventRecord(a, s));
+    CHECK(cudaGraphLaunch(ge, s));
+    CHECK(cudaEventRecord(b, s));
+    CHECK(cudaEventSynchronize(b));
+    float t = 0;
+    CHECK(cudaEventElapsedTime(&t, a, b));
+    ms.push_back(t);
+  }
+  std::sort(ms.begin(), ms.end());
+  CHECK(cudaGraphExecDestroy(ge));
+  CHECK(cudaGraphDestroy(g));
+  CHECK(cudaEventDestroy(a));
+  CHECK(cudaEventDestroy(b));
+  CHECK(cudaStreamDestroy(s));
+  return ms[ms.size() / 2] * 1e3 / kCallsPerGraph;
+}
+
+}  // namespace
+
+int main() {
+  int dev = 0, sms = 0;
+  CHECK(cudaGetDevice(&dev));
+  CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev));
+  cudaDeviceProp prop;
+  CHECK(cudaGetDeviceProperties(&prop, dev));
+  std::printf("device %s, %d SMs, L2 %d MB\n", prop.name, sms, prop.l2CacheSize >> 20);
+  uint4* sink = nullptr;
+  CHECK(cudaMalloc(&sink, sizeof(uint4)));
+  const int grid = sms * (2048 / kThreads);
+  std::printf("empty kernel in a graph: %.2f us per launch\n",
+              TimeCall(Kind::kEmpty, {sink}, 0, grid, sink));
+  std::printf("%10s %8s | %9s %7s | %9s %7s\n", "MB", "buffers", "stride_us", "TB/s", "chunk_us",
+              "TB/s");
+  // The compressed weights of the decode rows of docs/performance.md (13 to
+  // 140 MB), and a large read for the asymptote.
+  for (double mb : {13.0, 20.0, 39.0, 69.0, 137.0, 470.0}) {
+    const int64_t n = static_cast<int64_t>(mb * 1e6) / 16;
+    // Enough buffers that consecutive calls never find their bytes in L2.
+    const int nbuf = static_cast<int>(std::min<double>(kCallsPerGraph, std::max(2.0, 200.0 / mb)));
+    std::vector<uint4*> bufs(nbuf);
+    for (auto& b : bufs) {
+      CHECK(cudaMalloc(&b, n * sizeof(uint4)));
+      CHECK(cudaMemset(b, 0x11, n * sizeof(uint4)));
+    }
+    const double ts = TimeCall(Kind::kStride, bufs, n, grid, sink);
+    const double tc = TimeCall(Kind::kChunk, bufs, n, grid, sink);
+    const double bytes = static_cast<double>(n) * 16;
+    std::printf("%10.1f %8d | %9.2f %7.3f | %9.2f %7.3f\n", mb, nbuf, ts, bytes / ts * 1e-6, tc,
+                bytes / tc * 1e-6);
+    for (auto& b : bufs) CHECK(cudaFree(b));
+  }
+  CHECK(cudaFree(sink));
+  return 0;
+}
