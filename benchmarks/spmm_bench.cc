@@ -211,9 +211,12 @@ LtResult MeasureCusparseLt(hinm::GpuContext& ctx, const Shape& s, int64_t n, DTy
     CK(cudaDeviceSynchronize());
     r.rel = CompareOnHost(dc.p, dref.p, static_cast<size_t>(s.m * np), dt).rel();
     r.ok = r.rel < (dt == DType::kFloat16 ? 2e-3 : 1.6e-2);
-    if (r.ok) r.us = TimeCall(opt, [&](int i, cudaStream_t st) { lt.Run(i, st); });
-    if (r.ok && r.us < 0) r.ok = false, r.note = "could not be captured in a CUDA graph";
-    else r.note = "FAIL vs cuBLAS on its 2:4 weights";
+    if (!r.ok) {
+      r.note = "FAIL vs cuBLAS on its 2:4 weights";
+    } else {
+      r.us = TimeCall(opt, [&](int i, cudaStream_t st) { lt.Run(i, st); });
+      if (r.us < 0) r.ok = false, r.note = "could not be captured in a CUDA graph";
+    }
   } catch (const std::exception& e) {
     r.note = e.what();
     cudaGetLastError();
