@@ -7,6 +7,7 @@
 #   scripts/device_tune.sh wgmma    consumer pipelining x raster group rows, N = 4096
 #   scripts/device_tune.sh decode   split-K counts at N <= 16 (CUDA-graph timing),
 #                                   and the kernels' own times under ncu
+#   scripts/device_tune.sh config   mma.sp configs forced at N = 64-512 vs the default plan
 #   scripts/device_tune.sh ab       the staged spmm_bench against
 #                                   .devbuild/bin/spmm_bench_base (a build of the
 #                                   baseline commit copied there), alternating,
@@ -62,6 +63,16 @@ tune_decode() {
   grep -E '^  [a-z_]+.*\(|gpu__time' "$OUT/tune_ncu_decode.txt" | sed 's/(KernelArgs).*//' | tee -a "$LOG"
 }
 
+# Which mma.sp config serves mid-size N (the planner's table vs forced configs),
+# against the default plan (wgmma.sp from N = 256 on sm_90).
+tune_config() {
+  local shapes="--shapes 28672x8192,8192x8192,11008x4096,4096x11008 --sparsity 75,87.5"
+  bench default $B --graph $shapes --n 64,128,256,512
+  bench mid HINM_SPMM_KERNEL=mma_sp HINM_SPMM_CONFIG=mid_128x64 $B --graph $shapes --n 128,256,512
+  bench narrow HINM_SPMM_KERNEL=mma_sp HINM_SPMM_CONFIG=narrow_128x16 $B --graph $shapes --n 64,128
+  bench wide HINM_SPMM_KERNEL=mma_sp HINM_SPMM_CONFIG=wide_128x128 $B --graph $shapes --n 256,512
+}
+
 tune_ab() {
   local flags=${AB_FLAGS:---shapes 28672x8192,8192x8192,11008x4096,4096x11008 --n 1,16,64 --sparsity 75,87.5}
   for r in 1 2; do
@@ -76,6 +87,7 @@ for what in "$@"; do
     wgmma) tune_wgmma ;;
     decode) tune_decode ;;
     ab) tune_ab ;;
+    config) tune_config ;;
     *) echo "unknown: $what" >&2; exit 2 ;;
   esac
 done
