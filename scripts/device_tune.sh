@@ -7,6 +7,8 @@
 #   scripts/device_tune.sh wgmma    consumer pipelining x raster group rows, N = 4096
 #   scripts/device_tune.sh decode   split-K counts at N <= 16 (CUDA-graph timing),
 #                                   and the kernels' own times under ncu
+#   scripts/device_tune.sh splits   forced K-split counts (cluster sum or partials) on the
+#                                   13-39 MB decode layers
 #   scripts/device_tune.sh config   mma.sp configs forced at N = 64-512 vs the default plan
 #   scripts/device_tune.sh ab       the staged spmm_bench against
 #                                   .devbuild/bin/spmm_bench_base (a build of the
@@ -63,6 +65,17 @@ tune_decode() {
   grep -E '^  [a-z_]+.*\(|gpu__time' "$OUT/tune_ncu_decode.txt" | sed 's/(KernelArgs).*//' | tee -a "$LOG"
 }
 
+# Forced K-split counts on the 13-39 MB decode layers, with and without the
+# cluster sum (N = 1, 16; the planner's choice is the "default" rows).
+tune_splits() {
+  local shapes="--shapes 8192x8192,11008x4096,4096x11008 --n 1,16 --sparsity 75,87.5"
+  bench default $B --graph $shapes
+  for s in ${SPLITS:-2 3 4 6 8 12 16}; do
+    bench "splits$s" HINM_SPMM_SPLITS=$s $B --graph $shapes
+    [ "$s" -le 4 ] && bench "splits$s-partials" HINM_SPMM_SPLITS=$s HINM_SPMM_CLUSTER_REDUCE=0 $B --graph $shapes
+  done
+}
+
 # Which mma.sp config serves mid-size N (the planner's table vs forced configs),
 # against the default plan (wgmma.sp from N = 256 on sm_90).
 tune_config() {
@@ -88,6 +101,7 @@ for what in "$@"; do
     decode) tune_decode ;;
     ab) tune_ab ;;
     config) tune_config ;;
+    splits) tune_splits ;;
     *) echo "unknown: $what" >&2; exit 2 ;;
   esac
 done
