@@ -45,47 +45,35 @@ __device__ __forceinline__ void Sink(uint4 acc, uint4* sink) {
   if ((acc.x & acc.y & acc.z & acc.w) == 0xFFFFFFFFu) *sink = acc;
 }
 
-__global__ void __launch_bounds__(kThreads) stride_kernel(const uint4* __restrict__ p, int64_t n,
-                                                          uint4* sink) {
+// XOR of p[i], p[i + step], ... below end, kUnroll 16-byte loads in flight.
+__device__ __forceinline__ uint4 XorRange(const uint4* __restrict__ p, int64_t i, int64_t end,
+                                          int64_t step) {
   uint4 acc = make_uint4(0, 0, 0, 0);
-  const int64_t stride = static_cast<int64_t>(gridDim.x) * kThreads;
-  int64_t i = static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x;
-  for (; i + (kUnroll - 1) * stride < n; i += kUnroll * stride) {
+  auto add = [&](const uint4& v) {
+    acc.x ^= v.x; acc.y ^= v.y; acc.z ^= v.z; acc.w ^= v.w;
+  };
+  for (; i + (kUnroll - 1) * step < end; i += kUnroll * step) {
     uint4 v[kUnroll];
 #pragma unroll
-    for (int u = 0; u < kUnroll; ++u) v[u] = __ldcs(p + i + u * stride);
+    for (int u = 0; u < kUnroll; ++u) v[u] = __ldcs(p + i + u * step);
 #pragma unroll
-    for (int u = 0; u < kUnroll; ++u) {
-      acc.x ^= v[u].x; acc.y ^= v[u].y; acc.z ^= v[u].z; acc.w ^= v[u].w;
-    }
+    for (int u = 0; u < kUnroll; ++u) add(v[u]);
   }
-  for (; i < n; i += stride) {
-    const uint4 v = __ldcs(p + i);
-    acc.x ^= v.x; acc.y ^= v.y; acc.z ^= v.z; acc.w ^= v.w;
-  }
-  Sink(acc, sink);
+  for (; i < end; i += step) add(__ldcs(p + i));
+  return acc;
+}
+
+__global__ void __launch_bounds__(kThreads) stride_kernel(const uint4* __restrict__ p, int64_t n,
+                                                          uint4* sink) {
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * kThreads;
+  Sink(XorRange(p, static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x, n, stride), sink);
 }
 
 __global__ void __launch_bounds__(kThreads) chunk_kernel(const uint4* __restrict__ p, int64_t n,
                                                          uint4* sink) {
   const int64_t per = (n + gridDim.x - 1) / gridDim.x;
   const int64_t begin = blockIdx.x * per, end = min(n, begin + per);
-  uint4 acc = make_uint4(0, 0, 0, 0);
-  int64_t i = begin + threadIdx.x;
-  for (; i + (kUnroll - 1) * kThreads < end; i += kUnroll * kThreads) {
-    uint4 v[kUnroll];
-#pragma unroll
-    for (int u = 0; u < kUnroll; ++u) v[u] = __ldcs(p + i + u * kThreads);
-#pragma unroll
-    for (int u = 0; u < kUnroll; ++u) {
-      acc.x ^= v[u].x; acc.y ^= v[u].y; acc.z ^= v[u].z; acc.w ^= v[u].w;
-    }
-  }
-  for (; i < end; i += kThreads) {
-    const uint4 v = __ldcs(p + i);
-    acc.x ^= v.x; acc.y ^= v.y; acc.z ^= v.z; acc.w ^= v.w;
-  }
-  Sink(acc, sink);
+  Sink(XorRange(p, begin + threadIdx.x, end, kThreads), sink);
 }
 
 enum class Kind { kEmpty, kStride, kChunk };
