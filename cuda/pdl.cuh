@@ -4,11 +4,22 @@
 // griddep_wait() before it reads anything that kernel writes. The earlier
 // kernel calls griddep_launch_dependents() to let it be scheduled early.
 // Both are no-ops on older architectures and in kernels launched normally.
-// Device code only.
+// ProgrammaticDependent() is the launch attribute (host side).
 #ifndef HINM_CUDA_PDL_CUH_
 #define HINM_CUDA_PDL_CUH_
 
+#include <cuda_runtime_api.h>
+
 namespace hinm_cuda {
+
+// The attribute that makes a cudaLaunchKernelEx launch a programmatic
+// dependent of the kernel before it in the stream.
+inline cudaLaunchAttribute ProgrammaticDependent() {
+  cudaLaunchAttribute attr = {};
+  attr.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  attr.val.programmaticStreamSerializationAllowed = 1;
+  return attr;
+}
 
 __device__ __forceinline__ void griddep_wait() {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900

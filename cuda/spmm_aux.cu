@@ -70,11 +70,11 @@ __global__ void split_reduce_kernel(const KernelArgs a) {
   constexpr int kVec = kPairs ? 2 : 1;
   using Vec = typename std::conditional<kPairs, float2, float>::type;
   griddep_wait();
-  const int64_t plane = static_cast<int64_t>(a.m) * a.n;
-  const int64_t count = plane / kVec;
+  // One split's plane (m x n outputs) in Vecs: the loop's extent and the distance
+  // between consecutive splits.
+  const int64_t plane = static_cast<int64_t>(a.m) * a.n / kVec;
   const Vec* partial = reinterpret_cast<const Vec*>(a.partial);
-  const int64_t stride = plane / kVec;  // one split's plane, in Vecs
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < count;
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < plane;
        i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
     float s0 = 0.f, s1 = 0.f;
     auto add = [&](const Vec& v) {
@@ -89,11 +89,11 @@ __global__ void split_reduce_kernel(const KernelArgs a) {
     for (; z + kBatch <= a.splits; z += kBatch) {
       Vec v[kBatch];
 #pragma unroll
-      for (int j = 0; j < kBatch; ++j) v[j] = partial[(z + j) * stride + i];
+      for (int j = 0; j < kBatch; ++j) v[j] = partial[(z + j) * plane + i];
 #pragma unroll
       for (int j = 0; j < kBatch; ++j) add(v[j]);  // fixed order
     }
-    for (; z < a.splits; ++z) add(partial[z * stride + i]);
+    for (; z < a.splits; ++z) add(partial[z * plane + i]);
     const int64_t e = i * kVec;
     const int64_t row = e / a.n, col = e % a.n;
     StoreRowPair<T>(a, MakeOutputRow<T>(a, row), col, s0, s1, kPairs);
@@ -115,9 +115,7 @@ cudaError_t LaunchSplitReduce(const KernelArgs& a, bool bf16, bool after_main,
   static constexpr Kernel kKernels[2][2] = {
       {split_reduce_kernel<__half, false>, split_reduce_kernel<__half, true>},
       {split_reduce_kernel<__nv_bfloat16, false>, split_reduce_kernel<__nv_bfloat16, true>}};
-  cudaLaunchAttribute attr;
-  attr.id = cudaLaunchAttributeProgrammaticStreamSerialization;
-  attr.val.programmaticStreamSerializationAllowed = 1;
+  cudaLaunchAttribute attr = ProgrammaticDependent();
   cudaLaunchConfig_t lc = {};
   lc.gridDim = dim3(GridFor(pairs ? total / 2 : total, 256));
   lc.blockDim = dim3(256);

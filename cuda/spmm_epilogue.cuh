@@ -86,13 +86,6 @@ __device__ __forceinline__ void StoreRowPair(const KernelArgs& a, const OutputRo
   }
 }
 
-// One element, for the split-K reduction: p compressed row (< m), n token
-// (< n), acc the fp32 dot product.
-template <typename T>
-__device__ __forceinline__ void StoreOutput(const KernelArgs& a, int64_t p, int64_t n, float acc) {
-  StoreRowPair<T>(a, MakeOutputRow<T>(a, p), n, acc, 0.f, false);
-}
-
 }  // namespace hinm_cuda
 
 #endif  // HINM_CUDA_SPMM_EPILOGUE_CUH_

@@ -330,34 +330,26 @@ cudaError_t LaunchSpmmKernel(const KernelArgs& a, cudaStream_t stream) {
         hinm_spmm_kernel<T, kCfg>, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmem);
     if (e != cudaSuccess) return e;
   }
-  if (a.cluster_reduce || a.after_pack) {
-    cudaLaunchAttribute attr[2];
-    unsigned n = 0;
-    if (a.cluster_reduce) {
-      // The splits of a tile slice form one cluster (spmm_cluster_reduce.cuh).
-      attr[n].id = cudaLaunchAttributeClusterDimension;
-      attr[n].val.clusterDim.x = 1;
-      attr[n].val.clusterDim.y = 1;
-      attr[n].val.clusterDim.z = static_cast<unsigned>(a.splits);
-      ++n;
-    }
-    if (a.after_pack) {
-      // Programmatic dependent of the B pack just launched (cuda/pdl.cuh).
-      attr[n].id = cudaLaunchAttributeProgrammaticStreamSerialization;
-      attr[n].val.programmaticStreamSerializationAllowed = 1;
-      ++n;
-    }
-    cudaLaunchConfig_t lc = {};
-    lc.gridDim = grid;
-    lc.blockDim = dim3(kConfigs[kCfg].threads());
-    lc.dynamicSmemBytes = kSmem;
-    lc.stream = stream;
-    lc.attrs = attr;
-    lc.numAttrs = n;
-    return cudaLaunchKernelEx(&lc, hinm_spmm_kernel<T, kCfg>, a);
+  cudaLaunchAttribute attr[2];
+  unsigned n = 0;
+  if (a.cluster_reduce) {
+    // The splits of a tile slice form one cluster (spmm_cluster_reduce.cuh).
+    attr[n].id = cudaLaunchAttributeClusterDimension;
+    attr[n].val.clusterDim.x = 1;
+    attr[n].val.clusterDim.y = 1;
+    attr[n].val.clusterDim.z = static_cast<unsigned>(a.splits);
+    ++n;
   }
-  hinm_spmm_kernel<T, kCfg><<<grid, kConfigs[kCfg].threads(), kSmem, stream>>>(a);
-  return cudaPeekAtLastError();
+  // Programmatic dependent of the B pack just launched (cuda/pdl.cuh).
+  if (a.after_pack) attr[n++] = ProgrammaticDependent();
+  cudaLaunchConfig_t lc = {};
+  lc.gridDim = grid;
+  lc.blockDim = dim3(kConfigs[kCfg].threads());
+  lc.dynamicSmemBytes = kSmem;
+  lc.stream = stream;
+  lc.attrs = attr;
+  lc.numAttrs = n;
+  return cudaLaunchKernelEx(&lc, hinm_spmm_kernel<T, kCfg>, a);
 }
 
 }  // namespace hinm_cuda

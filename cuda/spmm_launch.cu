@@ -73,28 +73,26 @@ KernelChoice ForcedKernel(KernelChoice k) {
   if (std::strcmp(e, "wgmma_sp") == 0) return KernelChoice::kWgmmaSp;
   return k;
 }
-int ForcedWgmmaBn() {
-  const char* e = std::getenv("HINM_SPMM_WGMMA_BN");
+// An integer knob: its value, 0 when unset.
+int KnobInt(const char* name) {
+  const char* e = std::getenv(name);
   return e == nullptr ? 0 : std::atoi(e);
 }
-int ForcedSplits() {
-  const char* e = std::getenv("HINM_SPMM_SPLITS");
-  return e == nullptr ? 0 : std::atoi(e);
-}
-// HINM_SPMM_CLUSTER_REDUCE=0: split-K through partials and the reduce kernel
-// on sm_90 too (benchmarks, and the tests of that path on an H100).
-bool ClusterReduceAllowed() {
-  const char* e = std::getenv("HINM_SPMM_CLUSTER_REDUCE");
+// An on/off knob that is on unless set to "0".
+bool KnobOn(const char* name) {
+  const char* e = std::getenv(name);
   return e == nullptr || std::strcmp(e, "0") != 0;
 }
+int ForcedWgmmaBn() { return KnobInt("HINM_SPMM_WGMMA_BN"); }
+int ForcedSplits() { return KnobInt("HINM_SPMM_SPLITS"); }
+// HINM_SPMM_CLUSTER_REDUCE=0: split-K through partials and the reduce kernel
+// on sm_90 too (benchmarks, and the tests of that path on an H100).
+bool ClusterReduceAllowed() { return KnobOn("HINM_SPMM_CLUSTER_REDUCE"); }
 
 // HINM_SPMM_PDL=0: the mma.sp kernel waits for the B pack, and the split-K
 // reduction for the mma.sp kernel, as ordinary stream successors (benchmark
 // A/B of cuda/pdl.cuh).
-bool PdlAllowed() {
-  const char* e = std::getenv("HINM_SPMM_PDL");
-  return e == nullptr || std::strcmp(e, "0") != 0;
-}
+bool PdlAllowed() { return KnobOn("HINM_SPMM_PDL"); }
 
 bool IsSm90(const DeviceInfo& dev) { return dev.cc_major == 9 && dev.cc_minor == 0; }
 
@@ -304,7 +302,7 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
   a.bias = p.bias;
   a.alpha = p.alpha;
   a.beta = p.beta;
-  if (const char* x = std::getenv("HINM_SPMM_WGMMA_EXP")) a.wgmma_flags = std::atoi(x);
+  a.wgmma_flags = KnobInt("HINM_SPMM_WGMMA_EXP");
   a.partial = plan.partial_bytes > 0 ? reinterpret_cast<float*>(ws + used) : nullptr;
 
   const bool bf16 = p.dtype == ElemType::kBF16;
