@@ -1,8 +1,8 @@
 // What spmm_bench and ffn_bench share: the CUDA error check, a device buffer,
 // the timers (CUDA events per call, warm-up, median; CUDA graph replay; host
-// time per call) and the device copy
-// bandwidth that the TB/s columns are read against. Header-only: two small
-// binaries, no library of their own.
+// time per call) and the device copy bandwidth that the TB/s columns are read
+// against. Header-only: small binaries, no library of their own
+// (dram_stream_peak, built by plain nvcc, uses CK and TimeGraphUs too).
 #ifndef HINM_BENCHMARKS_BENCH_UTIL_H_
 #define HINM_BENCHMARKS_BENCH_UTIL_H_
 
@@ -58,8 +58,9 @@ double TimeUs(Fn fn, int iters) {
 // graph, which is launched once to warm up and then `reps` times, each launch
 // between an event pair; median of (graph time / iters). Returns a negative
 // value (and clears the error) if a call cannot be captured.
+constexpr int kGraphReplays = 11;
 template <typename Fn>
-double TimeGraphUs(Fn fn, int iters, int reps = 11) {
+double TimeGraphUs(Fn fn, int iters, int reps = kGraphReplays) {
   cudaStream_t s = nullptr;
   cudaGraph_t g = nullptr;
   cudaGraphExec_t ge = nullptr;

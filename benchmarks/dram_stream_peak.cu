@@ -20,22 +20,13 @@
 #include <cstdio>
 #include <vector>
 
+#include "benchmarks/bench_util.h"
+
 namespace {
 
 constexpr int kThreads = 256;
 constexpr int kUnroll = 8;
 constexpr int kCallsPerGraph = 30;
-constexpr int kReplays = 11;
-
-#define CHECK(x)                                                                  \
-  do {                                                                            \
-    cudaError_t e_ = (x);                                                         \
-    if (e_ != cudaSuccess) {                                                      \
-      std::fprintf(stderr, "%s:%d %s: %s\n", __FILE__, __LINE__, #x,              \
-                   cudaGetErrorString(e_));                                       \
-      std::exit(1);                                                               \
-    }                                                                             \
-  } while (0)
 
 __global__ void empty_kernel() {}
 
@@ -78,55 +69,35 @@ __global__ void __launch_bounds__(kThreads) chunk_kernel(const uint4* __restrict
 
 enum class Kind { kEmpty, kStride, kChunk };
 
-// Median over replays of (graph time / calls), in microseconds.
+// Per-call time of kCallsPerGraph calls replayed from one CUDA graph, call c
+// on buffer c % bufs.size() (hinm_bench::TimeGraphUs, as spmm_bench --graph).
 double TimeCall(Kind kind, const std::vector<uint4*>& bufs, int64_t n, int grid, uint4* sink) {
-  cudaStream_t s;
-  CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
-  cudaGraph_t g;
-  CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
-  for (int c = 0; c < kCallsPerGraph; ++c) {
-    const uint4* p = bufs[c % bufs.size()];
-    if (kind == Kind::kEmpty) empty_kernel<<<grid, kThreads, 0, s>>>();
-    if (kind == Kind::kStride) stride_kernel<<<grid, kThreads, 0, s>>>(p, n, sink);
-    if (kind == Kind::kChunk) chunk_kernel<<<grid, kThreads, 0, s>>>(p, n, sink);
+  const double us = hinm_bench::TimeGraphUs(
+      [&](int c, cudaStream_t s) {
+        const uint4* p = bufs[c % bufs.size()];
+        if (kind == Kind::kEmpty) empty_kernel<<<grid, kThreads, 0, s>>>();
+        if (kind == Kind::kStride) stride_kernel<<<grid, kThreads, 0, s>>>(p, n, sink);
+        if (kind == Kind::kChunk) chunk_kernel<<<grid, kThreads, 0, s>>>(p, n, sink);
+      },
+      kCallsPerGraph);
+  if (us < 0) {
+    std::fprintf(stderr, "dram_stream_peak: the calls could not be captured in a CUDA graph\n");
+    std::exit(1);
   }
-  CHECK(cudaStreamEndCapture(s, &g));
-  cudaGraphExec_t ge;
-  CHECK(cudaGraphInstantiate(&ge, g, 0));
-  cudaEvent_t a, b;
-  CHECK(cudaEventCreate(&a));
-  CHECK(cudaEventCreate(&b));
-  CHECK(cudaGraphLaunch(ge, s));  // warm-up
-  std::vector<float> ms;
-  for (int r = 0; r < kReplays; ++r) {
-    CHECK(cudaEventRecord(a, s));
-    CHECK(cudaGraphLaunch(ge, s));
-    CHECK(cudaEventRecord(b, s));
-    CHECK(cudaEventSynchronize(b));
-    float t = 0;
-    CHECK(cudaEventElapsedTime(&t, a, b));
-    ms.push_back(t);
-  }
-  std::sort(ms.begin(), ms.end());
-  CHECK(cudaGraphExecDestroy(ge));
-  CHECK(cudaGraphDestroy(g));
-  CHECK(cudaEventDestroy(a));
-  CHECK(cudaEventDestroy(b));
-  CHECK(cudaStreamDestroy(s));
-  return ms[ms.size() / 2] * 1e3 / kCallsPerGraph;
+  return us;
 }
 
 }  // namespace
 
 int main() {
   int dev = 0, sms = 0;
-  CHECK(cudaGetDevice(&dev));
-  CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev));
+  CK(cudaGetDevice(&dev));
+  CK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev));
   cudaDeviceProp prop;
-  CHECK(cudaGetDeviceProperties(&prop, dev));
+  CK(cudaGetDeviceProperties(&prop, dev));
   std::printf("device %s, %d SMs, L2 %d MB\n", prop.name, sms, prop.l2CacheSize >> 20);
   uint4* sink = nullptr;
-  CHECK(cudaMalloc(&sink, sizeof(uint4)));
+  CK(cudaMalloc(&sink, sizeof(uint4)));
   const int grid = sms * (2048 / kThreads);
   std::printf("empty kernel in a graph: %.2f us per launch\n",
               TimeCall(Kind::kEmpty, {sink}, 0, grid, sink));
@@ -140,16 +111,16 @@ int main() {
     const int nbuf = static_cast<int>(std::min<double>(kCallsPerGraph, std::max(2.0, 200.0 / mb)));
     std::vector<uint4*> bufs(nbuf);
     for (auto& b : bufs) {
-      CHECK(cudaMalloc(&b, n * sizeof(uint4)));
-      CHECK(cudaMemset(b, 0x11, n * sizeof(uint4)));
+      CK(cudaMalloc(&b, n * sizeof(uint4)));
+      CK(cudaMemset(b, 0x11, n * sizeof(uint4)));
     }
     const double ts = TimeCall(Kind::kStride, bufs, n, grid, sink);
     const double tc = TimeCall(Kind::kChunk, bufs, n, grid, sink);
     const double bytes = static_cast<double>(n) * 16;
     std::printf("%10.1f %8d | %9.2f %7.3f | %9.2f %7.3f\n", mb, nbuf, ts, bytes / ts * 1e-6, tc,
                 bytes / tc * 1e-6);
-    for (auto& b : bufs) CHECK(cudaFree(b));
+    for (auto& b : bufs) CK(cudaFree(b));
   }
-  CHECK(cudaFree(sink));
+  CK(cudaFree(sink));
   return 0;
 }

@@ -245,7 +245,8 @@ int main(int argc, char** argv) {
   std::printf("device copy bandwidth (cudaMemcpy D2D 1 GiB, read+write): %.3f TB/s\n", copy_tbs);
   const std::string timing =
       (opt.graph ? "CUDA graph of " + std::to_string(opt.iters) +
-                       " calls, 1 warm-up replay, median over 11 replays of replay time / calls"
+                       " calls, 1 warm-up replay, median over " +
+                       std::to_string(hinm_bench::kGraphReplays) + " replays of replay time / calls"
                  : "CUDA events per call, 3 warm-up calls, median of " + std::to_string(opt.iters)) +
       "; weight copies rotated beyond 2x L2";
   std::printf("timing: %s\n", timing.c_str());
