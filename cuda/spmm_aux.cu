@@ -1,7 +1,5 @@
 // The SpMM's helper passes: B packing (token-major or unaligned B into a
-// K x round_up(N, 8) row-major buffer the main kernel can cp.async from; on
-// sm_90 the main kernel is launched as its programmatic dependent, so its
-// launch and prologue overlap the pack) and
+// K x round_up(N, 8) row-major buffer the main kernel can cp.async from) and
 // the split-K reduction (partials summed in split order: bit-reproducible).
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -21,7 +19,6 @@ namespace {
 __global__ void pack_b_transpose_kernel(const uint16_t* __restrict__ src, int64_t ldb, int32_t k,
                                         int32_t n, uint16_t* __restrict__ dst, int64_t ldd) {
   __shared__ uint16_t tile[32][33];
-  griddep_launch_dependents();  // the SpMM kernel may be scheduled now (it waits for our writes)
   const int64_t k0 = static_cast<int64_t>(blockIdx.x) * 32;
   for (int64_t n0 = static_cast<int64_t>(blockIdx.y) * 32; n0 < n; n0 += 32LL * gridDim.y) {
     for (int i = threadIdx.y; i < 32; i += blockDim.y) {
@@ -47,7 +44,6 @@ __global__ void pack_b_transpose_kernel(const uint16_t* __restrict__ src, int64_
 __global__ void pack_b_copy_kernel(const uint16_t* __restrict__ src, int64_t ldb, int32_t k,
                                    int32_t n, uint16_t* __restrict__ dst, int64_t ldd) {
   // Also zeroes the row tails [n, ldd) (see pack_b_transpose_kernel).
-  griddep_launch_dependents();
   const int64_t total = static_cast<int64_t>(k) * ldd;
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < total;
        i += static_cast<int64_t>(gridDim.x) * blockDim.x) {

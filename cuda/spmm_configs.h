@@ -17,6 +17,10 @@ struct TileConfig {
   int min_ctas;  // __launch_bounds__ min blocks per SM (caps registers)
   int max_n;     // the planner uses the first config with N <= max_n
   int split_ctas_per_sm;  // split K until the grid has this many CTAs per SM
+  // sm_90 decode split model (cuda/spmm_launch.cu), 0 = not used: the time of
+  // a k-block with c CTAs per SM is max(1, c * sm_share) times that of a CTA
+  // alone on its SM (which is bound by its own latencies, not by DRAM).
+  double sm_share;
 
   constexpr int threads() const { return warps_m * warps_n * 32; }
   constexpr int block_m() const { return warps_m * warp_rb * 16; }   // rows per CTA
@@ -24,7 +28,7 @@ struct TileConfig {
   // Dynamic shared memory of the kernel: per stage and k-block, A (512 B
   // per 16-row block), metadata (64 B per block) and B (32 slots x BN).
   constexpr int smem_bytes() const {
-    return stages * (block_m() / 16 * (512 + 64) + 32 * block_n() * 2);
+    return stages * (block_m() / 16 * (512 + 64) + 32 * block_n() * 2) + (2 * stages - 2) * 128 + stages * 8;
   }
 };
 
@@ -47,10 +51,10 @@ enum class ConfigId : int { kNarrow = 0, kMid = 1, kWide = 2 };
 inline constexpr int kNumConfigs = 3;
 
 inline constexpr TileConfig kConfigs[kNumConfigs] = {
-    // name            wm wn rb n8 st min max_n  split/SM
-    {"narrow_128x16", 4, 1, 2, 2, 6, 4, 16, 4},
-    {"mid_128x64", 4, 1, 2, 8, 4, 3, 64, 3},
-    {"wide_128x128", 2, 4, 4, 4, 3, 2, 1 << 30, 1},
+    // name            wm wn rb n8 st min max_n  split/SM sm_share
+    {"narrow_128x16", 4, 1, 2, 2, 6, 4, 16, 4, 0.59},
+    {"mid_128x64", 4, 1, 2, 8, 4, 3, 64, 3, 0},
+    {"wide_128x128", 2, 4, 4, 4, 3, 2, 1 << 30, 1, 0},
 };
 
 constexpr const TileConfig& GetConfig(ConfigId id) { return kConfigs[static_cast<int>(id)]; }

@@ -79,6 +79,7 @@
 #include "cuda/spmm_epilogue.cuh"
 #include "cuda/spmm_kernel_args.h"
 #include "cuda/spmm_raster.cuh"
+#include "cuda/sm90_ptx.cuh"
 
 namespace hinm_cuda {
 
@@ -104,6 +105,16 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
   auto sA = reinterpret_cast<uint4(*)[kRb][32]>(smem);
   auto sE = reinterpret_cast<uint32_t(*)[kRb][16]>(smem + kS * kRb * 32);
   auto sB = reinterpret_cast<uint4(*)[32][kCh]>(smem + kS * kRb * (32 + 4));
+  constexpr int kIdxSlots = 2 * kS - 2;  // index ring (see the schedule)
+  auto sI = reinterpret_cast<int32_t(*)[32]>(smem + kS * (kRb * (32 + 4) + 32 * kCh));
+  // sm_90: one "full" mbarrier per ring slot; the slot's A blocks and
+  // metadata arrive through the bulk copy engine (complete_tx on it).
+  uint64_t* sFull = reinterpret_cast<uint64_t*>(sI + kIdxSlots);
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  constexpr bool kBulkA = true;
+#else
+  constexpr bool kBulkA = false;
+#endif
 
   const int tid = threadIdx.x;
   const int lane = tid & 31;
@@ -130,30 +141,37 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
         for (int e = 0; e < 4; ++e) acc[r][j][e] = 0.f;
 
     // Gathered B rows: each thread copies kBPer 16-byte chunks of a k-block
-    // (chunk i = tid + j*kThreads: slot row i/kCh, chunk column i%kCh). The
-    // source row comes from col_idx, a global load; issuing it right before
-    // the cp.async put one L2 latency on every k-block's critical path. So
-    // the indices are prefetched two k-blocks ahead into a register pair
-    // (rows[step & 1]), loaded when the k-block two steps earlier is issued.
+    // (chunk i = tid + j*kThreads: slot row i/kCh, chunk column i%kCh) from
+    // the B row that col_idx names. The indices travel one pipeline length
+    // ahead of the data, through a ring of their own in shared memory (sI,
+    // k-block x in slot x % kIdxSlots): issuing k-block x also cp.asyncs
+    // the 32 indices of k-block x+S-1, so by the time x+S-1 is issued its
+    // indices arrived with x's group.
     constexpr int kBPer = (32 * kCh + kThreads - 1) / kThreads;
-    int32_t rows[2][kBPer];
-    auto load_rows = [&](int32_t(&r)[kBPer], int step) {
+    auto fetch_idx = [&](int step) {  // the indices of k-block `step`, 8 x 16 B
       if (step >= nk) return;  // CTA-uniform
-      const int32_t* cols = tile_cols + (kb_begin + step) * 32;
-#pragma unroll
-      for (int j = 0; j < kBPer; ++j) {
-        const int i = tid + j * kThreads;
-        r[j] = (32 * kCh % kThreads == 0 || i < 32 * kCh) ? __ldg(cols + i / kCh) : -1;
-      }
+      if (tid < 8)
+        cp_async_16_zfill(smem_u32(&sI[step % kIdxSlots][tid * 4]),
+                          tile_cols + (kb_begin + step) * 32 + tid * 4, 16);
     };
-    // Issue k-block `step` into ring slot st (A blocks, metadata, gathered B
-    // with the indices in r); in the main loop (prefetch) then load the
-    // indices of step + 2 into r.
-    auto fetch_stage = [&](int st, int step, int32_t(&r)[kBPer], bool prefetch) {
+    // Issue k-block `step` into ring slot st: A blocks, metadata, gathered B
+    // (its indices are in sI, visible since the last barrier).
+    auto fetch_stage = [&](int st, int step) {
       if (step >= nk) return;  // CTA-uniform
       const int kb = kb_begin + step;
       const int64_t blk0 =
           (static_cast<int64_t>(tile) * args.col_blocks + kb) * args.rb_per_tile + rb0;
+      if constexpr (kBulkA) {
+        // The slice's A blocks of one k-block are contiguous (rb_valid x
+        // 512 B), as are its metadata words (rb_valid x 64 B): two bulk
+        // copies by one thread instead of 2.25 cp.async per thread.
+        if (tid == 0) {
+          const uint32_t bar = smem_u32(&sFull[st]);
+          mbar_arrive_expect_tx(bar, rb_valid * (512 + 64));
+          bulk_copy_g2s(smem_u32(&sA[st][0][0]), args.values + blk0 * 256, rb_valid * 512, bar);
+          bulk_copy_g2s(smem_u32(&sE[st][0][0]), args.meta + blk0 * 16, rb_valid * 64, bar);
+        }
+      } else {
 #pragma unroll
       for (int i = tid; i < kRb * 32; i += kThreads) {
         const int r = i >> 5, ch = i & 31;
@@ -165,14 +183,15 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
         if (r < rb_valid)
           cp_async_16_zfill(smem_u32(&sE[st][r][ch * 4]), args.meta + (blk0 + r) * 16 + ch * 4, 16);
       }
+      }
+      const int32_t* idx = sI[step % kIdxSlots];
 #pragma unroll
       for (int j = 0; j < kBPer; ++j) {
         const int i = tid + j * kThreads;
         if (32 * kCh % kThreads != 0 && i >= 32 * kCh) continue;
         const int row = i / kCh, ch = i % kCh;
-        cp_async_b_chunk(smem_u32(&sB[st][row][ch ^ (row & kSwz)]), args, r[j], n0 + ch * 8);
+        cp_async_b_chunk(smem_u32(&sB[st][row][ch ^ (row & kSwz)]), args, idx[row], n0 + ch * 8);
       }
-      if (prefetch) load_rows(r, step + 2);
     };
 
     // The warp's A fragments and metadata of one k-block, in registers.
@@ -233,38 +252,36 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
     //   one pipeline length ahead (both slower on most decode rows,
     //   benchmarks/results/2026-11-24_h100_decode_prologue_ab.log).
     static_assert(kS >= 2, "need at least double buffering");
-    {
-      int32_t pro[kS - 1][kBPer];
-#pragma unroll
-      for (int s = 0; s < kS - 1; ++s) load_rows(pro[s], s);
-      load_rows(rows[(kS - 1) & 1], kS - 1);
-      load_rows(rows[kS & 1], kS);
-      // Launched as a programmatic dependent of the B pack (args.after_pack):
-      // everything above overlapped the pack; B is read only after this.
-      griddep_wait();
-      // The split-K reduce kernel (sm_90) may launch now; it waits for us.
-      griddep_launch_dependents();
-#pragma unroll
-      for (int s = 0; s < kS - 1; ++s) {
-        fetch_stage(s, s, pro[s], false);
-        cp_async_commit();
+    if constexpr (kBulkA) {
+      if (tid == 0) {
+        for (int s = 0; s < kS; ++s) mbar_init(smem_u32(&sFull[s]), 1);
+        mbar_fence_init();
       }
+      // (the __syncthreads below publishes the inits before any use)
     }
-    // Unrolled by two so the index registers alternate without copies: P is
-    // the parity of the step.
-    auto step = [&](int it, auto parity) {
-      constexpr int P = decltype(parity)::value;
+#pragma unroll
+    for (int s = 0; s < kS - 1; ++s) fetch_idx(s);
+    cp_async_commit();
+    // The split-K reduce kernel (sm_90) may launch now; it waits for us.
+    griddep_launch_dependents();
+    cp_async_wait<0>();
+    __syncthreads();
+#pragma unroll
+    for (int s = 0; s < kS - 1; ++s) {
+      fetch_stage(s, s);
+      fetch_idx(s + kS - 1);
+      cp_async_commit();
+    }
+    for (int it = 0; it < nk; ++it) {
       cp_async_wait<kS - 2>();
+      if constexpr (kBulkA) mbar_wait(smem_u32(&sFull[it % kS]), (it / kS) & 1);
       __syncthreads();
-      fetch_stage((it + kS - 1) % kS, it + kS - 1, rows[(P + kS - 1) & 1], true);
+      fetch_stage((it + kS - 1) % kS, it + kS - 1);
+      fetch_idx(it + 2 * kS - 2);
       cp_async_commit();
       AFrags f;
       load_a(f, it % kS);
       mma_step(f, it % kS);
-    };
-    for (int it = 0; it < nk; it += 2) {
-      step(it, std::integral_constant<int, 0>());
-      if (it + 1 < nk) step(it + 1, std::integral_constant<int, 1>());
     }
     cp_async_wait<0>();  // nothing may be left in flight at exit
 
@@ -340,8 +357,6 @@ cudaError_t LaunchSpmmKernel(const KernelArgs& a, cudaStream_t stream) {
     attr[n].val.clusterDim.z = static_cast<unsigned>(a.splits);
     ++n;
   }
-  // Programmatic dependent of the B pack just launched (cuda/pdl.cuh).
-  if (a.after_pack) attr[n++] = ProgrammaticDependent();
   cudaLaunchConfig_t lc = {};
   lc.gridDim = grid;
   lc.blockDim = dim3(kConfigs[kCfg].threads());

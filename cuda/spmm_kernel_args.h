@@ -24,8 +24,6 @@ struct KernelArgs {
   int32_t kb_per_split = 0;        // 32-slot k-steps per split
   bool cluster_reduce = false;     // splits > 1 summed through a cluster's shared memory
                                    // (sm_90; spmm_cluster_reduce.cuh), not partials
-  bool after_pack = false;         // sm_90: launched as a programmatic dependent of the B
-                                   // pack (cuda/pdl.cuh)
 
   const uint16_t* values = nullptr;  // layout.h blocks
   const uint32_t* meta = nullptr;

@@ -89,9 +89,12 @@ int ForcedSplits() { return KnobInt("HINM_SPMM_SPLITS"); }
 // on sm_90 too (benchmarks, and the tests of that path on an H100).
 bool ClusterReduceAllowed() { return KnobOn("HINM_SPMM_CLUSTER_REDUCE"); }
 
-// HINM_SPMM_PDL=0: the mma.sp kernel waits for the B pack, and the split-K
-// reduction for the mma.sp kernel, as ordinary stream successors (benchmark
-// A/B of cuda/pdl.cuh).
+// HINM_SPMM_PDL=0: the split-K reduction waits for the mma.sp kernel as an
+// ordinary stream successor (benchmark A/B of cuda/pdl.cuh). The kernel
+// itself follows the B pack in plain stream order: as the pack's
+// programmatic dependent, its sm_90 bulk-copy version with grids of 1-2 CTAs
+// per SM ran up to 1.45x slower (28672x8192 75% N = 1: 87.0 vs 60.6 us,
+// benchmarks/results/2026-11-25_h100_decode_bulk.log).
 bool PdlAllowed() { return KnobOn("HINM_SPMM_PDL"); }
 
 bool IsSm90(const DeviceInfo& dev) { return dev.cc_major == 9 && dev.cc_minor == 0; }
@@ -175,7 +178,9 @@ Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
   };
   int64_t splits = 1;
   bool cluster = false;
-  if (ctas < target) {
+  // The decode config on sm_90 uses the model below instead.
+  const bool share_model = cfg.sm_share > 0 && IsSm90(dev);
+  if (ctas < target && !share_model) {
     const int64_t max_splits = std::max<int64_t>(1, std::min<int64_t>(col_blocks / 4, 64));
     int64_t best_cost = INT64_MAX;
     for (int64_t s = 1; s <= max_splits; ++s) {
@@ -201,6 +206,37 @@ Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
           splits = s;
           cluster = true;
         }
+      }
+    }
+  }
+  // sm_90, decode config: the model of cfg.sm_share (measured on the H100 with
+  // A and metadata through the bulk copy engine). A narrow CTA alone on its SM
+  // takes ~0.45 us per k-block, bound by its own issue and latencies; c CTAs
+  // on one SM share its DRAM bandwidth, which a k-block of c CTAs needs
+  // ~0.27 c us of (sm_share = 0.27 / 0.45). So a split of kb k-blocks costs
+  // kb * max(1, c * sm_share) plus what summing the splits adds: a cluster
+  // ~1 k-block, partials and the reduce kernel ~4.4 plus their bytes. Fits
+  // (benchmarks/results/2026-11-25_h100_decode_bulk.log, N = 16): 28672x8192
+  // unsplit (224 CTAs; 87.5%: 30.4 vs 31.9 us with 2 splits), 8192x8192 and
+  // 11008x4096 with 4 splits as clusters (75%: 19.3 vs 20.2 us with 8
+  // partials, 14.4 vs 15.5 us with 6), 4096x11008 16 partials.
+  if (ctas < target && share_model) {
+    constexpr double kClusterKb = 1.1, kPartialKb = 4.4, kPartialPerSplitKb = 0.1;
+    const double sms = std::max(dev.num_sms, 1);
+    const int64_t max_splits = std::max<int64_t>(1, std::min<int64_t>(col_blocks / 4, 64));
+    double best = 1e300;
+    for (int64_t s = 1; s <= max_splits; ++s) {
+      const int64_t kb = CeilDiv(col_blocks, s);
+      const int64_t se = CeilDiv(col_blocks, kb);  // no empty split
+      const int64_t n = ctas * se;
+      if (n > target && s > 1) break;  // more than resident at once
+      const bool as_cluster = cluster_ok && se <= kMaxClusterSplits;
+      const double sum = se == 1 ? 0 : as_cluster ? kClusterKb : kPartialKb + kPartialPerSplitKb * se;
+      const double cost = kb * std::max(1.0, n / sms * cfg.sm_share) + sum;
+      if (cost < best) {
+        best = cost;
+        splits = se;
+        cluster = as_cluster && se > 1;
       }
     }
   }
@@ -252,7 +288,6 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
                       p.ldb % 8 == 0;
   const uint16_t* b = static_cast<const uint16_t*>(p.b);
   int64_t ldb = p.ldb;
-  bool after_pack = false;
   if (!b_fast) {
     const size_t bytes = PackBytes(p, plan.ld_pack);
     if (workspace_bytes < bytes + plan.partial_bytes)
@@ -266,8 +301,6 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
     b = packed;
     ldb = plan.ld_pack;
     used = bytes;
-    // The mma.sp kernel overlaps its launch and prologue with the pack.
-    after_pack = IsSm90(dev) && !plan.wgmma && PdlAllowed();
   } else if (workspace_bytes < plan.pack_bytes + plan.partial_bytes) {
     return Fail(LaunchStatus::kWorkspaceTooSmall, "workspace too small");
   } else {
@@ -288,7 +321,6 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
   a.splits = plan.splits;
   a.kb_per_split = plan.kb_per_split;
   a.cluster_reduce = plan.cluster_reduce;
-  a.after_pack = after_pack;
   a.values = p.values;
   a.meta = p.meta;
   a.col_idx = p.col_idx;

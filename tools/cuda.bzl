@@ -44,16 +44,20 @@ def cuda_library(name, srcs, hdrs = [], textual_hdrs = [], deps = [], copts = []
     for src in srcs:
         stem = src.replace("/", "_").replace(".cu", "")
         obj = "_objs_cuda/%s/%s.o" % (name, stem)
+        # nvcc names its temporaries in $TMPDIR (default /tmp) after its PID;
+        # in Bazel's sandbox every action is PID 2 and /tmp is shared, so
+        # parallel nvcc actions overwrote each other's files ("cannot open
+        # source file /tmp/tmpxft_00000002_..."). Each action gets its own.
         native.genrule(
             name = "%s_%s_nvcc" % (name, stem),
             srcs = [src] + hdrs + textual_hdrs,
             outs = [obj],
-            cmd = " ".join([NVCC] + CUDA_COPTS + arch + copts + [
+            cmd = "export TMPDIR=$$(mktemp -d) && " + " ".join([NVCC] + CUDA_COPTS + arch + copts + [
                 "-I.",
                 "-I$(GENDIR)",
                 "-c $(location %s)" % src,
                 "-o $@",
-            ]),
+            ]) + "; rc=$$?; rm -rf $$TMPDIR; exit $$rc",
             message = "nvcc %s" % src,
         )
         objs.append(obj)
