@@ -26,9 +26,12 @@ struct TileConfig {
   constexpr int block_m() const { return warps_m * warp_rb * 16; }   // rows per CTA
   constexpr int block_n() const { return warps_n * warp_n8 * 8; }    // tokens per CTA
   // Dynamic shared memory of the kernel: per stage and k-block, A (512 B
-  // per 16-row block), metadata (64 B per block) and B (32 slots x BN).
+  // per 16-row block), metadata (64 B per block) and B (32 slots x BN); then
+  // the index ring (2 * stages - 2 slots of 32 B-row indices) and one 8-byte
+  // mbarrier per stage (sm_90 bulk copies).
   constexpr int smem_bytes() const {
-    return stages * (block_m() / 16 * (512 + 64) + 32 * block_n() * 2) + (2 * stages - 2) * 128 + stages * 8;
+    return stages * (block_m() / 16 * (512 + 64) + 32 * block_n() * 2) +
+           (2 * stages - 2) * 128 + stages * 8;
   }
 };
 

@@ -40,16 +40,21 @@
 //   E: one u32 per lane (selector 0: lanes 4g, 4g+1 matter).
 //   C: {row g: n 2t, 2t+1; row g+8: n 2t, 2t+1} in fp32.
 //
-// Pipeline: S-slot cp.async ring, one 32-slot k-block per slot, S-1
-// k-blocks in flight, one barrier per k-block. Step i waits for k-block i
-// (wait_group S-2), barrier, issues k-block i+S-1 into the slot read in step
-// i-1 (safe after the barrier), then loads A/E fragments and, per 8-token
-// column, ldmatrix B + mma.sp. B rows are gathered through col_idx; those
-// indices are prefetched into registers two k-blocks ahead (a col_idx load
-// right before the cp.async put an L2 latency on every k-block: removing it
-// took 8192x8192 75% N=4096 from 1533 to 1234 us and N=16 from 39.6 to
-// ~27 us on the H100). -1 and token tails are zero-filled by cp.async's
-// src-size.
+// Pipeline: S-slot ring, one 32-slot k-block per slot, S-1 k-blocks in
+// flight, one barrier per k-block. Step i waits for k-block i (wait_group
+// S-2, and on sm_90 the slot's mbarrier), barrier, issues k-block i+S-1 into
+// the slot read in step i-1 (safe after the barrier), then loads A/E
+// fragments and, per 8-token column, ldmatrix B + mma.sp.
+//   A and metadata: on sm_90 two cp.async.bulk copies per k-block (the
+//   slice's blocks are contiguous) by thread 0 onto the slot's mbarrier;
+//   on sm_80 16-byte cp.async by all threads. The per-thread copy work had
+//   capped a CTA alone on its SM at ~0.6 us per k-block (ncu: its one warp
+//   per scheduler issuing every ~7 cycles), so decode needed 4 CTAs per SM.
+//   B rows are gathered (cp.async) through col_idx; the indices come one
+//   pipeline length ahead through a shared-memory ring (sI). A col_idx load
+//   right before the copy put an L2 latency on every k-block (removing it
+//   took 8192x8192 75% N=4096 from 1533 to 1234 us on the H100).
+//   -1 and token tails are zero-filled by cp.async's src-size.
 //
 // Epilogue: splits == 1: alpha/beta/bias/row permutation fused; pairs of
 // tokens go out as one 32-bit store where C is feature-major and 4-byte
@@ -238,19 +243,20 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
 
     // Schedule: S-slot ring, one k-block per slot, S-1 k-blocks in flight,
     // one barrier per k-block.
-    //   prologue: issue k-blocks 0..S-2 (one commit group each).
-    //   step i:   wait for k-block i (wait_group S-2), barrier (k-block i
-    //             visible to all; every warp is done with slot (i-1)%S, read
-    //             in step i-1), issue k-block i+S-1 into slot (i-1)%S, load
-    //             k-block i's A fragments, then ldmatrix B + mma.sp.
-    //   The prologue's indices are loaded all at once (pro), so its S-1
-    //   k-blocks go out after one col_idx latency instead of one per two
-    //   k-blocks: a decode split is only 8-32 k-blocks long (graph-timed on
-    //   the H100: -10% on 11008x4096 and 4096x11008 at 87.5%, N <= 16).
-    //   Measured and dropped: sending the weights (A, metadata) of all S-1
-    //   k-blocks before the first gather, and an index ring in shared memory
-    //   one pipeline length ahead (both slower on most decode rows,
-    //   benchmarks/results/2026-11-24_h100_decode_prologue_ab.log).
+    //   prologue: the indices of k-blocks 0..S-2 (one wait), then k-blocks
+    //             0..S-2 with the indices of S-1..2S-3 (one group each).
+    //   step i:   wait for k-block i (wait_group S-2; sm_90: the slot's
+    //             mbarrier, phase (i/S)&1), barrier (k-block i and the
+    //             indices of i+S-1 visible to all; every warp is done with
+    //             slot (i-1)%S, read in step i-1), issue k-block i+S-1 into
+    //             slot (i-1)%S with the indices of i+2S-2, load k-block i's A
+    //             fragments, then ldmatrix B + mma.sp.
+    //   Index slots: 2S-2, so the prologue (no barriers) never overwrites
+    //   indices it still reads, and in the loop a slot is rewritten S-1
+    //   barriers after its last read.
+    //   The index ring alone (2026-11-24, register prefetch before) was
+    //   mixed at 4 CTAs per SM; with the bulk copies it lets 1-2 CTAs per SM
+    //   stream (benchmarks/results/2026-11-25_h100_decode_bulk.log).
     static_assert(kS >= 2, "need at least double buffering");
     if constexpr (kBulkA) {
       if (tid == 0) {
