@@ -178,16 +178,18 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
         }
       } else {
 #pragma unroll
-      for (int i = tid; i < kRb * 32; i += kThreads) {
-        const int r = i >> 5, ch = i & 31;
-        if (r < rb_valid)
-          cp_async_16_zfill(smem_u32(&sA[st][r][ch]), args.values + (blk0 + r) * 256 + ch * 8, 16);
-      }
-      for (int i = tid; i < kRb * 4; i += kThreads) {
-        const int r = i >> 2, ch = i & 3;
-        if (r < rb_valid)
-          cp_async_16_zfill(smem_u32(&sE[st][r][ch * 4]), args.meta + (blk0 + r) * 16 + ch * 4, 16);
-      }
+        for (int i = tid; i < kRb * 32; i += kThreads) {
+          const int r = i >> 5, ch = i & 31;
+          if (r < rb_valid)
+            cp_async_16_zfill(smem_u32(&sA[st][r][ch]), args.values + (blk0 + r) * 256 + ch * 8,
+                              16);
+        }
+        for (int i = tid; i < kRb * 4; i += kThreads) {
+          const int r = i >> 2, ch = i & 3;
+          if (r < rb_valid)
+            cp_async_16_zfill(smem_u32(&sE[st][r][ch * 4]), args.meta + (blk0 + r) * 16 + ch * 4,
+                              16);
+        }
       }
       const int32_t* idx = sI[step % kIdxSlots];
 #pragma unroll
@@ -257,7 +259,6 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
     //   The index ring alone (2026-11-24, register prefetch before) was
     //   mixed at 4 CTAs per SM; with the bulk copies it lets 1-2 CTAs per SM
     //   stream (benchmarks/results/2026-11-25_h100_decode_bulk.log).
-    static_assert(kS >= 2, "need at least double buffering");
     if constexpr (kBulkA) {
       if (tid == 0) {
         for (int s = 0; s < kS; ++s) mbar_init(smem_u32(&sFull[s]), 1);
@@ -353,23 +354,20 @@ cudaError_t LaunchSpmmKernel(const KernelArgs& a, cudaStream_t stream) {
         hinm_spmm_kernel<T, kCfg>, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmem);
     if (e != cudaSuccess) return e;
   }
-  cudaLaunchAttribute attr[2];
-  unsigned n = 0;
-  if (a.cluster_reduce) {
-    // The splits of a tile slice form one cluster (spmm_cluster_reduce.cuh).
-    attr[n].id = cudaLaunchAttributeClusterDimension;
-    attr[n].val.clusterDim.x = 1;
-    attr[n].val.clusterDim.y = 1;
-    attr[n].val.clusterDim.z = static_cast<unsigned>(a.splits);
-    ++n;
-  }
+  // With cluster_reduce the splits of a tile slice form one cluster
+  // (spmm_cluster_reduce.cuh).
+  cudaLaunchAttribute cluster = {};
+  cluster.id = cudaLaunchAttributeClusterDimension;
+  cluster.val.clusterDim.x = 1;
+  cluster.val.clusterDim.y = 1;
+  cluster.val.clusterDim.z = static_cast<unsigned>(a.splits);
   cudaLaunchConfig_t lc = {};
   lc.gridDim = grid;
   lc.blockDim = dim3(kConfigs[kCfg].threads());
   lc.dynamicSmemBytes = kSmem;
   lc.stream = stream;
-  lc.attrs = attr;
-  lc.numAttrs = n;
+  lc.attrs = &cluster;
+  lc.numAttrs = a.cluster_reduce ? 1 : 0;
   return cudaLaunchKernelEx(&lc, hinm_spmm_kernel<T, kCfg>, a);
 }
 

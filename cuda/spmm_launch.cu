@@ -178,10 +178,11 @@ Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
   };
   int64_t splits = 1;
   bool cluster = false;
+  // At least 4 k-blocks per split, at most 64 splits (both models).
+  const int64_t max_splits = std::max<int64_t>(1, std::min<int64_t>(col_blocks / 4, 64));
   // The decode config on sm_90 uses the model below instead.
   const bool share_model = cfg.sm_share > 0 && IsSm90(dev);
   if (ctas < target && !share_model) {
-    const int64_t max_splits = std::max<int64_t>(1, std::min<int64_t>(col_blocks / 4, 64));
     int64_t best_cost = INT64_MAX;
     for (int64_t s = 1; s <= max_splits; ++s) {
       int64_t kb = 0;
@@ -215,7 +216,8 @@ Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
   // on one SM share its DRAM bandwidth, which a k-block of c CTAs needs
   // ~0.27 c us of (sm_share = 0.27 / 0.45). So a split of kb k-blocks costs
   // kb * max(1, c * sm_share) plus what summing the splits adds: a cluster
-  // ~1 k-block, partials and the reduce kernel ~4.4 plus their bytes. Fits
+  // ~1 k-block, partials and the reduce kernel ~4.4 plus 0.1 per split for
+  // the partials' bytes. Fits
   // (benchmarks/results/2026-11-25_h100_decode_bulk.log, N = 16): 28672x8192
   // unsplit (224 CTAs; 87.5%: 30.4 vs 31.9 us with 2 splits), 8192x8192 and
   // 11008x4096 with 4 splits as clusters (75%: 19.3 vs 20.2 us with 8
@@ -223,7 +225,6 @@ Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
   if (ctas < target && share_model) {
     constexpr double kClusterKb = 1.1, kPartialKb = 4.4, kPartialPerSplitKb = 0.1;
     const double sms = std::max(dev.num_sms, 1);
-    const int64_t max_splits = std::max<int64_t>(1, std::min<int64_t>(col_blocks / 4, 64));
     double best = 1e300;
     for (int64_t s = 1; s <= max_splits; ++s) {
       const int64_t kb = CeilDiv(col_blocks, s);
