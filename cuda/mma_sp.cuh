@@ -49,6 +49,10 @@ __device__ __forceinline__ void cp_async_16_zfill(uint32_t smem_addr, const void
                "r"(src_bytes));
 }
 
+__device__ __forceinline__ void cp_async_16(uint32_t smem_addr, const void* gmem) {
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(smem_addr), "l"(gmem));
+}
+
 __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
 
 template <int kPending>  // groups allowed to stay in flight

@@ -10,18 +10,51 @@
 
 namespace hinm_cuda {
 
+// Both kernels give each thread a fixed 8-token column of the gathered rows
+// for a whole work unit, so everything about the column is resolved once
+// (BChunkColumn) and a chunk costs one multiply-add for the row address, a
+// select and the copy. (Resolving it per chunk, with a 64-bit row x ldb
+// product, took ~25 instructions per cp.async: ncu put the wgmma.sp
+// kernel's producer at ~485 instructions per k-block and warp, the
+// mma.sp kernel's gather at ~25 of its ~100.)
+struct BChunkColumn {
+  const char* ptr;  // B + col (bytes), or B itself past N: any valid address
+  int bytes;        // 16, fewer at the N tail, 0 past it
+  uint32_t ldb_bytes;  // the planner keeps ldb below 2^31 elements
+};
+
+__device__ __forceinline__ BChunkColumn MakeBChunkColumn(const KernelArgs& a, int col) {
+  BChunkColumn c;
+  c.ptr = reinterpret_cast<const char*>(a.b);
+  c.bytes = 0;
+  if (col < a.n) {
+    c.ptr += static_cast<int64_t>(col) * 2;
+    c.bytes = min(8, a.n - col) * 2;
+  }
+  c.ldb_bytes = static_cast<uint32_t>(a.ldb) * 2u;
+  return c;
+}
+
+// 16 zero bytes in global memory: where a whole chunk is read (kWhole),
+// padding slots copy this instead of being zero-filled.
+static __device__ __align__(16) uint4 kZeroChunk;
+
 // Tokens col .. col+7 of B row src_row (a col_idx entry) into shared memory
 // at dst. Padding slots (src_row -1) and tokens past N are zero-filled by
 // cp.async's src-size, so the kernels need no branches around the copy.
-__device__ __forceinline__ void cp_async_b_chunk(uint32_t dst, const KernelArgs& a,
-                                                 int32_t src_row, int col) {
-  const uint16_t* src = a.b;  // any valid address when nothing is read
-  int bytes = 0;
-  if (src_row >= 0 && col < a.n) {
-    bytes = min(8, a.n - col) * 2;
-    src = a.b + static_cast<int64_t>(src_row) * a.ldb + col;
+// kWhole: the caller knows the chunk lies inside N (c.bytes == 16); the copy
+// then has a fixed size, which saves ptxas's src-size arithmetic (~5
+// instructions per chunk).
+template <bool kWhole>
+__device__ __forceinline__ void cp_async_b_chunk(uint32_t dst, const BChunkColumn& c,
+                                                 int32_t src_row) {
+  const uint32_t row = src_row < 0 ? 0u : static_cast<uint32_t>(src_row);
+  const char* src = c.ptr + static_cast<uint64_t>(row) * c.ldb_bytes;
+  if constexpr (kWhole) {
+    cp_async_16(dst, src_row < 0 ? reinterpret_cast<const char*>(&kZeroChunk) : src);
+  } else {
+    cp_async_16_zfill(dst, src, src_row < 0 ? 0 : c.bytes);
   }
-  cp_async_16_zfill(dst, src, bytes);
 }
 
 }  // namespace hinm_cuda

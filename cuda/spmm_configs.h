@@ -40,7 +40,12 @@ struct TileConfig {
 // k-block through a 6-deep ring. kMid (N <= 64): same rows, 64 tokens per
 // warp. kWide (prefill): 8 warps as 2 x 4, each 64 rows x 32 tokens (16
 // mma.sp per k-block per warp), a 128 x 128 CTA tile, 3 stages (38 KB smem,
-// 2 CTAs per SM).
+// 2 CTAs per SM; its splits fill 2 CTAs per SM, which at N = 128 beat one
+// CTA per SM by up to 20%: the k-loop of a lone CTA is latency-bound, ncu
+// 0.35 instructions issued per cycle and scheduler).
+// Deeper rings with bulk A copies (2026-11-25_h100_mma_step.log, exp7):
+// narrow 10 / mid 8 / wide 6 stages 4-70% slower, 16 / 12 / 10 up to 2.3x
+// slower (fewer resident CTAs; at one CTA per SM wide was no faster either).
 // Measured on the H100 (benchmarks/results/2026-11-24_h100_exp_v4/_v5/_v6.log),
 // all slower or within noise of these, so not shipped: 64 x 64 warp tiles
 // (128 x 256 CTA, 1 CTA/SM, 4 stages: 8192x8192 75% N=4096 1490 us vs
@@ -57,7 +62,7 @@ inline constexpr TileConfig kConfigs[kNumConfigs] = {
     // name            wm wn rb n8 st min max_n  split/SM sm_share
     {"narrow_128x16", 4, 1, 2, 2, 6, 4, 16, 4, 0.59},
     {"mid_128x64", 4, 1, 2, 8, 4, 3, 64, 3, 0},
-    {"wide_128x128", 2, 4, 4, 4, 3, 2, 1 << 30, 1, 0},
+    {"wide_128x128", 2, 4, 4, 4, 3, 2, 1 << 30, 2, 0},
 };
 
 constexpr const TileConfig& GetConfig(ConfigId id) { return kConfigs[static_cast<int>(id)]; }

@@ -153,15 +153,16 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
     // the 32 indices of k-block x+S-1, so by the time x+S-1 is issued its
     // indices arrived with x's group.
     constexpr int kBPer = (32 * kCh + kThreads - 1) / kThreads;
+    static_assert(kThreads % kCh == 0, "a thread's chunk column must not change with j");
+    const BChunkColumn bcol = MakeBChunkColumn(args, n0 + (tid % kCh) * 8);
     auto fetch_idx = [&](int step) {  // the indices of k-block `step`, 8 x 16 B
       if (step >= nk) return;  // CTA-uniform
       if (tid < 8)
         cp_async_16_zfill(smem_u32(&sI[step % kIdxSlots][tid * 4]),
                           tile_cols + (kb_begin + step) * 32 + tid * 4, 16);
     };
-    // Issue k-block `step` into ring slot st: A blocks, metadata, gathered B
-    // (its indices are in sI, visible since the last barrier).
-    auto fetch_stage = [&](int st, int step) {
+    // Issue k-block `step`'s A blocks and metadata into ring slot st.
+    auto fetch_a = [&](int st, int step) {
       if (step >= nk) return;  // CTA-uniform
       const int kb = kb_begin + step;
       const int64_t blk0 =
@@ -191,19 +192,35 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
                               16);
         }
       }
+    };
+    // Issue k-block `step`'s gathered B rows into ring slot st (its indices
+    // are in sI, visible since the last barrier).
+    const bool b_whole = n0 + kBn <= args.n;  // no N tail in this CTA's tokens
+    auto fetch_b = [&](int st, int step) {
+      if (step >= nk) return;  // CTA-uniform
       const int32_t* idx = sI[step % kIdxSlots];
+      auto gather = [&](auto whole) {
 #pragma unroll
-      for (int j = 0; j < kBPer; ++j) {
-        const int i = tid + j * kThreads;
-        if (32 * kCh % kThreads != 0 && i >= 32 * kCh) continue;
-        const int row = i / kCh, ch = i % kCh;
-        cp_async_b_chunk(smem_u32(&sB[st][row][ch ^ (row & kSwz)]), args, idx[row], n0 + ch * 8);
-      }
+        for (int j = 0; j < kBPer; ++j) {
+          const int i = tid + j * kThreads;
+          if (32 * kCh % kThreads != 0 && i >= 32 * kCh) continue;
+          const int row = i / kCh, ch = i % kCh;
+          cp_async_b_chunk<decltype(whole)::value>(smem_u32(&sB[st][row][ch ^ (row & kSwz)]),
+                                                   bcol, idx[row]);
+        }
+      };
+      if (b_whole)  // CTA-uniform
+        gather(std::true_type{});
+      else
+        gather(std::false_type{});
     };
 
     // The warp's A fragments and metadata of one k-block, in registers.
-    // B fragments are loaded inside the mma loop, one 8-token column at a
-    // time (ptxas hoists the next ldmatrix over the current column's mma).
+    // Row blocks past the slice's end (rb_valid < block rows: V not a
+    // multiple of the CTA's rows, or the last tile) get zero A with valid
+    // padding metadata instead of a branch: the mma.sp then stays
+    // unconditional (a warp-uniform branch around each one cost a WARPSYNC
+    // and predication per mma in the SASS) and its rows are never stored.
     // Measured and dropped: loading the next k-block's A fragments before the
     // current k-block's mma (one ring slot less in flight) was 3-10% slower
     // (benchmarks/results/2026-11-24_h100_exp_v5.log).
@@ -215,32 +232,36 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
 #pragma unroll
       for (int r = 0; r < cfg.warp_rb; ++r) {
         const int rbl = wm * cfg.warp_rb + r;
-        if (rbl < rb_valid) {  // warp-uniform
-          const uint4 av = sA[st][rbl][lane];
-          f.a[r][0] = av.x;
-          f.a[r][1] = av.y;
-          f.a[r][2] = av.z;
-          f.a[r][3] = av.w;
-          f.e[r] = sE[st][rbl][(lane >> 2) * 2 + (lane & 1)];
-        }
+        const bool on = rbl < rb_valid;
+        const uint4 av = sA[st][rbl][lane];  // in bounds (kRb blocks); stale if !on
+        const uint32_t ev = sE[st][rbl][(lane >> 2) * 2 + (lane & 1)];
+        f.a[r][0] = on ? av.x : 0u;
+        f.a[r][1] = on ? av.y : 0u;
+        f.a[r][2] = on ? av.z : 0u;
+        f.a[r][3] = on ? av.w : 0u;
+        f.e[r] = on ? ev : 0x44444444u;  // index pairs (0,1): a legal pattern
       }
     };
+    // All of the warp's B fragments of the k-block first, then the mma.sps:
+    // with one fragment register set reused per 8-token column, ptxas
+    // serialised ldmatrix -> 4 mma -> ldmatrix (ncu: the mma.sps stalled on
+    // the ldmatrix, "short scoreboard", at 1 CTA per SM).
     auto mma_step = [&](const AFrags& f, int st) {
+      uint32_t b[cfg.warp_n8][4];
 #pragma unroll
       for (int q = 0; q < cfg.warp_n8; ++q) {
-        uint32_t b[4];
         const int c = wn * cfg.warp_n8 + q;
-        ldmatrix_x4_trans(b, smem_u32(&sB[st][lane][c ^ (lane & kSwz)]));
+        ldmatrix_x4_trans(b[q], smem_u32(&sB[st][lane][c ^ (lane & kSwz)]));
+      }
+#pragma unroll
+      for (int q = 0; q < cfg.warp_n8; ++q)
 #pragma unroll
         for (int r = 0; r < cfg.warp_rb; ++r) {
-          if (wm * cfg.warp_rb + r < rb_valid) {  // warp-uniform
-            if constexpr (std::is_same<T, __half>::value)
-              mma_sp_m16n8k32_f32_f16(acc[r][q], f.a[r], b, f.e[r]);
-            else
-              mma_sp_m16n8k32_f32_bf16(acc[r][q], f.a[r], b, f.e[r]);
-          }
+          if constexpr (std::is_same<T, __half>::value)
+            mma_sp_m16n8k32_f32_f16(acc[r][q], f.a[r], b[q], f.e[r]);
+          else
+            mma_sp_m16n8k32_f32_bf16(acc[r][q], f.a[r], b[q], f.e[r]);
         }
-      }
     };
 
     // Schedule: S-slot ring, one k-block per slot, S-1 k-blocks in flight,
@@ -259,23 +280,39 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
     //   The index ring alone (2026-11-24, register prefetch before) was
     //   mixed at 4 CTAs per SM; with the bulk copies it lets 1-2 CTAs per SM
     //   stream (benchmarks/results/2026-11-25_h100_decode_bulk.log).
+    //   sm_90: the prologue's A and metadata need no indices, so their bulk
+    //   copies go out right after the first indices, not after the wait for
+    //   them (decode CTAs run only ~16 k-blocks, so the prologue's latency
+    //   chain counts). Indices first: issued after A they queue behind its
+    //   bytes (A first was -3% .. +9% against no early A on the decode rows;
+    //   indices then A, with the relaxed cluster exit, 0-10% faster but on
+    //   4096x11008, +1-4%: benchmarks/results/2026-11-25_h100_mma_step.log,
+    //   exp7 and exp9).
     if constexpr (kBulkA) {
       if (tid == 0) {
         for (int s = 0; s < kS; ++s) mbar_init(smem_u32(&sFull[s]), 1);
         mbar_fence_init();
       }
-      // (the __syncthreads below publishes the inits before any use)
+      // Before any use, even thread 0's own expect_tx below: without this
+      // barrier compute-sanitizer's racecheck reports the init and the
+      // expect_tx as a hazard.
+      __syncthreads();
     }
 #pragma unroll
     for (int s = 0; s < kS - 1; ++s) fetch_idx(s);
     cp_async_commit();
+    if constexpr (kBulkA) {
+#pragma unroll
+      for (int s = 0; s < kS - 1; ++s) fetch_a(s, s);
+    }
     // The split-K reduce kernel (sm_90) may launch now; it waits for us.
     griddep_launch_dependents();
     cp_async_wait<0>();
     __syncthreads();
 #pragma unroll
     for (int s = 0; s < kS - 1; ++s) {
-      fetch_stage(s, s);
+      if constexpr (!kBulkA) fetch_a(s, s);
+      fetch_b(s, s);
       fetch_idx(s + kS - 1);
       cp_async_commit();
     }
@@ -283,7 +320,8 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
       cp_async_wait<kS - 2>();
       if constexpr (kBulkA) mbar_wait(smem_u32(&sFull[it % kS]), (it / kS) & 1);
       __syncthreads();
-      fetch_stage((it + kS - 1) % kS, it + kS - 1);
+      fetch_a((it + kS - 1) % kS, it + kS - 1);
+      fetch_b((it + kS - 1) % kS, it + kS - 1);
       fetch_idx(it + 2 * kS - 2);
       cp_async_commit();
       AFrags f;

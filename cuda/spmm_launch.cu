@@ -182,23 +182,37 @@ Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
   const int64_t max_splits = std::max<int64_t>(1, std::min<int64_t>(col_blocks / 4, 64));
   // The decode config on sm_90 uses the model below instead.
   const bool share_model = cfg.sm_share > 0 && IsSm90(dev);
+  const double kblock_bytes = cfg.block_m() / 16 * (512.0 + 64.0) + 32.0 * cfg.block_n() * 2;
   if (ctas < target && !share_model) {
-    int64_t best_cost = INT64_MAX;
+    // Where partials are the only way to sum splits (no cluster: the wide
+    // config, pre-sm_90), a split plan also pays the reduce launch and the
+    // partials' traffic -- s x M x N fp32 written and read back, spread over
+    // the SMs, at half the cost of weight bytes (they stay in L2) -- in
+    // k-blocks of weights. Fitted with the wide config at N = 128 on the
+    // H100 (its 2 CTAs per SM; benchmarks/results/2026-11-25_h100_mma_step.log,
+    // forced splits 1-8): 8192x8192 4 splits (75%: 39.1 vs 49.0 us with 2),
+    // 11008x4096 3, 4096x11008 8 (30.0 vs 34.4 us with 4), 28672x8192 none.
+    const double kPartialTrafficShare = 0.5;
+    auto partial_traffic_kb = [&](int64_t s) {
+      if (cluster_ok || s <= 1) return 0.0;
+      return kReduceLaunchKb + kPartialTrafficShare * static_cast<double>(s) * p.m * p.n * 8 /
+                                   (std::max(dev.num_sms, 1) * kblock_bytes);
+    };
+    double best_cost = 1e300;
     for (int64_t s = 1; s <= max_splits; ++s) {
       int64_t kb = 0;
       const int64_t waves = waves_for(s, &kb);
-      const int64_t cost = waves * (kb + kFillKb);
+      const double cost = static_cast<double>(waves * (kb + kFillKb)) + partial_traffic_kb(s);
       if (cost < best_cost) {
         best_cost = cost;
         splits = s;
       }
     }
     if (cluster_ok && splits > 1) {
-      const double kblock_bytes = cfg.block_m() / 16 * (512.0 + 64.0) + 32.0 * cfg.block_n() * 2;
       const double partial_kb = cfg.block_m() * std::min<double>(p.n, cfg.block_n()) * 8 / kblock_bytes;
       int64_t kb = 0;
       const int64_t waves = waves_for(splits, &kb);
-      double best = static_cast<double>(best_cost) + waves * partial_kb + kReduceLaunchKb;
+      double best = best_cost + waves * partial_kb + kReduceLaunchKb;
       for (int64_t s = 2; s <= std::min(max_splits, kMaxClusterSplits); ++s) {
         const int64_t w = waves_for(s, &kb);
         const double cost = static_cast<double>(w) * (kb + kFillKb + kClusterSumKb);
@@ -285,8 +299,10 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
   char* ws = static_cast<char*>(workspace);
   size_t used = 0;
 
+  // The kernels address B rows with 32-bit byte strides (BChunkColumn):
+  // an ldb of 2^31 elements or more is packed like misaligned B.
   const bool b_fast = !p.b_token_major && reinterpret_cast<uintptr_t>(p.b) % 16 == 0 &&
-                      p.ldb % 8 == 0;
+                      p.ldb % 8 == 0 && p.ldb < (int64_t{1} << 31);
   const uint16_t* b = static_cast<const uint16_t*>(p.b);
   int64_t ldb = p.ldb;
   if (!b_fast) {
@@ -294,7 +310,7 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
     if (workspace_bytes < bytes + plan.partial_bytes)
       return Fail(LaunchStatus::kMisaligned,
                   "feature-major B must be 16-byte aligned with ldb a multiple of 8 elements "
-                  "(or pass a workspace with room for a packed copy of B)");
+                  "below 2^31 (or pass a workspace with room for a packed copy of B)");
     uint16_t* packed = reinterpret_cast<uint16_t*>(ws);
     const cudaError_t e = LaunchPackB(b, p.ldb, p.b_token_major, p.k, p.n, packed, plan.ld_pack,
                                       stream);

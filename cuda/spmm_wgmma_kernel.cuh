@@ -207,22 +207,36 @@ __global__ void __launch_bounds__(384, 1) hinm_spmm_wgmma_kernel(const KernelArg
         }
       }
       if (!skip_b) {
-        // Chunk ci = (pw * kIters + j) * 32 + lane of a k-block: slot row
-        // ci / kChunks, chunk column ci % kChunks -- a warp copies 512
-        // contiguous bytes of B per instruction (whole L2 sectors).
+        // Lane l copies chunk column ch = l % kChunks of slot rows
+        // r = (pw * kIters + j) * kRowsPerIter + l / kChunks: a warp copies
+        // 512 contiguous bytes of B per instruction (whole L2 sectors), and
+        // each lane's column is the same for the whole unit (BChunkColumn:
+        // the per-chunk work is the row's address and the copy).
+        // pw * kIters * kRowsPerIter = 8 pw, so r & 7 -- the swizzle phase --
+        // is known at compile time.
         constexpr int kIters = 32 * Tile::kChunks / 128;
+        constexpr int kRowsPerIter = 32 / Tile::kChunks;
+        static_assert(kIters * kRowsPerIter == 8, "a producer warp covers 8 slot rows");
+        const int ch = lane % Tile::kChunks, rsub = lane / Tile::kChunks;
+        const BChunkColumn bcol = MakeBChunkColumn(args, n0 + ch * 8);
+        const int lane_off = (ch >> 3) * 4096 + pw * 8 * 128;
+        auto gather = [&](auto whole) {
 #pragma unroll
-        for (int sub = 0; sub < kKb; ++sub) {
-          uint8_t* const dst = stage_b(s, sub);
+          for (int sub = 0; sub < kKb; ++sub) {
+            uint8_t* const dst = stage_b(s, sub) + lane_off;
 #pragma unroll
-          for (int j = 0; j < kIters; ++j) {
-            const int ci = (pw * kIters + j) * 32 + lane;
-            const int r = ci / Tile::kChunks, ch = ci % Tile::kChunks;
-            const int32_t src_row = __shfl_sync(0xffffffffu, rows[sub], r);
-            const int off = (ch >> 3) * 4096 + r * 128 + (((ch & 7) ^ (r & 7)) << 4);
-            cp_async_b_chunk(smem_u32(dst + off), args, src_row, n0 + ch * 8);
+            for (int j = 0; j < kIters; ++j) {
+              const int rw = j * kRowsPerIter + rsub;  // row within the warp's 8, = r & 7
+              const int32_t src_row = __shfl_sync(0xffffffffu, rows[sub], pw * 8 + rw);
+              cp_async_b_chunk<decltype(whole)::value>(
+                  smem_u32(dst + rw * 128 + (((ch & 7) ^ rw) << 4)), bcol, src_row);
+            }
           }
-        }
+        };
+        if (n0 + kBn <= args.n)  // no N tail in this unit: fixed-size copies
+          gather(std::true_type{});
+        else
+          gather(std::false_type{});
       }
       // One arrival per thread, made by the hardware once this thread's
       // copies of the stage have landed: the producer never waits for its
