@@ -15,8 +15,8 @@ namespace hinm_cuda {
 // (BChunkColumn) and a chunk costs one multiply-add for the row address, a
 // select and the copy. (Resolving it per chunk, with a 64-bit row x ldb
 // product, took ~25 instructions per cp.async: ncu put the wgmma.sp
-// kernel's producer at ~485 instructions per k-block and warp, the
-// mma.sp kernel's gather at ~25 of its ~100.)
+// kernel's producer at ~300 instructions per k-block and warp, barrier
+// waits not counted, and the mma.sp kernel's gather at ~25 of its ~100.)
 struct BChunkColumn {
   const char* ptr;  // B + col (bytes), or B itself past N: any valid address
   int bytes;        // 16, fewer at the N tail, 0 past it
