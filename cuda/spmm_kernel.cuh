@@ -44,7 +44,7 @@
 // flight, one barrier per k-block. Step i waits for k-block i (wait_group
 // S-2, and on sm_90 the slot's mbarrier), barrier, issues k-block i+S-1 into
 // the slot read in step i-1 (safe after the barrier), then loads A/E
-// fragments and, per 8-token column, ldmatrix B + mma.sp.
+// fragments, all B fragments of the k-block (ldmatrix), then the mma.sps.
 //   A and metadata: on sm_90 two cp.async.bulk copies per k-block (the
 //   slice's blocks are contiguous) by thread 0 onto the slot's mbarrier;
 //   on sm_80 16-byte cp.async by all threads. The per-thread copy work had
@@ -54,7 +54,9 @@
 //   pipeline length ahead through a shared-memory ring (sI). A col_idx load
 //   right before the copy put an L2 latency on every k-block (removing it
 //   took 8192x8192 75% N=4096 from 1533 to 1234 us on the H100).
-//   -1 and token tails are zero-filled by cp.async's src-size.
+//   -1 and token tails are zero-filled by cp.async's src-size (where the
+//   CTA's tokens lie inside N the copies have a fixed size and -1 rows copy
+//   a zero chunk instead: spmm_b_chunk.cuh).
 //
 // Epilogue: splits == 1: alpha/beta/bias/row permutation fused; pairs of
 // tokens go out as one 32-bit store where C is feature-major and 4-byte
@@ -273,7 +275,7 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
     //             indices of i+S-1 visible to all; every warp is done with
     //             slot (i-1)%S, read in step i-1), issue k-block i+S-1 into
     //             slot (i-1)%S with the indices of i+2S-2, load k-block i's A
-    //             fragments, then ldmatrix B + mma.sp.
+    //             fragments, then all B fragments and the mma.sps.
     //   Index slots: 2S-2, so the prologue (no barriers) never overwrites
     //   indices it still reads, and in the loop a slot is rewritten S-1
     //   barriers after its last read.
