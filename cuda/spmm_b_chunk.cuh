@@ -4,6 +4,7 @@
 #define HINM_CUDA_SPMM_B_CHUNK_CUH_
 
 #include <cstdint>
+#include <type_traits>
 
 #include "cuda/mma_sp.cuh"
 #include "cuda/spmm_kernel_args.h"
@@ -55,6 +56,18 @@ __device__ __forceinline__ void cp_async_b_chunk(uint32_t dst, const BChunkColum
   } else {
     cp_async_16_zfill(dst, src, src_row < 0 ? 0 : c.bytes);
   }
+}
+
+// The kernels' whole-or-tail dispatch: gather(std::true_type{}) when every
+// chunk of the unit lies inside N (whole: its tokens n0 .. n0 + BN - 1 are
+// all < N), gather(std::false_type{}) otherwise; gather passes the type's
+// value on as cp_async_b_chunk's kWhole. `whole` is uniform over the CTA.
+template <typename Gather>
+__device__ __forceinline__ void GatherBChunks(bool whole, Gather&& gather) {
+  if (whole)
+    gather(std::true_type{});
+  else
+    gather(std::false_type{});
 }
 
 }  // namespace hinm_cuda

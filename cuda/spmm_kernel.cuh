@@ -201,7 +201,7 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
     auto fetch_b = [&](int st, int step) {
       if (step >= nk) return;  // CTA-uniform
       const int32_t* idx = sI[step % kIdxSlots];
-      auto gather = [&](auto whole) {
+      GatherBChunks(b_whole, [&](auto whole) {
 #pragma unroll
         for (int j = 0; j < kBPer; ++j) {
           const int i = tid + j * kThreads;
@@ -210,11 +210,7 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
           cp_async_b_chunk<decltype(whole)::value>(smem_u32(&sB[st][row][ch ^ (row & kSwz)]),
                                                    bcol, idx[row]);
         }
-      };
-      if (b_whole)  // CTA-uniform
-        gather(std::true_type{});
-      else
-        gather(std::false_type{});
+      });
     };
 
     // The warp's A fragments and metadata of one k-block, in registers.

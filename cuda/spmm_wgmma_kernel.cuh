@@ -220,7 +220,8 @@ __global__ void __launch_bounds__(384, 1) hinm_spmm_wgmma_kernel(const KernelArg
         const int ch = lane % Tile::kChunks, rsub = lane / Tile::kChunks;
         const BChunkColumn bcol = MakeBChunkColumn(args, n0 + ch * 8);
         const int lane_off = (ch >> 3) * 4096 + pw * 8 * 128;
-        auto gather = [&](auto whole) {
+        // No N tail in this unit: fixed-size copies.
+        GatherBChunks(n0 + kBn <= args.n, [&](auto whole) {
 #pragma unroll
           for (int sub = 0; sub < kKb; ++sub) {
             uint8_t* const dst = stage_b(s, sub) + lane_off;
@@ -232,11 +233,7 @@ __global__ void __launch_bounds__(384, 1) hinm_spmm_wgmma_kernel(const KernelArg
                   smem_u32(dst + rw * 128 + (((ch & 7) ^ rw) << 4)), bcol, src_row);
             }
           }
-        };
-        if (n0 + kBn <= args.n)  // no N tail in this unit: fixed-size copies
-          gather(std::true_type{});
-        else
-          gather(std::false_type{});
+        });
       }
       // One arrival per thread, made by the hardware once this thread's
       // copies of the stage have landed: the producer never waits for its
