@@ -5,6 +5,17 @@
 // kernel calls griddep_launch_dependents() to let it be scheduled early.
 // Both are no-ops on older architectures and in kernels launched normally.
 // ProgrammaticDependent() is the launch attribute (host side).
+//
+// hinm launches every SpMM kernel this way on sm_90 (cuda/spmm_launch.cu):
+//   main kernel  reads the compressed weights (indices, A, metadata) before
+//                griddep_wait -- no kernel writes them: hinm uploads them
+//                with copies, and a copy is never a programmatic primary --
+//                then B, C, bias, workspace; triggers right after the wait;
+//   split reduce waits, then triggers (the next SpMM prefetches meanwhile);
+//   B pack       waits first; no early trigger (a main kernel launched
+//                while the pack ran was placed unevenly on the SMs).
+// So in a chain of layers one SpMM's launch and first weight bytes overlap
+// the previous kernel's tail. HINM_SPMM_PDL=0 turns it off (benchmarks).
 #ifndef HINM_CUDA_PDL_CUH_
 #define HINM_CUDA_PDL_CUH_
 

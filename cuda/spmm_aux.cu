@@ -1,6 +1,9 @@
 // The SpMM's helper passes: B packing (token-major or unaligned B into a
 // K x round_up(N, 8) row-major buffer the main kernel can cp.async from) and
 // the split-K reduction (partials summed in split order: bit-reproducible).
+// On sm_90 both are launched as programmatic dependents (cuda/pdl.cuh) of
+// the kernel before them, so their launch overlaps its tail; each waits
+// (griddep_wait) before its first memory access.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
@@ -19,6 +22,10 @@ namespace {
 __global__ void pack_b_transpose_kernel(const uint16_t* __restrict__ src, int64_t ldb, int32_t k,
                                         int32_t n, uint16_t* __restrict__ dst, int64_t ldd) {
   __shared__ uint16_t tile[32][33];
+  // B, and the workspace the previous SpMM may still read. No early trigger:
+  // the SpMM launched while a pack runs was placed unevenly on the SMs
+  // (1.4x slower on 28672x8192 N = 1; 2026-11-25_h100_pdl_chain.log).
+  griddep_wait();
   const int64_t k0 = static_cast<int64_t>(blockIdx.x) * 32;
   for (int64_t n0 = static_cast<int64_t>(blockIdx.y) * 32; n0 < n; n0 += 32LL * gridDim.y) {
     for (int i = threadIdx.y; i < 32; i += blockDim.y) {
@@ -44,6 +51,7 @@ __global__ void pack_b_transpose_kernel(const uint16_t* __restrict__ src, int64_
 __global__ void pack_b_copy_kernel(const uint16_t* __restrict__ src, int64_t ldb, int32_t k,
                                    int32_t n, uint16_t* __restrict__ dst, int64_t ldd) {
   // Also zeroes the row tails [n, ldd) (see pack_b_transpose_kernel).
+  griddep_wait();
   const int64_t total = static_cast<int64_t>(k) * ldd;
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < total;
        i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
@@ -60,12 +68,15 @@ __global__ void pack_b_copy_kernel(const uint16_t* __restrict__ src, int64_t ldb
 // (ncu, 8192x8192 87.5% N = 16, 8 splits: 4.7 us). Launched as a
 // programmatic dependent of the main kernel on sm_90: its launch overlaps
 // the main kernel, griddep_wait() returns once the partials are written.
+// Then it lets the next kernel in the stream launch (the next SpMM
+// prefetches its weights while this one sums).
 template <typename T, bool kPairs>
 __global__ void split_reduce_kernel(const KernelArgs a) {
   constexpr int kBatch = 4;
   constexpr int kVec = kPairs ? 2 : 1;
   using Vec = typename std::conditional<kPairs, float2, float>::type;
   griddep_wait();
+  griddep_launch_dependents();
   // One split's plane (m x n outputs) in Vecs: the loop's extent and the distance
   // between consecutive splits.
   const int64_t plane = static_cast<int64_t>(a.m) * a.n / kVec;
@@ -122,16 +133,22 @@ cudaError_t LaunchSplitReduce(const KernelArgs& a, bool bf16, bool after_main,
 }
 
 cudaError_t LaunchPackB(const uint16_t* src, int64_t ldb, bool src_token_major, int32_t k,
-                        int32_t n, uint16_t* dst, int64_t ld_dst, cudaStream_t stream) {
+                        int32_t n, uint16_t* dst, int64_t ld_dst, bool programmatic,
+                        cudaStream_t stream) {
+  cudaLaunchAttribute attr = ProgrammaticDependent();
+  cudaLaunchConfig_t lc = {};
+  lc.stream = stream;
+  lc.attrs = &attr;
+  lc.numAttrs = programmatic ? 1 : 0;
   if (src_token_major) {
-    const dim3 grid(static_cast<unsigned>((k + 31) / 32),
-                    static_cast<unsigned>(std::min<int64_t>((n + 31) / 32, 65535)));
-    pack_b_transpose_kernel<<<grid, dim3(32, 8), 0, stream>>>(src, ldb, k, n, dst, ld_dst);
-  } else {
-    pack_b_copy_kernel<<<GridFor(static_cast<int64_t>(k) * ld_dst, 256), 256, 0, stream>>>(
-        src, ldb, k, n, dst, ld_dst);
+    lc.gridDim = dim3(static_cast<unsigned>((k + 31) / 32),
+                      static_cast<unsigned>(std::min<int64_t>((n + 31) / 32, 65535)));
+    lc.blockDim = dim3(32, 8);
+    return cudaLaunchKernelEx(&lc, pack_b_transpose_kernel, src, ldb, k, n, dst, ld_dst);
   }
-  return cudaPeekAtLastError();
+  lc.gridDim = dim3(GridFor(static_cast<int64_t>(k) * ld_dst, 256));
+  lc.blockDim = dim3(256);
+  return cudaLaunchKernelEx(&lc, pack_b_copy_kernel, src, ldb, k, n, dst, ld_dst);
 }
 
 }  // namespace hinm_cuda

@@ -67,6 +67,11 @@
 // sm_90 launched as this kernel's programmatic dependent). Both
 // deterministic, and the same bits for the same split count.
 //
+// Launch (sm_90): a programmatic dependent of the kernel before it in the
+// stream (cuda/pdl.cuh): the prologue's indices and A/metadata copies go
+// out before griddepcontrol.wait, everything that touches B, C, bias or the
+// workspace after it.
+//
 // Requirements (checked by the planner): V % 16 == 0, K_keep_pad % 32 == 0,
 // B as above, n >= 1, sm_80+.
 #ifndef HINM_CUDA_SPMM_KERNEL_CUH_
@@ -303,7 +308,14 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
 #pragma unroll
       for (int s = 0; s < kS - 1; ++s) fetch_a(s, s);
     }
-    // The split-K reduce kernel (sm_90) may launch now; it waits for us.
+    // sm_90, launched as a programmatic dependent (cuda/pdl.cuh): all of the
+    // above reads only the compressed weights, which no kernel writes (hinm
+    // uploads them with copies), so it overlaps the kernel before us in the
+    // stream -- typically the previous layer's SpMM or its split-K reduce.
+    // B, C, bias and the workspace are touched only after the wait. Then our
+    // own dependent (the split-K reduce, or the next SpMM, which prefetches
+    // its weights in turn) may launch.
+    griddep_wait();
     griddep_launch_dependents();
     cp_async_wait<0>();
     __syncthreads();
@@ -392,18 +404,24 @@ cudaError_t LaunchSpmmKernel(const KernelArgs& a, cudaStream_t stream) {
   }
   // With cluster_reduce the splits of a tile slice form one cluster
   // (spmm_cluster_reduce.cuh).
-  cudaLaunchAttribute cluster = {};
-  cluster.id = cudaLaunchAttributeClusterDimension;
-  cluster.val.clusterDim.x = 1;
-  cluster.val.clusterDim.y = 1;
-  cluster.val.clusterDim.z = static_cast<unsigned>(a.splits);
+  cudaLaunchAttribute attrs[2];
+  int num_attrs = 0;
+  if (a.cluster_reduce) {
+    cudaLaunchAttribute& cluster = attrs[num_attrs++];
+    cluster = {};
+    cluster.id = cudaLaunchAttributeClusterDimension;
+    cluster.val.clusterDim.x = 1;
+    cluster.val.clusterDim.y = 1;
+    cluster.val.clusterDim.z = static_cast<unsigned>(a.splits);
+  }
+  if (a.programmatic) attrs[num_attrs++] = ProgrammaticDependent();
   cudaLaunchConfig_t lc = {};
   lc.gridDim = grid;
   lc.blockDim = dim3(kConfigs[kCfg].threads());
   lc.dynamicSmemBytes = kSmem;
   lc.stream = stream;
-  lc.attrs = &cluster;
-  lc.numAttrs = a.cluster_reduce ? 1 : 0;
+  lc.attrs = attrs;
+  lc.numAttrs = num_attrs;
   return cudaLaunchKernelEx(&lc, hinm_spmm_kernel<T, kCfg>, a);
 }
 

@@ -40,6 +40,9 @@ struct KernelArgs {
   float alpha = 1.f, beta = 0.f;
   float* partial = nullptr;     // splits > 1: [splits][m][n] fp32
   int32_t wgmma_flags = 0;      // wgmma.sp diagnostic switches (spmm_wgmma_kernel.cuh); 0 in normal use
+  // Host side, sm_90: launch the main kernel as a programmatic dependent of
+  // the kernel before it in the stream (cuda/pdl.cuh).
+  bool programmatic = false;
 };
 
 // Main kernels, one per (dtype, config of cuda/spmm_configs.h): grid
@@ -66,8 +69,11 @@ cudaError_t LaunchSplitReduce(const KernelArgs& a, bool bf16, bool after_main,
 
 // B pre-pass into the workspace: dst (k x ld_dst row-major) from src
 // token-major (n x k, ldb) or feature-major (k x n, ldb) of 16-bit elements.
+// programmatic (sm_90): launched as a programmatic dependent of the kernel
+// before it in the stream (it waits for that kernel before touching memory).
 cudaError_t LaunchPackB(const uint16_t* src, int64_t ldb, bool src_token_major, int32_t k,
-                        int32_t n, uint16_t* dst, int64_t ld_dst, cudaStream_t stream);
+                        int32_t n, uint16_t* dst, int64_t ld_dst, bool programmatic,
+                        cudaStream_t stream);
 
 }  // namespace hinm_cuda
 

@@ -89,12 +89,9 @@ int ForcedSplits() { return KnobInt("HINM_SPMM_SPLITS"); }
 // on sm_90 too (benchmarks, and the tests of that path on an H100).
 bool ClusterReduceAllowed() { return KnobOn("HINM_SPMM_CLUSTER_REDUCE"); }
 
-// HINM_SPMM_PDL=0: the split-K reduction waits for the mma.sp kernel as an
-// ordinary stream successor (benchmark A/B of cuda/pdl.cuh). The kernel
-// itself follows the B pack in plain stream order: as the pack's
-// programmatic dependent, its sm_90 bulk-copy version with grids of 1-2 CTAs
-// per SM ran up to 1.45x slower (28672x8192 75% N = 1: 87.0 vs 60.6 us,
-// benchmarks/results/2026-11-25_h100_decode_bulk.log).
+// HINM_SPMM_PDL=0: every kernel of the SpMM (B pack, main kernel, split-K
+// reduction) waits for the kernel before it as an ordinary stream successor
+// (benchmark A/B of cuda/pdl.cuh).
 bool PdlAllowed() { return KnobOn("HINM_SPMM_PDL"); }
 
 bool IsSm90(const DeviceInfo& dev) { return dev.cc_major == 9 && dev.cc_minor == 0; }
@@ -298,6 +295,12 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
   if (plan.too_large) return Fail(LaunchStatus::kNoKernel, "problem needs 2^31 or more CTAs");
   char* ws = static_cast<char*>(workspace);
   size_t used = 0;
+  // sm_90: each kernel is launched as a programmatic dependent of the one
+  // before it in the stream (cuda/pdl.cuh) and waits for it before touching
+  // B, C, bias or the workspace; the main kernels read the compressed
+  // weights before that wait. In a chain of layers the next SpMM's launch
+  // and first weight bytes thus overlap the previous one's tail.
+  const bool pdl = IsSm90(dev) && PdlAllowed();
 
   // The kernels address B rows with 32-bit byte strides (BChunkColumn):
   // an ldb of 2^31 elements or more is packed like misaligned B.
@@ -313,7 +316,7 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
                   "below 2^31 (or pass a workspace with room for a packed copy of B)");
     uint16_t* packed = reinterpret_cast<uint16_t*>(ws);
     const cudaError_t e = LaunchPackB(b, p.ldb, p.b_token_major, p.k, p.n, packed, plan.ld_pack,
-                                      stream);
+                                      pdl, stream);
     if (e != cudaSuccess) return Fail(LaunchStatus::kCudaError, "B pack", e);
     b = packed;
     ldb = plan.ld_pack;
@@ -352,6 +355,7 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
   a.alpha = p.alpha;
   a.beta = p.beta;
   a.wgmma_flags = KnobInt("HINM_SPMM_WGMMA_EXP");
+  a.programmatic = pdl;
   a.partial = plan.partial_bytes > 0 ? reinterpret_cast<float*>(ws + used) : nullptr;
 
   const bool bf16 = p.dtype == ElemType::kBF16;
@@ -373,7 +377,7 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
   cudaError_t e = launch(a, stream);
   if (e != cudaSuccess) return Fail(LaunchStatus::kCudaError, "SpMM kernel", e);
   if (plan.splits > 1 && !plan.cluster_reduce) {
-    e = LaunchSplitReduce(a, bf16, IsSm90(dev) && PdlAllowed(), stream);
+    e = LaunchSplitReduce(a, bf16, pdl, stream);
     if (e != cudaSuccess) return Fail(LaunchStatus::kCudaError, "split-K reduction", e);
   }
   return LaunchResult{};

@@ -64,6 +64,7 @@
 #include <type_traits>
 
 #include "cuda/mma_sp.cuh"
+#include "cuda/pdl.cuh"
 #include "cuda/sm90_ptx.cuh"
 #include "cuda/spmm_b_chunk.cuh"
 #include "cuda/spmm_epilogue.cuh"
@@ -139,6 +140,12 @@ __global__ void __launch_bounds__(384, 1) hinm_spmm_wgmma_kernel(const KernelArg
     mbar_fence_init();
   }
   __syncthreads();
+  // Launched as a programmatic dependent on sm_90 (cuda/pdl.cuh): the launch
+  // and the barrier setup overlap the kernel before us; nothing is read
+  // before it has finished. One CTA per SM, so our dependents can take an
+  // SM only as our CTAs leave.
+  griddep_wait();
+  griddep_launch_dependents();
 
   const int64_t units =
       static_cast<int64_t>(args.num_tiles) * args.row_ctas_per_tile * args.n_tiles;
@@ -356,8 +363,15 @@ cudaError_t LaunchSpmmWgmmaKernel(const KernelArgs& a, int grid, cudaStream_t st
                                              cudaFuncAttributeMaxDynamicSharedMemorySize,
                                              Tile::kSmemBytes);
   if (e != cudaSuccess) return e;
-  hinm_spmm_wgmma_kernel<T, kBn, kKb><<<grid, Tile::kThreads, Tile::kSmemBytes, stream>>>(a);
-  return cudaPeekAtLastError();
+  cudaLaunchAttribute attr = ProgrammaticDependent();
+  cudaLaunchConfig_t lc = {};
+  lc.gridDim = dim3(grid);
+  lc.blockDim = dim3(Tile::kThreads);
+  lc.dynamicSmemBytes = Tile::kSmemBytes;
+  lc.stream = stream;
+  lc.attrs = &attr;
+  lc.numAttrs = a.programmatic ? 1 : 0;
+  return cudaLaunchKernelEx(&lc, hinm_spmm_wgmma_kernel<T, kBn, kKb>, a);
 }
 
 }  // namespace hinm_cuda
