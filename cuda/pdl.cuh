@@ -4,7 +4,8 @@
 // griddep_wait() before it reads anything that kernel writes. The earlier
 // kernel calls griddep_launch_dependents() to let it be scheduled early.
 // Both are no-ops on older architectures and in kernels launched normally.
-// ProgrammaticDependent() is the launch attribute (host side).
+// KernelLaunch is the host side: a launch configuration that carries the
+// attribute when asked.
 //
 // hinm launches every SpMM kernel this way on sm_90 (cuda/spmm_launch.cu):
 //   main kernel  reads the compressed weights (indices, A, metadata) before
@@ -23,14 +24,36 @@
 
 namespace hinm_cuda {
 
-// The attribute that makes a cudaLaunchKernelEx launch a programmatic
-// dependent of the kernel before it in the stream.
-inline cudaLaunchAttribute ProgrammaticDependent() {
-  cudaLaunchAttribute attr = {};
-  attr.id = cudaLaunchAttributeProgrammaticStreamSerialization;
-  attr.val.programmaticStreamSerializationAllowed = 1;
-  return attr;
-}
+// A cudaLaunchKernelEx configuration with room for two launch attributes;
+// `programmatic` adds the one that makes the launch a programmatic
+// dependent of the kernel before it in the stream. Not copyable: `config`
+// points into the object's own attribute array.
+struct KernelLaunch {
+  cudaLaunchConfig_t config = {};
+  cudaLaunchAttribute attrs[2] = {};
+
+  KernelLaunch(dim3 grid, dim3 block, size_t smem, cudaStream_t stream, bool programmatic) {
+    config.gridDim = grid;
+    config.blockDim = block;
+    config.dynamicSmemBytes = smem;
+    config.stream = stream;
+    config.attrs = attrs;
+    if (programmatic) {
+      cudaLaunchAttribute& a = Add();
+      a.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+      a.val.programmaticStreamSerializationAllowed = 1;
+    }
+  }
+  KernelLaunch(const KernelLaunch&) = delete;
+  KernelLaunch& operator=(const KernelLaunch&) = delete;
+
+  // The next free attribute, zeroed, for the caller to fill in.
+  cudaLaunchAttribute& Add() {
+    cudaLaunchAttribute& a = attrs[config.numAttrs++];
+    a = {};
+    return a;
+  }
+};
 
 __device__ __forceinline__ void griddep_wait() {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900

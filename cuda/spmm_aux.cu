@@ -122,33 +122,22 @@ cudaError_t LaunchSplitReduce(const KernelArgs& a, bool bf16, bool after_main,
   static constexpr Kernel kKernels[2][2] = {
       {split_reduce_kernel<__half, false>, split_reduce_kernel<__half, true>},
       {split_reduce_kernel<__nv_bfloat16, false>, split_reduce_kernel<__nv_bfloat16, true>}};
-  cudaLaunchAttribute attr = ProgrammaticDependent();
-  cudaLaunchConfig_t lc = {};
-  lc.gridDim = dim3(GridFor(pairs ? total / 2 : total, 256));
-  lc.blockDim = dim3(256);
-  lc.stream = stream;
-  lc.attrs = &attr;
-  lc.numAttrs = after_main ? 1 : 0;
-  return cudaLaunchKernelEx(&lc, kKernels[bf16 ? 1 : 0][pairs ? 1 : 0], a);
+  KernelLaunch l(dim3(GridFor(pairs ? total / 2 : total, 256)), dim3(256), 0, stream, after_main);
+  return cudaLaunchKernelEx(&l.config, kKernels[bf16 ? 1 : 0][pairs ? 1 : 0], a);
 }
 
 cudaError_t LaunchPackB(const uint16_t* src, int64_t ldb, bool src_token_major, int32_t k,
                         int32_t n, uint16_t* dst, int64_t ld_dst, bool programmatic,
                         cudaStream_t stream) {
-  cudaLaunchAttribute attr = ProgrammaticDependent();
-  cudaLaunchConfig_t lc = {};
-  lc.stream = stream;
-  lc.attrs = &attr;
-  lc.numAttrs = programmatic ? 1 : 0;
   if (src_token_major) {
-    lc.gridDim = dim3(static_cast<unsigned>((k + 31) / 32),
-                      static_cast<unsigned>(std::min<int64_t>((n + 31) / 32, 65535)));
-    lc.blockDim = dim3(32, 8);
-    return cudaLaunchKernelEx(&lc, pack_b_transpose_kernel, src, ldb, k, n, dst, ld_dst);
+    KernelLaunch l(dim3(static_cast<unsigned>((k + 31) / 32),
+                        static_cast<unsigned>(std::min<int64_t>((n + 31) / 32, 65535))),
+                   dim3(32, 8), 0, stream, programmatic);
+    return cudaLaunchKernelEx(&l.config, pack_b_transpose_kernel, src, ldb, k, n, dst, ld_dst);
   }
-  lc.gridDim = dim3(GridFor(static_cast<int64_t>(k) * ld_dst, 256));
-  lc.blockDim = dim3(256);
-  return cudaLaunchKernelEx(&lc, pack_b_copy_kernel, src, ldb, k, n, dst, ld_dst);
+  KernelLaunch l(dim3(GridFor(static_cast<int64_t>(k) * ld_dst, 256)), dim3(256), 0, stream,
+                 programmatic);
+  return cudaLaunchKernelEx(&l.config, pack_b_copy_kernel, src, ldb, k, n, dst, ld_dst);
 }
 
 }  // namespace hinm_cuda

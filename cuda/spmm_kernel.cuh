@@ -402,27 +402,17 @@ cudaError_t LaunchSpmmKernel(const KernelArgs& a, cudaStream_t stream) {
         hinm_spmm_kernel<T, kCfg>, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmem);
     if (e != cudaSuccess) return e;
   }
+  KernelLaunch l(grid, dim3(kConfigs[kCfg].threads()), kSmem, stream, a.programmatic);
   // With cluster_reduce the splits of a tile slice form one cluster
   // (spmm_cluster_reduce.cuh).
-  cudaLaunchAttribute attrs[2];
-  int num_attrs = 0;
   if (a.cluster_reduce) {
-    cudaLaunchAttribute& cluster = attrs[num_attrs++];
-    cluster = {};
+    cudaLaunchAttribute& cluster = l.Add();
     cluster.id = cudaLaunchAttributeClusterDimension;
     cluster.val.clusterDim.x = 1;
     cluster.val.clusterDim.y = 1;
     cluster.val.clusterDim.z = static_cast<unsigned>(a.splits);
   }
-  if (a.programmatic) attrs[num_attrs++] = ProgrammaticDependent();
-  cudaLaunchConfig_t lc = {};
-  lc.gridDim = grid;
-  lc.blockDim = dim3(kConfigs[kCfg].threads());
-  lc.dynamicSmemBytes = kSmem;
-  lc.stream = stream;
-  lc.attrs = attrs;
-  lc.numAttrs = num_attrs;
-  return cudaLaunchKernelEx(&lc, hinm_spmm_kernel<T, kCfg>, a);
+  return cudaLaunchKernelEx(&l.config, hinm_spmm_kernel<T, kCfg>, a);
 }
 
 }  // namespace hinm_cuda

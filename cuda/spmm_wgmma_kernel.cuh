@@ -363,15 +363,8 @@ cudaError_t LaunchSpmmWgmmaKernel(const KernelArgs& a, int grid, cudaStream_t st
                                              cudaFuncAttributeMaxDynamicSharedMemorySize,
                                              Tile::kSmemBytes);
   if (e != cudaSuccess) return e;
-  cudaLaunchAttribute attr = ProgrammaticDependent();
-  cudaLaunchConfig_t lc = {};
-  lc.gridDim = dim3(grid);
-  lc.blockDim = dim3(Tile::kThreads);
-  lc.dynamicSmemBytes = Tile::kSmemBytes;
-  lc.stream = stream;
-  lc.attrs = &attr;
-  lc.numAttrs = a.programmatic ? 1 : 0;
-  return cudaLaunchKernelEx(&lc, hinm_spmm_wgmma_kernel<T, kBn, kKb>, a);
+  KernelLaunch l(dim3(grid), dim3(Tile::kThreads), Tile::kSmemBytes, stream, a.programmatic);
+  return cudaLaunchKernelEx(&l.config, hinm_spmm_wgmma_kernel<T, kBn, kKb>, a);
 }
 
 }  // namespace hinm_cuda
