@@ -11,7 +11,9 @@
 //   main kernel  reads the compressed weights (indices, A, metadata) before
 //                griddep_wait -- no kernel writes them: hinm uploads them
 //                with copies, and a copy is never a programmatic primary --
-//                then B, C, bias, workspace; triggers right after the wait;
+//                then B, C, bias, workspace; triggers right after the wait,
+//                or, as split clusters, a quarter of its k-loop before the
+//                loop's end (KernelArgs::trigger_kb, the planner's choice);
 //   split reduce waits, then triggers (the next SpMM prefetches meanwhile);
 //   B pack       waits first; no early trigger (a main kernel launched
 //                while the pack ran was placed unevenly on the SMs).

@@ -65,14 +65,18 @@ __global__ void pack_b_copy_kernel(const uint16_t* __restrict__ src, int64_t ldb
 // split order 0, 1, ... -- the order of the cluster path (bit-identical).
 // The partials are loaded kBatch splits at a time before they are added:
 // summing as they arrive put one L2 latency per split on every thread
-// (ncu, 8192x8192 87.5% N = 16, 8 splits: 4.7 us). Launched as a
+// (ncu, 8192x8192 87.5% N = 16, 8 splits: 4.7 us). The last batch is
+// predicated rather than summed a split at a time: with batches of 4 and a
+// serial tail, 4096x11008 N = 16 (16 partials) reduced in ~1.9 us, with
+// predicated batches of 8 in ~1.2 us (per-CTA timestamps on the H100,
+// 2026-11-25_h100_trigger.log). Launched as a
 // programmatic dependent of the main kernel on sm_90: its launch overlaps
 // the main kernel, griddep_wait() returns once the partials are written.
 // Then it lets the next kernel in the stream launch (the next SpMM
 // prefetches its weights while this one sums).
 template <typename T, bool kPairs>
 __global__ void split_reduce_kernel(const KernelArgs a) {
-  constexpr int kBatch = 4;
+  constexpr int kBatch = 8;
   constexpr int kVec = kPairs ? 2 : 1;
   using Vec = typename std::conditional<kPairs, float2, float>::type;
   griddep_wait();
@@ -92,15 +96,15 @@ __global__ void split_reduce_kernel(const KernelArgs a) {
         s0 += v;
       }
     };
-    int z = 0;
-    for (; z + kBatch <= a.splits; z += kBatch) {
+    for (int z = 0; z < a.splits; z += kBatch) {
       Vec v[kBatch];
 #pragma unroll
-      for (int j = 0; j < kBatch; ++j) v[j] = partial[(z + j) * plane + i];
+      for (int j = 0; j < kBatch; ++j)
+        if (z + j < a.splits) v[j] = partial[(z + j) * plane + i];
 #pragma unroll
-      for (int j = 0; j < kBatch; ++j) add(v[j]);  // fixed order
+      for (int j = 0; j < kBatch; ++j)
+        if (z + j < a.splits) add(v[j]);  // fixed order
     }
-    for (; z < a.splits; ++z) add(partial[z * plane + i]);
     const int64_t e = i * kVec;
     const int64_t row = e / a.n, col = e % a.n;
     StoreRowPair<T>(a, MakeOutputRow<T>(a, row), col, s0, s1, kPairs);

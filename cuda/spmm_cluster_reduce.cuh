@@ -90,27 +90,51 @@ __device__ __forceinline__ void ClusterReduceStore(
       }
   cluster_sync_all();
 
-  const int splits = args.splits;
+  const int splits = args.splits;  // <= kMaxClusterSplits (the planner)
   const int rows_per = (kBm + splits - 1) / splits;
   const int row_begin = static_cast<int>(cluster_cta_rank()) * rows_per;
   const int row_end = min(kBm, min(row_begin + rows_per, rb_valid * 16));
   const uint32_t red_addr = static_cast<uint32_t>(__cvta_generic_to_shared(red));
+  uint32_t rank_base[kMaxClusterSplits];  // red[] in each rank's window
+#pragma unroll
+  for (int z = 0; z < kMaxClusterSplits; ++z)
+    rank_base[z] = z < splits ? map_cluster_rank(red_addr, z) : 0u;
   constexpr int kPairs = kBn / 2;  // token pairs per row
-  for (int i = row_begin * kPairs + static_cast<int>(threadIdx.x); i < row_end * kPairs;
-       i += kThreads) {
-    const int row = i / kPairs, tok = (i % kPairs) * 2;
-    const int n = n0 + tok;
-    const int64_t p = static_cast<int64_t>(tile) * args.tile_rows + rb0 * 16 + row;
-    if (n >= args.n || p >= args.m) continue;
-    const uint32_t off = (row * kBn + tok) * 4;
-    float s0 = 0.f, s1 = 0.f;
-    for (int z = 0; z < splits; ++z) {  // split order, as the reduce kernel
-      const float2 v = ld_cluster_f2(map_cluster_rank(red_addr + off, z));
-      s0 += v.x;
-      s1 += v.y;
+  // kU pairs per thread per round, all their remote loads issued before the
+  // first sum: one distributed-shared-memory latency per round instead of
+  // one per split and pair. This reduction sits between the cluster's last
+  // k-block and its exit, which the next kernel in the stream waits for.
+  constexpr int kU = 2;
+  const int end = row_end * kPairs;
+  for (int i0 = row_begin * kPairs + static_cast<int>(threadIdx.x); i0 < end;
+       i0 += kU * kThreads) {
+    float2 v[kU][kMaxClusterSplits];
+#pragma unroll
+    for (int u = 0; u < kU; ++u) {
+      const int i = i0 + u * kThreads;
+      const uint32_t off = ((i / kPairs) * kBn + (i % kPairs) * 2) * 4;
+#pragma unroll
+      for (int z = 0; z < kMaxClusterSplits; ++z)
+        if (i < end && z < splits) v[u][z] = ld_cluster_f2(rank_base[z] + off);
     }
-    const OutputRow<T> out = MakeOutputRow<T>(args, p);
-    StoreRowPair<T>(args, out, n, s0, s1, n + 1 < args.n);
+#pragma unroll
+    for (int u = 0; u < kU; ++u) {
+      const int i = i0 + u * kThreads;
+      const int row = i / kPairs, tok = (i % kPairs) * 2;
+      const int n = n0 + tok;
+      const int64_t p = static_cast<int64_t>(tile) * args.tile_rows + rb0 * 16 + row;
+      if (i >= end || n >= args.n || p >= args.m) continue;
+      float s0 = 0.f, s1 = 0.f;
+#pragma unroll
+      for (int z = 0; z < kMaxClusterSplits; ++z) {  // split order, as the reduce kernel
+        if (z < splits) {
+          s0 += v[u][z].x;
+          s1 += v[u][z].y;
+        }
+      }
+      const OutputRow<T> out = MakeOutputRow<T>(args, p);
+      StoreRowPair<T>(args, out, n, s0, s1, n + 1 < args.n);
+    }
   }
   cluster_sync_exit();
 }

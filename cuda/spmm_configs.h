@@ -55,6 +55,11 @@ struct TileConfig {
 // per stage was 5-25% slower (2026-11-24_h100_v3). A 64-row narrow CTA (4
 // warps x 1 row block, 8 stages; twice the CTAs, half the splits) was
 // 1.3-2.1x slower on every large decode layer (2026-11-24_h100_narrow64.log).
+// Split-K through a cluster (spmm_cluster_reduce.cuh) for at most this many
+// splits: larger clusters schedule badly (the planner, cuda/spmm_launch.cu),
+// and the reduction keeps one value per split in registers.
+inline constexpr int kMaxClusterSplits = 4;
+
 enum class ConfigId : int { kNarrow = 0, kMid = 1, kWide = 2 };
 inline constexpr int kNumConfigs = 3;
 

@@ -70,7 +70,8 @@
 // Launch (sm_90): a programmatic dependent of the kernel before it in the
 // stream (cuda/pdl.cuh): the prologue's indices and A/metadata copies go
 // out before griddepcontrol.wait, everything that touches B, C, bias or the
-// workspace after it.
+// workspace after it. It lets its own dependents launch right after the wait
+// or args.trigger_kb k-blocks before the end of its k-loop.
 //
 // Requirements (checked by the planner): V % 16 == 0, K_keep_pad % 32 == 0,
 // B as above, n >= 1, sm_80+.
@@ -314,9 +315,13 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
     // stream -- typically the previous layer's SpMM or its split-K reduce.
     // B, C, bias and the workspace are touched only after the wait. Then our
     // own dependent (the split-K reduce, or the next SpMM, which prefetches
-    // its weights in turn) may launch.
+    // its weights in turn) may launch, at the trigger below.
     griddep_wait();
-    griddep_launch_dependents();
+    // Our dependents launch once every CTA has triggered: right here, or
+    // args.trigger_kb k-blocks before the end of the loop (the planner's
+    // choice, cuda/spmm_launch.cu).
+    const int trigger_it = args.trigger_kb < 0 ? -1 : max(0, nk - args.trigger_kb);
+    if (trigger_it < 0) griddep_launch_dependents();
     cp_async_wait<0>();
     __syncthreads();
 #pragma unroll
@@ -330,6 +335,7 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
       cp_async_wait<kS - 2>();
       if constexpr (kBulkA) mbar_wait(smem_u32(&sFull[it % kS]), (it / kS) & 1);
       __syncthreads();
+      if (it == trigger_it) griddep_launch_dependents();
       fetch_a((it + kS - 1) % kS, it + kS - 1);
       fetch_b((it + kS - 1) % kS, it + kS - 1);
       fetch_idx(it + 2 * kS - 2);
@@ -339,6 +345,7 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
       mma_step(f, it % kS);
     }
     cp_async_wait<0>();  // nothing may be left in flight at exit
+    if (trigger_it >= nk) griddep_launch_dependents();
 
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
     if constexpr (kClusterReduceFits) {

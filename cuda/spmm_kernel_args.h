@@ -43,6 +43,10 @@ struct KernelArgs {
   // Host side, sm_90: launch the main kernel as a programmatic dependent of
   // the kernel before it in the stream (cuda/pdl.cuh).
   bool programmatic = false;
+  // sm_90, mma.sp kernel: each CTA triggers its programmatic dependents this
+  // many k-blocks before the end of its k-loop; -1: right after its
+  // griddepcontrol.wait (cuda/pdl.cuh).
+  int32_t trigger_kb = -1;
 };
 
 // Main kernels, one per (dtype, config of cuda/spmm_configs.h): grid

@@ -42,6 +42,7 @@ struct Plan {
   size_t pack_bytes = 0;      // reserved for packed B (token-major or N % 8 != 0)
   size_t partial_bytes = 0;   // split-K partials
   bool cluster_reduce = false;  // splits summed in a cluster (no partials, no reduce kernel)
+  int32_t trigger_kb = -1;      // KernelArgs::trigger_kb
   bool too_large = false;     // grid of 2^31 CTAs or more
 };
 
@@ -93,6 +94,13 @@ bool ClusterReduceAllowed() { return KnobOn("HINM_SPMM_CLUSTER_REDUCE"); }
 // reduction) waits for the kernel before it as an ordinary stream successor
 // (benchmark A/B of cuda/pdl.cuh).
 bool PdlAllowed() { return KnobOn("HINM_SPMM_PDL"); }
+// HINM_SPMM_TRIGGER_KB=<k>: the main kernel triggers its dependents k
+// k-blocks before the end of its k-loop (-1: right after its wait) instead of
+// where the plan says (benchmarks).
+int32_t TriggerKb(int32_t planned) {
+  const char* e = std::getenv("HINM_SPMM_TRIGGER_KB");
+  return e == nullptr ? planned : std::atoi(e);
+}
 
 bool IsSm90(const DeviceInfo& dev) { return dev.cc_major == 9 && dev.cc_minor == 0; }
 
@@ -164,7 +172,6 @@ Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
   // picks clusters on 28672x8192 N = 16 (2 splits: 60.1 -> 57.0 us at 75%,
   // 35.4 -> 32.3 us at 87.5%) and 11008x4096 N = 64, partials on 8192x8192.
   constexpr int64_t kFillKb = 4;  // pipeline fill + epilogue, in k-blocks
-  constexpr int64_t kMaxClusterSplits = 4;
   constexpr double kReduceLaunchKb = 3, kClusterSumKb = 1;
   const bool cluster_ok = IsSm90(dev) && ClusterReduceAllowed() &&
                           cfg.block_m() * cfg.block_n() * 4 <= cfg.smem_bytes();
@@ -210,7 +217,7 @@ Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
       int64_t kb = 0;
       const int64_t waves = waves_for(splits, &kb);
       double best = best_cost + waves * partial_kb + kReduceLaunchKb;
-      for (int64_t s = 2; s <= std::min(max_splits, kMaxClusterSplits); ++s) {
+      for (int64_t s = 2; s <= std::min<int64_t>(max_splits, kMaxClusterSplits); ++s) {
         const int64_t w = waves_for(s, &kb);
         const double cost = static_cast<double>(w) * (kb + kFillKb + kClusterSumKb);
         if (cost < best) {
@@ -261,6 +268,22 @@ Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
   plan.splits = static_cast<int32_t>(CeilDiv(col_blocks, kb_per));  // no empty split
   SetPacking(p, &plan);
   plan.cluster_reduce = cluster && plan.splits > 1;
+  // Where the main kernel lets the next kernel in the stream launch
+  // (cuda/pdl.cuh). Split clusters trigger a quarter of their k-loop before
+  // its end. Triggered at the start, the next SpMM's CTAs prefetch their
+  // weights during this kernel's whole loop and stretch its slowest CTAs
+  // (per-CTA timestamps: loops of 6.2-8.1 us instead of 5.1-6.1 us on
+  // 8192x8192 87.5% N = 16); a quarter before the end they prefetch while
+  // this kernel's last clusters finish. H100, same run, against the trigger
+  // right after the wait (2026-11-25_h100_trigger.log, exp26): 8192x8192
+  // N = 16 75% 18.30 -> 17.22 us, 87.5% 11.15 -> 9.73; 11008x4096 N = 16
+  // 13.92 -> 13.68, 7.76 -> 7.48 (a sweep of 2-16 k-blocks, exp25, had its
+  // best at 2-12 depending on the layer). Unsplit grids (28672x8192: 1-9%
+  // slower in that sweep) and partials (their dependent is the reduce
+  // kernel, whose launch would then wait: 4096x11008 up to 1.5x slower) keep
+  // the trigger right after the wait.
+  if (plan.cluster_reduce) plan.trigger_kb = std::max<int32_t>(2, plan.kb_per_split / 4);
+  plan.trigger_kb = TriggerKb(plan.trigger_kb);
   if (plan.splits > 1 && !plan.cluster_reduce)
     plan.partial_bytes = RoundUp(static_cast<size_t>(plan.splits) * p.m * p.n * 4, kAlign);
   return plan;
@@ -356,6 +379,7 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
   a.beta = p.beta;
   a.wgmma_flags = KnobInt("HINM_SPMM_WGMMA_EXP");
   a.programmatic = pdl;
+  a.trigger_kb = plan.trigger_kb;
   a.partial = plan.partial_bytes > 0 ? reinterpret_cast<float*>(ws + used) : nullptr;
 
   const bool bf16 = p.dtype == ElemType::kBF16;
