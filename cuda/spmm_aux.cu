@@ -47,6 +47,32 @@ __global__ void pack_b_transpose_kernel(const uint16_t* __restrict__ src, int64_
       if (k0 + i < k) dst[(k0 + i) * ldd + n + threadIdx.x] = 0;
 }
 
+// Feature-major src (k x n, ldb), ldd <= kRowsPackMaxLd: one thread per row
+// of dst, written as 16-byte chunks (the tail [n, ldd) zero). The decode
+// pack (N = 1: K rows of 2 bytes) thus runs as K / 256 CTAs with one store per
+// row instead of a thread and a 2-byte store per element: 0.3-0.5 us less per
+// call at N = 1 and 7 on the four large layers (H100,
+// 2026-11-25_h100_trigger.log, exp28). Triggering the SpMM right after this
+// kernel's wait was re-measured with it and is still slower (8192x8192 87.5%
+// N = 1 12.6 -> 13.6 us).
+constexpr int64_t kRowsPackMaxLd = 64;
+__global__ void pack_b_rows_kernel(const uint16_t* __restrict__ src, int64_t ldb, int32_t k,
+                                   int32_t n, uint16_t* __restrict__ dst, int64_t ldd) {
+  griddep_wait();  // no early trigger, as pack_b_transpose_kernel
+  const int64_t kk = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+  if (kk >= k) return;
+  const uint16_t* row = src + kk * ldb;
+  uint4* out = reinterpret_cast<uint4*>(dst + kk * ldd);  // ldd % 8 == 0, dst 16-byte aligned
+  for (int64_t c = 0; c < ldd / 8; ++c) {
+    uint16_t v[8];
+#pragma unroll
+    for (int j = 0; j < 8; ++j) v[j] = c * 8 + j < n ? row[c * 8 + j] : uint16_t{0};
+    uint4 o;
+    __builtin_memcpy(&o, v, 16);
+    out[c] = o;
+  }
+}
+
 // Feature-major src (k x n, ldb) with an unaligned pointer or ldb -> dst.
 __global__ void pack_b_copy_kernel(const uint16_t* __restrict__ src, int64_t ldb, int32_t k,
                                    int32_t n, uint16_t* __restrict__ dst, int64_t ldd) {
@@ -138,6 +164,10 @@ cudaError_t LaunchPackB(const uint16_t* src, int64_t ldb, bool src_token_major, 
                         static_cast<unsigned>(std::min<int64_t>((n + 31) / 32, 65535))),
                    dim3(32, 8), 0, stream, programmatic);
     return cudaLaunchKernelEx(&l.config, pack_b_transpose_kernel, src, ldb, k, n, dst, ld_dst);
+  }
+  if (ld_dst <= kRowsPackMaxLd) {
+    KernelLaunch l(dim3(GridFor(k, 256)), dim3(256), 0, stream, programmatic);
+    return cudaLaunchKernelEx(&l.config, pack_b_rows_kernel, src, ldb, k, n, dst, ld_dst);
   }
   KernelLaunch l(dim3(GridFor(static_cast<int64_t>(k) * ld_dst, 256)), dim3(256), 0, stream,
                  programmatic);
