@@ -93,7 +93,7 @@ __global__ void pack_b_copy_kernel(const uint16_t* __restrict__ src, int64_t ldb
 // summing as they arrive put one L2 latency per split on every thread
 // (ncu, 8192x8192 87.5% N = 16, 8 splits: 4.7 us). The last batch is
 // predicated rather than summed a split at a time: with batches of 4 and a
-// serial tail, 4096x11008 N = 16 (16 partials) reduced in ~1.9 us, with
+// serial tail, 4096x11008 75% N = 16 (7 partials) reduced in ~1.9 us, with
 // predicated batches of 8 in ~1.2 us (per-CTA timestamps on the H100,
 // 2026-11-25_h100_trigger.log). Launched as a
 // programmatic dependent of the main kernel on sm_90: its launch overlaps
