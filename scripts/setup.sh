@@ -6,7 +6,7 @@
 set -euo pipefail
 
 need_apt=()
-for pkg in bazel-bootstrap bazel-rules-java libgtest-dev librust-bindgen-dev \
+for pkg in bazel-bootstrap bazel-rules-java libgtest-dev librust-bindgen-dev librust-libloading-dev \
            pybind11-dev python3-dev clang libclang-rt-dev; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
