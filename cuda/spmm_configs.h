@@ -21,6 +21,12 @@ struct TileConfig {
   // a k-block with c CTAs per SM is max(1, c * sm_share) times that of a CTA
   // alone on its SM (which is bound by its own latencies, not by DRAM).
   double sm_share;
+  // Vector B (N = 1): B is one column read in place, any element stride, no
+  // packing; the kernel copies the 16-byte chunk that holds each gathered
+  // element and keeps, per row, only the token lane the element sits in
+  // (cuda/spmm_kernel.cuh). Never chosen by max_n: the planner switches
+  // some N = 1 narrow plans to it.
+  bool b_vector;
 
   constexpr int threads() const { return warps_m * warps_n * 32; }
   constexpr int block_m() const { return warps_m * warp_rb * 16; }   // rows per CTA
@@ -28,10 +34,11 @@ struct TileConfig {
   // Dynamic shared memory of the kernel: per stage and k-block, A (512 B
   // per 16-row block), metadata (64 B per block) and B (32 slots x BN); then
   // the index ring (2 * stages - 2 slots of 32 B-row indices) and one 8-byte
-  // mbarrier per stage (sm_90 bulk copies).
+  // mbarrier per stage (sm_90 bulk copies); vector B: 32 element positions
+  // per stage.
   constexpr int smem_bytes() const {
     return stages * (block_m() / 16 * (512 + 64) + 32 * block_n() * 2) +
-           (2 * stages - 2) * 128 + stages * 8;
+           (2 * stages - 2) * 128 + stages * 8 + (b_vector ? stages * 32 : 0);
   }
 };
 
@@ -60,14 +67,19 @@ struct TileConfig {
 // and the reduction keeps one value per split in registers.
 inline constexpr int kMaxClusterSplits = 4;
 
-enum class ConfigId : int { kNarrow = 0, kMid = 1, kWide = 2 };
-inline constexpr int kNumConfigs = 3;
+// kVector (N = 1, B read in place): narrow's rows, stages and split model
+// with one 8-token column (half narrow's mma.sp and B shared memory) and
+// the vector gather and the k-loop rotation; it replaces the B pack kernel
+// at N = 1 where the planner's rule says it pays (cuda/spmm_launch.cu).
+enum class ConfigId : int { kNarrow = 0, kMid = 1, kWide = 2, kVector = 3 };
+inline constexpr int kNumConfigs = 4;
 
 inline constexpr TileConfig kConfigs[kNumConfigs] = {
-    // name            wm wn rb n8 st min max_n  split/SM sm_share
-    {"narrow_128x16", 4, 1, 2, 2, 6, 4, 16, 4, 0.59},
-    {"mid_128x64", 4, 1, 2, 8, 4, 3, 64, 3, 0},
-    {"wide_128x128", 2, 4, 4, 4, 3, 2, 1 << 30, 2, 0},
+    // name            wm wn rb n8 st min max_n  split/SM sm_share vector
+    {"narrow_128x16", 4, 1, 2, 2, 6, 4, 16, 4, 0.59, false},
+    {"mid_128x64", 4, 1, 2, 8, 4, 3, 64, 3, 0, false},
+    {"wide_128x128", 2, 4, 4, 4, 3, 2, 1 << 30, 2, 0, false},
+    {"vector_128x8", 4, 1, 2, 1, 6, 4, 1, 4, 0.59, true},
 };
 
 constexpr const TileConfig& GetConfig(ConfigId id) { return kConfigs[static_cast<int>(id)]; }

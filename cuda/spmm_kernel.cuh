@@ -13,7 +13,9 @@
 //   meta    [tile][cb][rb][16] u32           word 2g+h read by lane 4g+h
 //   col_idx [tile][K_keep_pad] i32           global row of B, -1 = zero row
 //   B       K x N row-major (ldb % 8 == 0, 16-byte aligned; dispatch packs
-//           token-major or unaligned B into the workspace first)
+//           token-major or unaligned B into the workspace first); vector
+//           config (N = 1): one column, element k at b[k * ldb], 16-byte
+//           aligned b, any ldb, read in place (see "Vector B" below)
 //   C       M x N (ldc) or N x M (token-major), any 2-byte alignment
 //
 // CTA: one tile slice of BM = warps_m*warp_rb*16 rows x BN tokens, over the
@@ -57,6 +59,23 @@
 //   -1 and token tails are zero-filled by cp.async's src-size (where the
 //   CTA's tokens lie inside N the copies have a fixed size and -1 rows copy
 //   a zero chunk instead: spmm_b_chunk.cuh).
+//
+// Vector B (config kVector, N = 1; replaces the B pack where the planner
+//   says it pays -- cuda/spmm_launch.cu):
+//   element e = col_idx * ldb of B lies in the 16 B chunk at b + (e & ~7),
+//   at token lane e & 7. That whole chunk is copied (slot row r of sB, one
+//   chunk column: BN = 8) and its lane number goes to sSel, so the
+//   ldmatrix fragment holds 8 tokens of which one is wanted:
+//
+//     slot row r:  | x x x B[e_r] x x x x |   sSel: e_r & 7 = 3
+//
+//   lane 4g+t keeps fragment row r only where sSel[r] == g (its column), so
+//   column g of the mma sums the rows whose element sat at lane g, and the
+//   8 columns of a C row add up to the product: one quad shuffle sum after
+//   the k-loop, then column 0 goes out as N = 1. sSel[stage][32] stores
+//   row r = 8j + 2t + h at t * 8 + 2j + h: a lane's 8 rows are one 8-byte
+//   load. No copy reaches past B's last element (b_vec_bytes): that chunk's
+//   one element is loaded and stored instead.
 //
 // Epilogue: splits == 1: alpha/beta/bias/row permutation fused; pairs of
 // tokens go out as one 32-bit store where C is feature-major and 4-byte
@@ -110,6 +129,9 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
   // The split-K cluster reduction parks the CTA's fp32 tile in the pipeline's
   // shared memory: narrow and mid configs (wide splits use the reduce kernel).
   constexpr bool kClusterReduceFits = kRb * 16 * kBn * 4 <= cfg.smem_bytes();
+  constexpr bool kVecB = cfg.b_vector;
+  static_assert(!kVecB || (cfg.warps_n == 1 && cfg.warp_n8 == 1),
+                "vector B: one 8-token column per CTA");
   static_assert((kCh & (kCh - 1)) == 0, "BN/8 must be a power of two for the swizzle");
 
   // Dynamic shared memory (cfg.smem_bytes()): all stages of A, then of the
@@ -123,6 +145,8 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
   // sm_90: one "full" mbarrier per ring slot; the slot's A blocks and
   // metadata arrive through the bulk copy engine (complete_tx on it).
   uint64_t* sFull = reinterpret_cast<uint64_t*>(sI + kIdxSlots);
+  // Vector B: the token lane of each slot row's element (see the header).
+  [[maybe_unused]] auto sSel = reinterpret_cast<uint8_t(*)[32]>(sFull + kS);
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
   constexpr bool kBulkA = true;
 #else
@@ -142,6 +166,20 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
   const int kb_end = min(args.col_blocks, kb_begin + args.kb_per_split);
   const int nk = kb_end - kb_begin;
   const int32_t* tile_cols = args.col_idx + static_cast<int64_t>(tile) * args.padded_slots;
+  // args.rotate_k: this CTA walks its split's k-blocks starting at rot and
+  // wrapping around, rot spread evenly over the grid, so the CTAs of a split
+  // do not all read the same rows of B at the same time (kept columns are
+  // stored in ascending order). The vector config needs it: its B reads
+  // are 16-byte chunks of the caller's column, one L2 line per k-block for
+  // the whole grid without it (up to 25% slower on the decode layers). Same
+  // order every run, so results stay bit-reproducible.
+  const int rot = args.rotate_k && nk > 1
+                      ? static_cast<int>(static_cast<int64_t>(blockIdx.x) * nk / gridDim.x)
+                      : 0;
+  auto kb_of = [&](int step) {  // k-block of loop step `step` (< nk)
+    const int s = step + rot;
+    return kb_begin + (s >= nk ? s - nk : s);
+  };
 
   {
     const int n0 = nt * kBn;
@@ -162,17 +200,17 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
     // indices arrived with x's group.
     constexpr int kBPer = (32 * kCh + kThreads - 1) / kThreads;
     static_assert(kThreads % kCh == 0, "a thread's chunk column must not change with j");
-    const BChunkColumn bcol = MakeBChunkColumn(args, n0 + (tid % kCh) * 8);
+    [[maybe_unused]] const BChunkColumn bcol = MakeBChunkColumn(args, n0 + (tid % kCh) * 8);
     auto fetch_idx = [&](int step) {  // the indices of k-block `step`, 8 x 16 B
       if (step >= nk) return;  // CTA-uniform
       if (tid < 8)
         cp_async_16_zfill(smem_u32(&sI[step % kIdxSlots][tid * 4]),
-                          tile_cols + (kb_begin + step) * 32 + tid * 4, 16);
+                          tile_cols + kb_of(step) * 32 + tid * 4, 16);
     };
     // Issue k-block `step`'s A blocks and metadata into ring slot st.
     auto fetch_a = [&](int st, int step) {
       if (step >= nk) return;  // CTA-uniform
-      const int kb = kb_begin + step;
+      const int kb = kb_of(step);
       const int64_t blk0 =
           (static_cast<int64_t>(tile) * args.col_blocks + kb) * args.rb_per_tile + rb0;
       if constexpr (kBulkA) {
@@ -203,10 +241,34 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
     };
     // Issue k-block `step`'s gathered B rows into ring slot st (its indices
     // are in sI, visible since the last barrier).
-    const bool b_whole = n0 + kBn <= args.n;  // no N tail in this CTA's tokens
+    [[maybe_unused]] const bool b_whole = n0 + kBn <= args.n;  // no N tail in this CTA's tokens
     auto fetch_b = [&](int st, int step) {
       if (step >= nk) return;  // CTA-uniform
       const int32_t* idx = sI[step % kIdxSlots];
+      if constexpr (kVecB) {
+        // One chunk per slot row (warp 0): the chunk holding the element,
+        // its lane into sSel. Padding rows (-1) copy the zero chunk. A chunk
+        // that would reach past B's last element (a partial last chunk: K *
+        // ldb not a multiple of 8) is never copied whole -- memcheck counts a
+        // zero-filled cp.async as a 16-byte read -- but its one element is
+        // loaded and stored (rare: only the last ~8 elements of B; its other
+        // lanes are masked off, so they need no zeros).
+        if (tid < 32) {
+          const int32_t src = idx[tid];
+          const uint32_t e = src < 0 ? 0u : static_cast<uint32_t>(src) * static_cast<uint32_t>(args.ldb);
+          const uint32_t off = (e & ~7u) * 2u;
+          const char* b = reinterpret_cast<const char*>(args.b);
+          const uint32_t dst = smem_u32(&sB[st][tid][0]);
+          if (src < 0)
+            cp_async_16(dst, &kZeroChunk);
+          else if (off + 16u <= args.b_vec_bytes)
+            cp_async_16(dst, b + off);
+          else
+            reinterpret_cast<uint16_t*>(&sB[st][tid][0])[e & 7u] = args.b[e];
+          sSel[st][((tid >> 1) & 3) * 8 + (tid >> 3) * 2 + (tid & 1)] = static_cast<uint8_t>(e & 7u);
+        }
+        return;
+      }
       GatherBChunks(b_whole, [&](auto whole) {
 #pragma unroll
         for (int j = 0; j < kBPer; ++j) {
@@ -256,6 +318,16 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
       for (int q = 0; q < cfg.warp_n8; ++q) {
         const int c = wn * cfg.warp_n8 + q;
         ldmatrix_x4_trans(b[q], smem_u32(&sB[st][lane][c ^ (lane & kSwz)]));
+      }
+      if constexpr (kVecB) {
+        // Keep fragment row r (reg j, half h: r = 8j + 2t + h) only where its
+        // element sits at this lane's token column g.
+        const uint2 sel = *reinterpret_cast<const uint2*>(&sSel[st][(lane & 3) * 8]);
+        const uint32_t g4 = static_cast<uint32_t>(lane >> 2) * 0x01010101u;
+        b[0][0] &= __vcmpeq4(__byte_perm(sel.x, 0u, 0x1100), g4);
+        b[0][1] &= __vcmpeq4(__byte_perm(sel.x, 0u, 0x3322), g4);
+        b[0][2] &= __vcmpeq4(__byte_perm(sel.y, 0u, 0x1100), g4);
+        b[0][3] &= __vcmpeq4(__byte_perm(sel.y, 0u, 0x3322), g4);
       }
 #pragma unroll
       for (int q = 0; q < cfg.warp_n8; ++q)
@@ -346,6 +418,21 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
     }
     cp_async_wait<0>();  // nothing may be left in flight at exit
     if (trigger_it >= nk) griddep_launch_dependents();
+    if constexpr (kVecB) {
+      // Vector B: a C row's 8 columns hold the partial sums of the rows whose
+      // element sat at that token lane; their sum (fixed order: the same bits
+      // every run) is the row's product, kept in column 0 (lane t = 0).
+#pragma unroll
+      for (int r = 0; r < cfg.warp_rb; ++r)
+#pragma unroll
+        for (int hi = 0; hi < 2; ++hi) {
+          float v = acc[r][0][2 * hi] + acc[r][0][2 * hi + 1];
+          v += __shfl_xor_sync(0xffffffffu, v, 1);
+          v += __shfl_xor_sync(0xffffffffu, v, 2);
+          acc[r][0][2 * hi] = v;
+          acc[r][0][2 * hi + 1] = 0.f;
+        }
+    }
 
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
     if constexpr (kClusterReduceFits) {

@@ -32,7 +32,8 @@ struct KernelArgs {
   bool store_permuted = false;
 
   const uint16_t* b = nullptr;  // K x n row-major, 16-byte aligned, ldb % 8 == 0
-  int64_t ldb = 0;
+  int64_t ldb = 0;              // vector config: the element stride of B's one column
+  uint32_t b_vec_bytes = 0;     // vector config: bytes from b to past B's last element
   void* c = nullptr;            // M x n (ldc) or n x M (token-major)
   int64_t ldc = 0;
   bool c_token_major = false;
@@ -47,6 +48,9 @@ struct KernelArgs {
   // many k-blocks before the end of its k-loop; -1: right after its
   // griddepcontrol.wait (cuda/pdl.cuh).
   int32_t trigger_kb = -1;
+  // mma.sp kernel: each CTA walks its split's k-blocks starting at a
+  // CTA-dependent one (the planner sets it for the vector config).
+  bool rotate_k = false;
 };
 
 // Main kernels, one per (dtype, config of cuda/spmm_configs.h): grid
@@ -57,6 +61,8 @@ cudaError_t LaunchSpmm_f16_wide(const KernelArgs& a, cudaStream_t stream);
 cudaError_t LaunchSpmm_bf16_narrow(const KernelArgs& a, cudaStream_t stream);
 cudaError_t LaunchSpmm_bf16_mid(const KernelArgs& a, cudaStream_t stream);
 cudaError_t LaunchSpmm_bf16_wide(const KernelArgs& a, cudaStream_t stream);
+cudaError_t LaunchSpmm_f16_vector(const KernelArgs& a, cudaStream_t stream);
+cudaError_t LaunchSpmm_bf16_vector(const KernelArgs& a, cudaStream_t stream);
 
 // The sm_90a wgmma.sp kernel (cuda/spmm_wgmma_kernel.cuh), per dtype and
 // token tile; persistent: grid = min(work units, SMs) CTAs. Built for sm_90a

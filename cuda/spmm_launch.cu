@@ -43,6 +43,8 @@ struct Plan {
   size_t partial_bytes = 0;   // split-K partials
   bool cluster_reduce = false;  // splits summed in a cluster (no partials, no reduce kernel)
   int32_t trigger_kb = -1;      // KernelArgs::trigger_kb
+  bool b_vector = false;        // config kVector: B's one column read in place, no pack
+  int64_t b_vec_stride = 0;     // its element stride
   bool too_large = false;     // grid of 2^31 CTAs or more
 };
 
@@ -51,10 +53,12 @@ size_t PackBytes(const SpmmParams& p, int64_t ld_pack) {
 }
 
 // Both kernels read B as K x round_up(N, 8) row-major: token-major B, or N
-// not a multiple of 8, is packed into the workspace first.
+// not a multiple of 8, is packed into the workspace first -- except where
+// the vector config reads B in place (plan->b_vector).
 void SetPacking(const SpmmParams& p, Plan* plan) {
   plan->ld_pack = RoundUp(p.n, 8);
-  if (p.b_token_major || p.n % 8 != 0) plan->pack_bytes = PackBytes(p, plan->ld_pack);
+  if (!plan->b_vector && (p.b_token_major || p.n % 8 != 0))
+    plan->pack_bytes = PackBytes(p, plan->ld_pack);
 }
 
 // Benchmark knobs (unset in normal use; scripts/device_tune.sh): HINM_SPMM_CONFIG=<config
@@ -89,6 +93,29 @@ int ForcedSplits() { return KnobInt("HINM_SPMM_SPLITS"); }
 // HINM_SPMM_CLUSTER_REDUCE=0: split-K through partials and the reduce kernel
 // on sm_90 too (benchmarks, and the tests of that path on an H100).
 bool ClusterReduceAllowed() { return KnobOn("HINM_SPMM_CLUSTER_REDUCE"); }
+// A knob that is -1 when unset (the planner decides), else its value.
+int KnobOrUnset(const char* name) {
+  const char* e = std::getenv(name);
+  return e == nullptr ? -1 : std::atoi(e);
+}
+// HINM_SPMM_VECTOR_B=0: N = 1 always packs B (narrow config); =1: the vector
+// config wherever it can read B (benchmark A/B, and the tests of both).
+int ForcedVectorB() { return KnobOrUnset("HINM_SPMM_VECTOR_B"); }
+// HINM_SPMM_ROTATE_KB=0 / 1: the k-loop rotation (KernelArgs::rotate_k) off /
+// on for every mma.sp launch; unset, the vector config rotates, nothing else.
+int ForcedRotateK() { return KnobOrUnset("HINM_SPMM_ROTATE_KB"); }
+
+// The element stride of B's one column if the vector config can read it in
+// place (N = 1, b known and 16-byte aligned, the column's bytes below 2^31
+// for the kernel's 32-bit offsets), else 0. Token-major B at N = 1 is one
+// contiguous row of K elements.
+int64_t VectorBStride(const SpmmParams& p) {
+  if (p.n != 1 || p.b == nullptr || reinterpret_cast<uintptr_t>(p.b) % 16 != 0 || p.k < 1)
+    return 0;
+  const int64_t stride = p.b_token_major ? 1 : p.ldb;
+  if (stride < 1 || (static_cast<int64_t>(p.k) - 1) * stride + 1 > (int64_t{1} << 30)) return 0;
+  return stride;
+}
 
 // HINM_SPMM_PDL=0: every kernel of the SpMM (B pack, main kernel, split-K
 // reduction) waits for the kernel before it as an ordinary stream successor
@@ -138,11 +165,12 @@ Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
   // The first shipped config whose max_n covers N (decode: narrow).
   plan.config = ConfigId::kWide;
   for (int i = 0; i < kNumConfigs; ++i)
-    if (p.n <= kConfigs[i].max_n) {
+    if (!kConfigs[i].b_vector && p.n <= kConfigs[i].max_n) {
       plan.config = static_cast<ConfigId>(i);
       break;
     }
-  if (ForcedConfig() >= 0) plan.config = static_cast<ConfigId>(ForcedConfig());
+  if (ForcedConfig() >= 0 && !kConfigs[ForcedConfig()].b_vector)
+    plan.config = static_cast<ConfigId>(ForcedConfig());
   const TileConfig& cfg = GetConfig(plan.config);
   const int64_t rb_per_tile = p.tile_rows / 16;
   const int64_t cta_rb = cfg.block_m() / 16;
@@ -266,6 +294,27 @@ Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
   const int64_t kb_per = CeilDiv(col_blocks, splits);
   plan.kb_per_split = static_cast<int32_t>(kb_per);
   plan.splits = static_cast<int32_t>(CeilDiv(col_blocks, kb_per));  // no empty split
+  // N = 1: the narrow plan (same CTAs, splits and partials) on the vector
+  // config, which reads B in place -- no B pack kernel before it -- where it
+  // is measured faster: split K and at most a quarter of K kept (87.5%
+  // sparsity or more). In place, every gathered element costs a 16-byte
+  // chunk of L2 traffic and the k-loop ~10% more than narrow's over packed
+  // B; the pack costs ~2 us a call. The wins: -5..-12% (8192x8192,
+  // 11008x4096, 4096x11008 at 87.5%); the losses it avoids: +5..+13%
+  // (unsplit 28672x8192, 11008x4096 at 75%). docs/performance.md, "vector
+  // B". The size query (b unknown) plans the pack, so its workspace covers
+  // both.
+  const int vector_knob = ForcedVectorB();
+  const bool vector_pays =
+      plan.splits > 1 && p.padded_slots <= static_cast<int64_t>(RoundUp(CeilDiv(p.k, 4), 32));
+  if (plan.config == ConfigId::kNarrow && vector_knob != 0 && (vector_pays || vector_knob == 1) &&
+      (ForcedConfig() < 0 || kConfigs[ForcedConfig()].b_vector)) {
+    plan.b_vec_stride = VectorBStride(p);
+    if (plan.b_vec_stride > 0) {
+      plan.config = ConfigId::kVector;
+      plan.b_vector = true;
+    }
+  }
   SetPacking(p, &plan);
   plan.cluster_reduce = cluster && plan.splits > 1;
   // Where the main kernel lets the next kernel in the stream launch
@@ -331,7 +380,11 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
                       p.ldb % 8 == 0 && p.ldb < (int64_t{1} << 31);
   const uint16_t* b = static_cast<const uint16_t*>(p.b);
   int64_t ldb = p.ldb;
-  if (!b_fast) {
+  if (plan.b_vector) {
+    ldb = plan.b_vec_stride;  // read in place (VectorBStride checked it)
+    if (workspace_bytes < plan.partial_bytes)
+      return Fail(LaunchStatus::kWorkspaceTooSmall, "workspace too small");
+  } else if (!b_fast) {
     const size_t bytes = PackBytes(p, plan.ld_pack);
     if (workspace_bytes < bytes + plan.partial_bytes)
       return Fail(LaunchStatus::kMisaligned,
@@ -371,6 +424,8 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
   a.store_permuted = p.store_permuted;
   a.b = b;
   a.ldb = ldb;
+  if (plan.b_vector)
+    a.b_vec_bytes = static_cast<uint32_t>(((static_cast<int64_t>(p.k) - 1) * ldb + 1) * 2);
   a.c = p.c;
   a.ldc = p.ldc;
   a.c_token_major = p.c_token_major;
@@ -380,6 +435,7 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
   a.wgmma_flags = KnobInt("HINM_SPMM_WGMMA_EXP");
   a.programmatic = pdl;
   a.trigger_kb = plan.trigger_kb;
+  a.rotate_k = ForcedRotateK() < 0 ? plan.b_vector : ForcedRotateK() == 1;
   a.partial = plan.partial_bytes > 0 ? reinterpret_cast<float*>(ws + used) : nullptr;
 
   const bool bf16 = p.dtype == ElemType::kBF16;
@@ -395,8 +451,8 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
   using Launcher = cudaError_t (*)(const KernelArgs&, cudaStream_t);
   // [dtype][config of cuda/spmm_configs.h]: a config missing here is a build error.
   static constexpr Launcher kLaunch[2][kNumConfigs] = {
-      {LaunchSpmm_f16_narrow, LaunchSpmm_f16_mid, LaunchSpmm_f16_wide},
-      {LaunchSpmm_bf16_narrow, LaunchSpmm_bf16_mid, LaunchSpmm_bf16_wide}};
+      {LaunchSpmm_f16_narrow, LaunchSpmm_f16_mid, LaunchSpmm_f16_wide, LaunchSpmm_f16_vector},
+      {LaunchSpmm_bf16_narrow, LaunchSpmm_bf16_mid, LaunchSpmm_bf16_wide, LaunchSpmm_bf16_vector}};
   const Launcher launch = kLaunch[bf16 ? 1 : 0][static_cast<int>(plan.config)];
   cudaError_t e = launch(a, stream);
   if (e != cudaSuccess) return Fail(LaunchStatus::kCudaError, "SpMM kernel", e);

@@ -10,6 +10,10 @@
 #   scripts/device_tune.sh splits   forced K-split counts (cluster sum or partials) on the
 #                                   13-39 MB decode layers
 #   scripts/device_tune.sh config   mma.sp configs forced at N = 64-512 vs the default plan
+#   scripts/device_tune.sh vector   N = 1: B packed / read in place (vector config) / the
+#                                   planner's choice, with and without the k-loop rotation,
+#                                   same binary, ROUNDS (2) rounds, CUDA-graph timing; the
+#                                   LLaMA-7B feed-forward chain at N = 1
 #   scripts/device_tune.sh ab       the staged spmm_bench against
 #                                   .devbuild/bin/spmm_bench_base (a build of the
 #                                   baseline commit copied there), alternating,
@@ -95,6 +99,31 @@ tune_ab() {
   done
 }
 
+# N = 1: B packed (HINM_SPMM_VECTOR_B=0), read in place (=1, rotated k-loop),
+# the planner's choice (unset), and each with the rotation switched the other
+# way; ROUNDS rounds, interleaved; N = 16 with and without rotation; the
+# LLaMA-7B feed-forward chain at N = 1 (pack vs the planner's choice).
+tune_vector() {
+  local shapes="--shapes 8192x8192,11008x4096,4096x11008,28672x8192"
+  local flags=${AB_FLAGS:-$shapes --n 1 --sparsity 75,87.5}
+  local flags16=${AB_FLAGS16:-$shapes --n 16 --sparsity 75,87.5}
+  for r in $(seq "${ROUNDS:-2}"); do
+    bench "pack-r$r" HINM_SPMM_VECTOR_B=0 $B --graph $flags
+    bench "vector-r$r" HINM_SPMM_VECTOR_B=1 $B --graph $flags
+    bench "default-r$r" $B --graph $flags
+    bench "pack-rot-r$r" HINM_SPMM_VECTOR_B=0 HINM_SPMM_ROTATE_KB=1 $B --graph $flags
+    bench "vector-norot-r$r" HINM_SPMM_VECTOR_B=1 HINM_SPMM_ROTATE_KB=0 $B --graph $flags
+  done
+  bench "n16" $B --graph $flags16
+  bench "n16-rot" HINM_SPMM_ROTATE_KB=1 $B --graph $flags16
+  for v in 0 default; do
+    echo "== ffn vector_b=$v" | tee -a "$LOG"
+    if [ "$v" = default ]; then set --; else set -- HINM_SPMM_VECTOR_B=$v; fi
+    env "$@" "$BIN/ffn_bench" --models llama-7b --n 1 --sparsity 75,87.5 2>&1 |
+        grep -v '^#' | sed "s/^/ffn-$v /" | tee -a "$LOG"
+  done
+}
+
 for what in "$@"; do
   case $what in
     wgmma) tune_wgmma ;;
@@ -102,6 +131,7 @@ for what in "$@"; do
     ab) tune_ab ;;
     config) tune_config ;;
     splits) tune_splits ;;
+    vector) tune_vector ;;
     *) echo "unknown: $what" >&2; exit 2 ;;
   esac
 done

@@ -23,6 +23,7 @@
 #include "cpp/hinm/prune.h"
 #include "cpp/hinm/reference.h"
 #include "tests/cuda/gpu_test_util.h"
+#include "tests/cuda/scoped_env.h"
 
 namespace {
 
@@ -41,6 +42,7 @@ struct Case {
   bool bias, permute;
   RowOrder rows;
   uint64_t seed;
+  int64_t b_offset = 0;    // B starts this many elements into its buffer
 };
 
 std::string Name(const Case& c) {
@@ -202,12 +204,19 @@ void CheckCase(const Case& c, hinm::GpuKernel kernel,
 
   // GPU, twice (bit-identical).
   auto dm = hinm::DeviceMatrix::Upload(a, nullptr);
-  hinm_test::DeviceBuffer db(hb.size() * 2), dc(hc.size() * 2), dbias(hbias.size() * 2);
-  db.Upload(hb);
+  hinm_test::DeviceBuffer db((hb.size() + c.b_offset) * 2), dc(hc.size() * 2),
+      dbias(hbias.size() * 2);
+  if (c.b_offset > 0) {
+    std::vector<uint16_t> shifted(c.b_offset, hinm_test::NaN16(dt));
+    shifted.insert(shifted.end(), hb.begin(), hb.end());
+    db.Upload(shifted);
+  } else {
+    db.Upload(hb);
+  }
   dbias.Upload(hbias);
   size_t ws = hinm::SpmmWorkspaceSize(a, c.n, c.b_order, c.c_order, kernel);
   hinm::SpmmArgs dargs = args;
-  dargs.b = db.get();
+  dargs.b = static_cast<uint16_t*>(db.get()) + c.b_offset;
   dargs.c = dc.get();
   dargs.bias = c.bias ? dbias.get() : nullptr;
   // Feature-major B with ldb not a multiple of 8 (but N is) cannot be read
@@ -285,23 +294,7 @@ TEST_P(SpmmDeviceTest, WgmmaSpMatchesFp64AndReference) {
 INSTANTIATE_TEST_SUITE_P(Shapes, SpmmDeviceTest, ::testing::ValuesIn(MakeCases()),
                          [](const ::testing::TestParamInfo<Case>& i) { return Name(i.param); });
 
-// Sets an environment variable (a planner knob) for one scope.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old, had_ = true;
-    setenv(name, value, 1);
-  }
-  ~ScopedEnv() {
-    if (had_) setenv(name_, old_.c_str(), 1);
-    else unsetenv(name_);
-  }
-
- private:
-  const char* name_;
-  std::string old_;
-  bool had_ = false;
-};
+using hinm_test::ScopedEnv;
 
 // Decode-size problems split K. On sm_90 the splits of a tile slice run as
 // one thread block cluster and sum through distributed shared memory (no
@@ -345,6 +338,53 @@ TEST(SpmmDeviceSplitK, ClusterAndReduceKernelPathsAgree) {
         ScopedEnv off("HINM_SPMM_CLUSTER_REDUCE", "0");
         CheckCase(c, hinm::GpuKernel::kMmaSp, &partials);
       }
+      ASSERT_EQ(cluster.size(), partials.size());
+      EXPECT_EQ(0, std::memcmp(cluster.data(), partials.data(), cluster.size() * 2))
+          << "the two split-K paths differ";
+    }
+  }
+}
+
+// N = 1 can read B's one column in place (the vector config: no B pack,
+// k-loop rotation; forced here with HINM_SPMM_VECTOR_B=1, the planner
+// chooses it only for some plans) where b is 16-byte aligned, at any
+// element stride: feature-major ldb 1, 4, 9,
+// token-major rows; K with a partial last 16-byte chunk of B (45 elements),
+// so a whole-chunk read would run past the buffer (memcheck sees that);
+// padding slots (K_keep not a multiple of 32); both dtypes, alpha/beta,
+// bias, permutation, both C orders; split K through the cluster sum and
+// through partials (the same bits from both). Each case also runs with the
+// vector config off (HINM_SPMM_VECTOR_B=0: B packed, narrow config) and with
+// B 2 bytes off 16-byte alignment (packed too); all against fp64 and the CPU
+// reference.
+TEST(SpmmDeviceVectorB, MatchesFp64AtAnyStride) {
+  HINM_SKIP_WITHOUT_GPU();
+  const Case cases[] = {
+      {256, 45, 1, 32, 0.5, DType::kFloat16, Order::kFeatureMajor, Order::kFeatureMajor, 0, 1, 0, false, false, RowOrder::kOriginal, 31},
+      {200, 515, 1, 64, 0.75, DType::kBFloat16, Order::kFeatureMajor, Order::kTokenMajor, 3, 1.5f, -0.75f, true, true, RowOrder::kOriginal, 32},
+      {257, 1000, 1, 128, 0.875, DType::kFloat16, Order::kFeatureMajor, Order::kFeatureMajor, 8, 0.5f, 1.f, true, true, RowOrder::kPermuted, 33},
+      {1000, 1536, 1, 128, 0.5, DType::kFloat16, Order::kTokenMajor, Order::kFeatureMajor, 8, 1, 0, false, true, RowOrder::kOriginal, 34},
+      {96, 130, 1, 16, 0.0, DType::kBFloat16, Order::kTokenMajor, Order::kTokenMajor, 0, 1, 1.f, true, false, RowOrder::kOriginal, 35},
+      {512, 4096, 1, 128, 0.75, DType::kFloat16, Order::kFeatureMajor, Order::kFeatureMajor, 0, 1, 0, true, false, RowOrder::kOriginal, 36},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(Name(c));
+    ScopedEnv vector("HINM_SPMM_VECTOR_B", "1");
+    CheckCase(c, hinm::GpuKernel::kAuto);
+    {
+      ScopedEnv off("HINM_SPMM_VECTOR_B", "0");
+      CheckCase(c, hinm::GpuKernel::kAuto);
+    }
+    Case shifted = c;
+    shifted.b_offset = 1;
+    CheckCase(shifted, hinm::GpuKernel::kAuto);
+    for (const char* split_count : {"3", "4"}) {
+      SCOPED_TRACE(std::string("splits ") + split_count);
+      ScopedEnv splits("HINM_SPMM_SPLITS", split_count);
+      std::vector<uint16_t> cluster, partials;
+      CheckCase(c, hinm::GpuKernel::kMmaSp, &cluster);
+      ScopedEnv off("HINM_SPMM_CLUSTER_REDUCE", "0");
+      CheckCase(c, hinm::GpuKernel::kMmaSp, &partials);
       ASSERT_EQ(cluster.size(), partials.size());
       EXPECT_EQ(0, std::memcmp(cluster.data(), partials.data(), cluster.size() * 2))
           << "the two split-K paths differ";

@@ -1,0 +1,101 @@
+// The SpMM planner's workspace decisions on the host (no GPU needed; runs in
+// CI): at N = 1 the vector config reads B in place where the planner's rule
+// says it pays (split K, at most a quarter of K kept) and it can read B, so
+// such a call needs no room for a packed B; everywhere else the pack stays,
+// and the size query (b unknown) always covers it. Split-K partials are the
+// same either way (the vector config runs the narrow plan).
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstdlib>
+
+#include "cuda/spmm_params.h"
+#include "tests/cuda/scoped_env.h"
+
+namespace {
+
+using hinm_cuda::DeviceInfo;
+using hinm_cuda::SpmmParams;
+using hinm_cuda::SpmmWorkspaceBytes;
+using hinm_test::ScopedEnv;
+
+// A 16-byte aligned stand-in for B (never dereferenced by the planner).
+const void* const kAlignedB = reinterpret_cast<const void*>(uintptr_t{1} << 20);
+
+// keep_div: K / keep_div columns kept per tile (2: 75% sparsity, 4: 87.5%).
+SpmmParams Problem(int32_t m, int32_t k, int32_t n, int32_t keep_div = 4) {
+  SpmmParams p;
+  p.m = m;
+  p.k = k;
+  p.n = n;
+  p.tile_rows = 128;
+  p.padded_slots = (k / keep_div + 31) / 32 * 32;
+  p.ldb = n;
+  return p;
+}
+
+size_t PackBytes(int32_t k) { return (static_cast<size_t>(k) * 8 * 2 + 255) / 256 * 256; }
+
+
+const DeviceInfo kH100{132, 9, 0};
+const DeviceInfo kA100{108, 8, 0};
+
+TEST(SpmmPlan, VectorBNeedsNoPackAtN1) {
+  for (const DeviceInfo& dev : {kH100, kA100}) {
+    SpmmParams p = Problem(4096, 4096, 1);  // 32 tiles x 4 splits or more: split K, 87.5%
+    const size_t query = SpmmWorkspaceBytes(p, dev);  // b unknown: plans the pack
+    ASSERT_GE(query, PackBytes(p.k));
+    p.b = kAlignedB;
+    for (int64_t ldb : {1, 3, 9, 4096}) {
+      p.ldb = ldb;
+      EXPECT_EQ(SpmmWorkspaceBytes(p, dev), query - PackBytes(p.k)) << "ldb " << ldb;
+    }
+    p.b_token_major = true;  // a 1 x K row: stride 1
+    p.ldb = p.k;
+    EXPECT_EQ(SpmmWorkspaceBytes(p, dev), query - PackBytes(p.k));
+  }
+}
+
+// 75% sparsity, or a grid that needs no K split, keeps the pack (measured
+// faster there); HINM_SPMM_VECTOR_B=1 forces the vector config anyway.
+TEST(SpmmPlan, PackStaysWhereVectorBDoesNotPay) {
+  for (const SpmmParams& shape : {Problem(4096, 4096, 1, 2), Problem(28672, 8192, 1, 4)}) {
+    SpmmParams p = shape;
+    const size_t query = SpmmWorkspaceBytes(p, kH100);
+    ASSERT_GE(query, PackBytes(p.k));
+    p.b = kAlignedB;
+    p.ldb = 1;
+    EXPECT_EQ(SpmmWorkspaceBytes(p, kH100), query) << "M " << p.m;
+    ScopedEnv on("HINM_SPMM_VECTOR_B", "1");
+    EXPECT_EQ(SpmmWorkspaceBytes(p, kH100), query - PackBytes(p.k)) << "M " << p.m;
+  }
+}
+
+TEST(SpmmPlan, PackStaysWhereVectorBCannotRead) {
+  SpmmParams p = Problem(256, 1024, 1);
+  const size_t query = SpmmWorkspaceBytes(p, kH100);
+  p.b = static_cast<const char*>(kAlignedB) + 2;  // element-aligned only
+  p.ldb = 1;
+  EXPECT_EQ(SpmmWorkspaceBytes(p, kH100), query);
+  p.b = kAlignedB;
+  p.ldb = int64_t{1} << 21;  // the column spans more than 2^31 bytes
+  EXPECT_EQ(SpmmWorkspaceBytes(p, kH100), query);
+  p.ldb = 1;
+  {
+    ScopedEnv off("HINM_SPMM_VECTOR_B", "0");
+    EXPECT_EQ(SpmmWorkspaceBytes(p, kH100), query);
+  }
+  {
+    ScopedEnv narrow("HINM_SPMM_CONFIG", "narrow_128x16");
+    EXPECT_EQ(SpmmWorkspaceBytes(p, kH100), query);
+  }
+  EXPECT_EQ(SpmmWorkspaceBytes(p, kH100), query - PackBytes(p.k));
+  SpmmParams two = Problem(256, 1024, 2);  // vector B is N = 1 only
+  const size_t two_query = SpmmWorkspaceBytes(two, kH100);
+  EXPECT_GE(two_query, PackBytes(two.k));
+  two.b = kAlignedB;
+  two.ldb = 2;
+  EXPECT_EQ(SpmmWorkspaceBytes(two, kH100), two_query);
+}
+
+}  // namespace
