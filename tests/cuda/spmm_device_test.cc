@@ -296,6 +296,23 @@ INSTANTIATE_TEST_SUITE_P(Shapes, SpmmDeviceTest, ::testing::ValuesIn(MakeCases()
 
 using hinm_test::ScopedEnv;
 
+// Runs c on the mma.sp kernel at split_count K splits, summed in a cluster
+// (sm_90; partials elsewhere) and through partials + the reduce kernel:
+// both against fp64 and the CPU reference, and the same bits from both.
+void ExpectSplitPathsAgree(const Case& c, const char* split_count) {
+  SCOPED_TRACE(std::string("splits ") + split_count);
+  ScopedEnv splits("HINM_SPMM_SPLITS", split_count);
+  std::vector<uint16_t> cluster, partials;
+  CheckCase(c, hinm::GpuKernel::kMmaSp, &cluster);
+  {
+    ScopedEnv off("HINM_SPMM_CLUSTER_REDUCE", "0");
+    CheckCase(c, hinm::GpuKernel::kMmaSp, &partials);
+  }
+  ASSERT_EQ(cluster.size(), partials.size());
+  EXPECT_EQ(0, std::memcmp(cluster.data(), partials.data(), cluster.size() * 2))
+      << "the two split-K paths differ";
+}
+
 // Decode-size problems split K. On sm_90 the splits of a tile slice run as
 // one thread block cluster and sum through distributed shared memory (no
 // partials: the workspace query says 0 for aligned feature-major B);
@@ -317,30 +334,22 @@ TEST(SpmmDeviceSplitK, ClusterAndReduceKernelPathsAgree) {
   // round of the reduction covers; 4: they are.
   for (const char* split_count : {"3", "4"}) {
     for (const Case& c : cases) {
-      SCOPED_TRACE(Name(c) + " splits " + split_count);
-      std::vector<uint16_t> cluster, partials;
-      {
+      SCOPED_TRACE(Name(c));
+      if (IsSm90() && c.b_order == Order::kFeatureMajor && c.ld_pad % 8 == 0 && c.n % 8 == 0) {
         ScopedEnv splits("HINM_SPMM_SPLITS", split_count);
-        if (IsSm90() && c.b_order == Order::kFeatureMajor && c.ld_pad % 8 == 0 && c.n % 8 == 0) {
-          std::vector<float> w(static_cast<size_t>(c.m * c.k), 1.f);
-          hinm::PruneOptions opt;
-          opt.tile_rows = c.v;
-          opt.kept_cols = hinm::KeptColsForSparsity(c.k, c.vector_sparsity);
-          opt.value_dtype = c.dtype;
-          const hinm::CompressedMatrix a = hinm::PruneAndCompress(
-              hinm::DenseView{w.data(), DType::kFloat32, c.m, c.k, c.k}, hinm::SaliencyView{}, opt);
-          EXPECT_EQ(hinm::SpmmWorkspaceSize(a, c.n, c.b_order, c.c_order), 0u)
-              << "split-K on sm_90 should need no partials";
-          ScopedEnv off("HINM_SPMM_CLUSTER_REDUCE", "0");
-          EXPECT_GT(hinm::SpmmWorkspaceSize(a, c.n, c.b_order, c.c_order), 0u);
-        }
-        CheckCase(c, hinm::GpuKernel::kMmaSp, &cluster);
+        std::vector<float> w(static_cast<size_t>(c.m * c.k), 1.f);
+        hinm::PruneOptions opt;
+        opt.tile_rows = c.v;
+        opt.kept_cols = hinm::KeptColsForSparsity(c.k, c.vector_sparsity);
+        opt.value_dtype = c.dtype;
+        const hinm::CompressedMatrix a = hinm::PruneAndCompress(
+            hinm::DenseView{w.data(), DType::kFloat32, c.m, c.k, c.k}, hinm::SaliencyView{}, opt);
+        EXPECT_EQ(hinm::SpmmWorkspaceSize(a, c.n, c.b_order, c.c_order), 0u)
+            << "split-K on sm_90 should need no partials";
         ScopedEnv off("HINM_SPMM_CLUSTER_REDUCE", "0");
-        CheckCase(c, hinm::GpuKernel::kMmaSp, &partials);
+        EXPECT_GT(hinm::SpmmWorkspaceSize(a, c.n, c.b_order, c.c_order), 0u);
       }
-      ASSERT_EQ(cluster.size(), partials.size());
-      EXPECT_EQ(0, std::memcmp(cluster.data(), partials.data(), cluster.size() * 2))
-          << "the two split-K paths differ";
+      ExpectSplitPathsAgree(c, split_count);
     }
   }
 }
@@ -378,17 +387,7 @@ TEST(SpmmDeviceVectorB, MatchesFp64AtAnyStride) {
     Case shifted = c;
     shifted.b_offset = 1;
     CheckCase(shifted, hinm::GpuKernel::kAuto);
-    for (const char* split_count : {"3", "4"}) {
-      SCOPED_TRACE(std::string("splits ") + split_count);
-      ScopedEnv splits("HINM_SPMM_SPLITS", split_count);
-      std::vector<uint16_t> cluster, partials;
-      CheckCase(c, hinm::GpuKernel::kMmaSp, &cluster);
-      ScopedEnv off("HINM_SPMM_CLUSTER_REDUCE", "0");
-      CheckCase(c, hinm::GpuKernel::kMmaSp, &partials);
-      ASSERT_EQ(cluster.size(), partials.size());
-      EXPECT_EQ(0, std::memcmp(cluster.data(), partials.data(), cluster.size() * 2))
-          << "the two split-K paths differ";
-    }
+    for (const char* split_count : {"3", "4"}) ExpectSplitPathsAgree(c, split_count);
   }
 }
 
