@@ -171,7 +171,7 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
   // do not all read the same rows of B at the same time (kept columns are
   // stored in ascending order). The vector config needs it: its B reads
   // are 16-byte chunks of the caller's column, one L2 line per k-block for
-  // the whole grid without it (up to 25% slower on the decode layers). Same
+  // the whole grid without it (up to 26% slower on the decode layers). Same
   // order every run, so results stay bit-reproducible.
   const int rot = args.rotate_k && nk > 1
                       ? static_cast<int>(static_cast<int64_t>(blockIdx.x) * nk / gridDim.x)
