@@ -296,17 +296,17 @@ Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
   plan.splits = static_cast<int32_t>(CeilDiv(col_blocks, kb_per));  // no empty split
   // N = 1: the narrow plan (same CTAs, splits and partials) on the vector
   // config, which reads B in place -- no B pack kernel before it -- where it
-  // is measured faster: split K and at most a quarter of K kept (87.5%
-  // sparsity or more). In place, every gathered element costs a 16-byte
+  // is measured faster (on an H100; other GPUs keep the pack until measured):
+  // split K and at most a quarter of K kept (87.5% sparsity or more). In place, every gathered element costs a 16-byte
   // chunk of L2 traffic and the k-loop ~10% more than narrow's over packed
   // B; the pack costs ~2 us a call. The wins: -5..-12% (8192x8192,
   // 11008x4096, 4096x11008 at 87.5%); the losses it avoids: +5..+13%
-  // (unsplit 28672x8192, 11008x4096 at 75%). docs/performance.md, "vector
-  // B". The size query (b unknown) plans the pack, so its workspace covers
+  // (unsplit 28672x8192, 11008x4096 at 75%). docs/performance.md,
+  // "2026-12-06 (2)". The size query (b unknown) plans the pack, so its workspace covers
   // both.
   const int vector_knob = ForcedVectorB();
   const bool vector_pays =
-      plan.splits > 1 && p.padded_slots <= static_cast<int64_t>(RoundUp(CeilDiv(p.k, 4), 32));
+      IsSm90(dev) && plan.splits > 1 && p.padded_slots <= static_cast<int64_t>(RoundUp(CeilDiv(p.k, 4), 32));
   if (plan.config == ConfigId::kNarrow && vector_knob != 0 && (vector_pays || vector_knob == 1) &&
       (ForcedConfig() < 0 || kConfigs[ForcedConfig()].b_vector)) {
     plan.b_vec_stride = VectorBStride(p);

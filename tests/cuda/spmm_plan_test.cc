@@ -41,33 +41,39 @@ const DeviceInfo kH100{132, 9, 0};
 const DeviceInfo kA100{108, 8, 0};
 
 TEST(SpmmPlan, VectorBNeedsNoPackAtN1) {
-  for (const DeviceInfo& dev : {kH100, kA100}) {
-    SpmmParams p = Problem(4096, 4096, 1);  // 32 tiles x 4 splits or more: split K, 87.5%
-    const size_t query = SpmmWorkspaceBytes(p, dev);  // b unknown: plans the pack
-    ASSERT_GE(query, PackBytes(p.k));
-    p.b = kAlignedB;
-    for (int64_t ldb : {1, 3, 9, 4096}) {
-      p.ldb = ldb;
-      EXPECT_EQ(SpmmWorkspaceBytes(p, dev), query - PackBytes(p.k)) << "ldb " << ldb;
-    }
-    p.b_token_major = true;  // a 1 x K row: stride 1
-    p.ldb = p.k;
-    EXPECT_EQ(SpmmWorkspaceBytes(p, dev), query - PackBytes(p.k));
+  SpmmParams p = Problem(4096, 4096, 1);  // 32 tiles x 4 splits or more: split K, 87.5%
+  const size_t query = SpmmWorkspaceBytes(p, kH100);  // b unknown: plans the pack
+  ASSERT_GE(query, PackBytes(p.k));
+  p.b = kAlignedB;
+  for (int64_t ldb : {1, 3, 9, 4096}) {
+    p.ldb = ldb;
+    EXPECT_EQ(SpmmWorkspaceBytes(p, kH100), query - PackBytes(p.k)) << "ldb " << ldb;
   }
+  p.b_token_major = true;  // a 1 x K row: stride 1
+  p.ldb = p.k;
+  EXPECT_EQ(SpmmWorkspaceBytes(p, kH100), query - PackBytes(p.k));
 }
 
 // 75% sparsity, or a grid that needs no K split, keeps the pack (measured
-// faster there); HINM_SPMM_VECTOR_B=1 forces the vector config anyway.
+// faster there), and so does every GPU but sm_90 (not measured);
+// HINM_SPMM_VECTOR_B=1 forces the vector config anyway.
 TEST(SpmmPlan, PackStaysWhereVectorBDoesNotPay) {
-  for (const SpmmParams& shape : {Problem(4096, 4096, 1, 2), Problem(28672, 8192, 1, 4)}) {
-    SpmmParams p = shape;
-    const size_t query = SpmmWorkspaceBytes(p, kH100);
+  struct Where {
+    SpmmParams shape;
+    DeviceInfo dev;
+  };
+  for (const Where& w : {Where{Problem(4096, 4096, 1, 2), kH100},
+                         Where{Problem(28672, 8192, 1, 4), kH100},
+                         Where{Problem(4096, 4096, 1, 4), kA100}}) {
+    SpmmParams p = w.shape;
+    const size_t query = SpmmWorkspaceBytes(p, w.dev);
     ASSERT_GE(query, PackBytes(p.k));
     p.b = kAlignedB;
     p.ldb = 1;
-    EXPECT_EQ(SpmmWorkspaceBytes(p, kH100), query) << "M " << p.m;
+    EXPECT_EQ(SpmmWorkspaceBytes(p, w.dev), query) << "M " << p.m << " sm " << w.dev.cc_major;
     ScopedEnv on("HINM_SPMM_VECTOR_B", "1");
-    EXPECT_EQ(SpmmWorkspaceBytes(p, kH100), query - PackBytes(p.k)) << "M " << p.m;
+    EXPECT_EQ(SpmmWorkspaceBytes(p, w.dev), query - PackBytes(p.k))
+        << "M " << p.m << " sm " << w.dev.cc_major;
   }
 }
 
