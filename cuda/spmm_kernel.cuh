@@ -255,7 +255,8 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
         // lanes are masked off, so they need no zeros).
         if (tid < 32) {
           const int32_t src = idx[tid];
-          const uint32_t e = src < 0 ? 0u : static_cast<uint32_t>(src) * static_cast<uint32_t>(args.ldb);
+          const uint32_t e =
+              src < 0 ? 0u : static_cast<uint32_t>(src) * static_cast<uint32_t>(args.ldb);
           const uint32_t off = (e & ~7u) * 2u;
           const char* b = reinterpret_cast<const char*>(args.b);
           const uint32_t dst = smem_u32(&sB[st][tid][0]);
@@ -265,7 +266,8 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
             cp_async_16(dst, b + off);
           else
             reinterpret_cast<uint16_t*>(&sB[st][tid][0])[e & 7u] = args.b[e];
-          sSel[st][((tid >> 1) & 3) * 8 + (tid >> 3) * 2 + (tid & 1)] = static_cast<uint8_t>(e & 7u);
+          const int sel = ((tid >> 1) & 3) * 8 + (tid >> 3) * 2 + (tid & 1);  // see the header
+          sSel[st][sel] = static_cast<uint8_t>(e & 7u);
         }
         return;
       }

@@ -43,9 +43,10 @@ struct Plan {
   size_t partial_bytes = 0;   // split-K partials
   bool cluster_reduce = false;  // splits summed in a cluster (no partials, no reduce kernel)
   int32_t trigger_kb = -1;      // KernelArgs::trigger_kb
-  bool b_vector = false;        // config kVector: B's one column read in place, no pack
-  int64_t b_vec_stride = 0;     // its element stride
+  int64_t b_vec_stride = 0;     // > 0: config kVector reads B's one column in place, this stride
   bool too_large = false;     // grid of 2^31 CTAs or more
+
+  bool b_vector() const { return b_vec_stride > 0; }
 };
 
 size_t PackBytes(const SpmmParams& p, int64_t ld_pack) {
@@ -54,10 +55,10 @@ size_t PackBytes(const SpmmParams& p, int64_t ld_pack) {
 
 // Both kernels read B as K x round_up(N, 8) row-major: token-major B, or N
 // not a multiple of 8, is packed into the workspace first -- except where
-// the vector config reads B in place (plan->b_vector).
+// the vector config reads B in place (plan->b_vector()).
 void SetPacking(const SpmmParams& p, Plan* plan) {
   plan->ld_pack = RoundUp(p.n, 8);
-  if (!plan->b_vector && (p.b_token_major || p.n % 8 != 0))
+  if (!plan->b_vector() && (p.b_token_major || p.n % 8 != 0))
     plan->pack_bytes = PackBytes(p, plan->ld_pack);
 }
 
@@ -78,10 +79,10 @@ KernelChoice ForcedKernel(KernelChoice k) {
   if (std::strcmp(e, "wgmma_sp") == 0) return KernelChoice::kWgmmaSp;
   return k;
 }
-// An integer knob: its value, 0 when unset.
-int KnobInt(const char* name) {
+// An integer knob: its value, `unset` (0 unless given) when unset.
+int KnobInt(const char* name, int unset = 0) {
   const char* e = std::getenv(name);
-  return e == nullptr ? 0 : std::atoi(e);
+  return e == nullptr ? unset : std::atoi(e);
 }
 // An on/off knob that is on unless set to "0".
 bool KnobOn(const char* name) {
@@ -93,17 +94,17 @@ int ForcedSplits() { return KnobInt("HINM_SPMM_SPLITS"); }
 // HINM_SPMM_CLUSTER_REDUCE=0: split-K through partials and the reduce kernel
 // on sm_90 too (benchmarks, and the tests of that path on an H100).
 bool ClusterReduceAllowed() { return KnobOn("HINM_SPMM_CLUSTER_REDUCE"); }
-// A knob that is -1 when unset (the planner decides), else its value.
-int KnobOrUnset(const char* name) {
-  const char* e = std::getenv(name);
-  return e == nullptr ? -1 : std::atoi(e);
-}
 // HINM_SPMM_VECTOR_B=0: N = 1 always packs B (narrow config); =1: the vector
-// config wherever it can read B (benchmark A/B, and the tests of both).
-int ForcedVectorB() { return KnobOrUnset("HINM_SPMM_VECTOR_B"); }
+// config wherever it can read B (benchmark A/B, and the tests of both);
+// unset (-1): the planner's rule.
+int ForcedVectorB() { return KnobInt("HINM_SPMM_VECTOR_B", -1); }
 // HINM_SPMM_ROTATE_KB=0 / 1: the k-loop rotation (KernelArgs::rotate_k) off /
-// on for every mma.sp launch; unset, the vector config rotates, nothing else.
-int ForcedRotateK() { return KnobOrUnset("HINM_SPMM_ROTATE_KB"); }
+// on for every mma.sp launch; unset (-1), the vector config rotates, nothing
+// else.
+int ForcedRotateK() { return KnobInt("HINM_SPMM_ROTATE_KB", -1); }
+
+// Elements from the first to the last of a K-element column at `stride`.
+int64_t ColumnSpan(int32_t k, int64_t stride) { return (static_cast<int64_t>(k) - 1) * stride + 1; }
 
 // The element stride of B's one column if the vector config can read it in
 // place (N = 1, b known and 16-byte aligned, the column's bytes below 2^31
@@ -113,7 +114,7 @@ int64_t VectorBStride(const SpmmParams& p) {
   if (p.n != 1 || p.b == nullptr || reinterpret_cast<uintptr_t>(p.b) % 16 != 0 || p.k < 1)
     return 0;
   const int64_t stride = p.b_token_major ? 1 : p.ldb;
-  if (stride < 1 || (static_cast<int64_t>(p.k) - 1) * stride + 1 > (int64_t{1} << 30)) return 0;
+  if (stride < 1 || ColumnSpan(p.k, stride) > (int64_t{1} << 30)) return 0;
   return stride;
 }
 
@@ -296,24 +297,21 @@ Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
   plan.splits = static_cast<int32_t>(CeilDiv(col_blocks, kb_per));  // no empty split
   // N = 1: the narrow plan (same CTAs, splits and partials) on the vector
   // config, which reads B in place -- no B pack kernel before it -- where it
-  // is measured faster (on an H100; other GPUs keep the pack until measured):
-  // split K and at most a quarter of K kept (87.5% sparsity or more). In place, every gathered element costs a 16-byte
-  // chunk of L2 traffic and the k-loop ~10% more than narrow's over packed
-  // B; the pack costs ~2 us a call. The wins: -5..-12% (8192x8192,
-  // 11008x4096, 4096x11008 at 87.5%); the losses it avoids: +5..+13%
-  // (unsplit 28672x8192, 11008x4096 at 75%). docs/performance.md,
-  // "2026-12-06 (2)". The size query (b unknown) plans the pack, so its workspace covers
-  // both.
+  // is measured faster (on an H100; other GPUs keep the pack until
+  // measured): split K and at most a quarter of K kept (87.5% sparsity or
+  // more). In place, every gathered element costs a 16-byte chunk of L2
+  // traffic and the k-loop 4-12% more than narrow's over packed B; the pack
+  // costs ~2 us a call. The wins: -5..-12% (8192x8192, 11008x4096,
+  // 4096x11008 at 87.5%); the losses it avoids: +5..+13% (unsplit
+  // 28672x8192, 11008x4096 at 75%). docs/performance.md, "2026-12-06 (2)".
+  // The size query (b unknown) plans the pack, so its workspace covers both.
   const int vector_knob = ForcedVectorB();
-  const bool vector_pays =
-      IsSm90(dev) && plan.splits > 1 && p.padded_slots <= static_cast<int64_t>(RoundUp(CeilDiv(p.k, 4), 32));
+  const bool vector_pays = IsSm90(dev) && plan.splits > 1 &&
+                           p.padded_slots <= static_cast<int64_t>(RoundUp(CeilDiv(p.k, 4), 32));
   if (plan.config == ConfigId::kNarrow && vector_knob != 0 && (vector_pays || vector_knob == 1) &&
       (ForcedConfig() < 0 || kConfigs[ForcedConfig()].b_vector)) {
     plan.b_vec_stride = VectorBStride(p);
-    if (plan.b_vec_stride > 0) {
-      plan.config = ConfigId::kVector;
-      plan.b_vector = true;
-    }
+    if (plan.b_vector()) plan.config = ConfigId::kVector;
   }
   SetPacking(p, &plan);
   plan.cluster_reduce = cluster && plan.splits > 1;
@@ -380,7 +378,7 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
                       p.ldb % 8 == 0 && p.ldb < (int64_t{1} << 31);
   const uint16_t* b = static_cast<const uint16_t*>(p.b);
   int64_t ldb = p.ldb;
-  if (plan.b_vector) {
+  if (plan.b_vector()) {
     ldb = plan.b_vec_stride;  // read in place (VectorBStride checked it)
     if (workspace_bytes < plan.partial_bytes)
       return Fail(LaunchStatus::kWorkspaceTooSmall, "workspace too small");
@@ -424,8 +422,7 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
   a.store_permuted = p.store_permuted;
   a.b = b;
   a.ldb = ldb;
-  if (plan.b_vector)
-    a.b_vec_bytes = static_cast<uint32_t>(((static_cast<int64_t>(p.k) - 1) * ldb + 1) * 2);
+  if (plan.b_vector()) a.b_vec_bytes = static_cast<uint32_t>(ColumnSpan(p.k, ldb) * 2);
   a.c = p.c;
   a.ldc = p.ldc;
   a.c_token_major = p.c_token_major;
@@ -435,7 +432,8 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
   a.wgmma_flags = KnobInt("HINM_SPMM_WGMMA_EXP");
   a.programmatic = pdl;
   a.trigger_kb = plan.trigger_kb;
-  a.rotate_k = ForcedRotateK() < 0 ? plan.b_vector : ForcedRotateK() == 1;
+  const int rotate_knob = ForcedRotateK();
+  a.rotate_k = rotate_knob < 0 ? plan.b_vector() : rotate_knob == 1;
   a.partial = plan.partial_bytes > 0 ? reinterpret_cast<float*>(ws + used) : nullptr;
 
   const bool bf16 = p.dtype == ElemType::kBF16;

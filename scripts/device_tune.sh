@@ -116,11 +116,10 @@ tune_vector() {
   done
   bench "n16" $B --graph $flags16
   bench "n16-rot" HINM_SPMM_ROTATE_KB=1 $B --graph $flags16
-  for v in 0 default; do
-    echo "== ffn vector_b=$v" | tee -a "$LOG"
-    if [ "$v" = default ]; then set --; else set -- HINM_SPMM_VECTOR_B=$v; fi
-    env "$@" "$BIN/ffn_bench" --models llama-7b --n 1 --sparsity 75,87.5 2>&1 |
-        grep -v '^#' | sed "s/^/ffn-$v /" | tee -a "$LOG"
+  for v in 0 ""; do  # "": the planner's choice
+    echo "== ffn vector_b=${v:-default}" | tee -a "$LOG"
+    env ${v:+HINM_SPMM_VECTOR_B=$v} "$BIN/ffn_bench" --models llama-7b --n 1 --sparsity 75,87.5 2>&1 |
+        grep -v '^#' | sed "s/^/ffn-${v:-default} /" | tee -a "$LOG"
   done
 }
 

@@ -36,7 +36,6 @@ SpmmParams Problem(int32_t m, int32_t k, int32_t n, int32_t keep_div = 4) {
 
 size_t PackBytes(int32_t k) { return (static_cast<size_t>(k) * 8 * 2 + 255) / 256 * 256; }
 
-
 const DeviceInfo kH100{132, 9, 0};
 const DeviceInfo kA100{108, 8, 0};
 
