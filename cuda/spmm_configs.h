@@ -21,11 +21,11 @@ struct TileConfig {
   // a k-block with c CTAs per SM is max(1, c * sm_share) times that of a CTA
   // alone on its SM (which is bound by its own latencies, not by DRAM).
   double sm_share;
-  // Vector B (N = 1): B is one column read in place, any element stride, no
-  // packing; the kernel copies the 16-byte chunk that holds each gathered
-  // element and keeps, per row, only the token lane the element sits in
+  // Vector B (N = 1): B is one column read in place, any element stride and
+  // 2-byte alignment, no packing; the kernel copies the aligned 4-byte pair
+  // that holds each gathered element and picks the element out with prmt
   // (cuda/spmm_kernel.cuh). Never chosen by max_n: the planner switches
-  // some N = 1 narrow plans to it.
+  // N = 1 narrow plans to it.
   bool b_vector;
 
   constexpr int threads() const { return warps_m * warps_n * 32; }
@@ -34,8 +34,8 @@ struct TileConfig {
   // Dynamic shared memory of the kernel: per stage and k-block, A (512 B
   // per 16-row block), metadata (64 B per block) and B (32 slots x BN); then
   // the index ring (2 * stages - 2 slots of 32 B-row indices) and one 8-byte
-  // mbarrier per stage (sm_90 bulk copies); vector B: 32 element positions
-  // per stage.
+  // mbarrier per stage (sm_90 bulk copies); vector B: 16 prmt selectors
+  // per stage (its 32 pairs use the first 128 bytes of the stage's B).
   constexpr int smem_bytes() const {
     return stages * (block_m() / 16 * (512 + 64) + 32 * block_n() * 2) +
            (2 * stages - 2) * 128 + stages * 8 + (b_vector ? stages * 32 : 0);

@@ -14,8 +14,8 @@
 //   col_idx [tile][K_keep_pad] i32           global row of B, -1 = zero row
 //   B       K x N row-major (ldb % 8 == 0, 16-byte aligned; dispatch packs
 //           token-major or unaligned B into the workspace first); vector
-//           config (N = 1): one column, element k at b[k * ldb], 16-byte
-//           aligned b, any ldb, read in place (see "Vector B" below)
+//           config (N = 1): one column, element k at b[k * ldb], any b and
+//           ldb, read in place (see "Vector B" below)
 //   C       M x N (ldc) or N x M (token-major), any 2-byte alignment
 //
 // CTA: one tile slice of BM = warps_m*warp_rb*16 rows x BN tokens, over the
@@ -61,21 +61,26 @@
 //   a zero chunk instead: spmm_b_chunk.cuh).
 //
 // Vector B (config kVector, N = 1; replaces the B pack where the planner
-//   says it pays -- cuda/spmm_launch.cu):
-//   element e = col_idx * ldb of B lies in the 16 B chunk at b + (e & ~7),
-//   at token lane e & 7. That whole chunk is copied (slot row r of sB, one
-//   chunk column: BN = 8) and its lane number goes to sSel, so the
-//   ldmatrix fragment holds 8 tokens of which one is wanted:
+//   says it pays -- cuda/spmm_launch.cu): B is one column, any stride, any
+//   2-byte alignment. Warp 1 copies, per slot row r, the aligned 4-byte
+//   pair that holds the row's element (cp.async of 4 bytes; the address
+//   rounded down to 4 bytes, so the pair is {B[e], next} or {prev, B[e]}),
+//   into sB's place in fragment order, and writes the byte_perm selectors
+//   that pick the elements out of the pairs:
 //
-//     slot row r:  | x x x B[e_r] x x x x |   sSel: e_r & 7 = 3
+//     sBv[stage][t*8 + 2j + h] = pair of slot row 8j + 2t + h   (32 x 4 B)
+//     sSel[stage][t*4 + j]     = selector of fragment reg j, lanes 4g+t:
+//                                0x5410 (+0x22: row 8j+2t's element is the
+//                                upper half; +0x2200: row 8j+2t+1's is)
 //
-//   lane 4g+t keeps fragment row r only where sSel[r] == g (its column), so
-//   column g of the mma sums the rows whose element sat at lane g, and the
-//   8 columns of a C row add up to the product: one quad shuffle sum after
-//   the k-loop, then column 0 goes out as N = 1. sSel[stage][32] stores
-//   row r = 8j + 2t + h at t * 8 + 2j + h: a lane's 8 rows are one 8-byte
-//   load. No copy reaches past B's last element (b_vec_bytes): that chunk's
-//   one element is loaded and stored instead.
+//   A lane's 8 pairs are two 16-byte loads and its 4 selectors one 8-byte
+//   load; prmt builds B fragment reg j = {B[8j+2t], B[8j+2t+1]} without an
+//   ldmatrix. Every column g of the fragment gets the same values, so the
+//   mma's 8 columns are 8 copies of the product: column 0 goes out as N = 1.
+//   No copy reaches past B's last element (b_vec_bytes, counted from b
+//   rounded down to 4 bytes): that pair's one element is loaded and stored
+//   instead. Earlier version (2026-12-06): the whole 16-byte chunk per row,
+//   copied by warp 0, ldmatrix, lane masks and a shuffle sum after the loop.
 //
 // Epilogue: splits == 1: alpha/beta/bias/row permutation fused; pairs of
 // tokens go out as one 32-bit store where C is feature-major and 4-byte
@@ -145,8 +150,10 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
   // sm_90: one "full" mbarrier per ring slot; the slot's A blocks and
   // metadata arrive through the bulk copy engine (complete_tx on it).
   uint64_t* sFull = reinterpret_cast<uint64_t*>(sI + kIdxSlots);
-  // Vector B: the token lane of each slot row's element (see the header).
-  [[maybe_unused]] auto sSel = reinterpret_cast<uint8_t(*)[32]>(sFull + kS);
+  // Vector B: per stage, 32 element pairs in fragment order (in sB's place)
+  // and 16 byte_perm selectors that pick the elements out (see the header).
+  [[maybe_unused]] auto sBv = reinterpret_cast<uint32_t(*)[32]>(sB);
+  [[maybe_unused]] auto sSel = reinterpret_cast<uint16_t(*)[16]>(sFull + kS);
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
   constexpr bool kBulkA = true;
 #else
@@ -242,32 +249,38 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
     // Issue k-block `step`'s gathered B rows into ring slot st (its indices
     // are in sI, visible since the last barrier).
     [[maybe_unused]] const bool b_whole = n0 + kBn <= args.n;  // no N tail in this CTA's tokens
+    // Vector B: b rounded down to 4 bytes, and b's element offset from it.
+    [[maybe_unused]] const char* b4 = reinterpret_cast<const char*>(
+        reinterpret_cast<uintptr_t>(args.b) & ~uintptr_t{3});
+    [[maybe_unused]] const uint32_t b_lead = (reinterpret_cast<uintptr_t>(args.b) >> 1) & 1u;
     auto fetch_b = [&](int st, int step) {
       if (step >= nk) return;  // CTA-uniform
       const int32_t* idx = sI[step % kIdxSlots];
       if constexpr (kVecB) {
-        // One chunk per slot row (warp 0): the chunk holding the element,
-        // its lane into sSel. Padding rows (-1) copy the zero chunk. A chunk
-        // that would reach past B's last element (a partial last chunk: K *
-        // ldb not a multiple of 8) is never copied whole -- memcheck counts a
-        // zero-filled cp.async as a 16-byte read -- but its one element is
-        // loaded and stored (rare: only the last ~8 elements of B; its other
-        // lanes are masked off, so they need no zeros).
-        if (tid < 32) {
-          const int32_t src = idx[tid];
-          const uint32_t e =
-              src < 0 ? 0u : static_cast<uint32_t>(src) * static_cast<uint32_t>(args.ldb);
-          const uint32_t off = (e & ~7u) * 2u;
-          const char* b = reinterpret_cast<const char*>(args.b);
-          const uint32_t dst = smem_u32(&sB[st][tid][0]);
+        // Warp 1 (warp 0 issues the indices and the A copies): slot row
+        // r = lane's pair and, from lanes r and r^1, the selector (see the
+        // header). Padding rows (-1) copy zeros. A pair that would reach past
+        // B's last element is never copied -- memcheck counts the whole copy
+        // as a read -- but its one element is loaded and stored (rare: B's
+        // last element in the lower half of its pair).
+        if (warp == 1) {
+          const int32_t src = idx[lane];
+          // Element position counted from b4 = b rounded down to 4 bytes.
+          const uint32_t e = b_lead + (src < 0 ? 0u
+                                                : static_cast<uint32_t>(src) *
+                                                      static_cast<uint32_t>(args.ldb));
+          const uint32_t off = (e & ~1u) * 2u;
+          const int t = (lane >> 1) & 3, j = lane >> 3, h = lane & 1;
+          uint32_t* pair = &sBv[st][t * 8 + 2 * j + h];
           if (src < 0)
-            cp_async_16(dst, &kZeroChunk);
-          else if (off + 16u <= args.b_vec_bytes)
-            cp_async_16(dst, b + off);
+            cp_async_4(smem_u32(pair), &kZeroChunk);
+          else if (off + 4u <= args.b_vec_bytes)
+            cp_async_4(smem_u32(pair), b4 + off);
           else
-            reinterpret_cast<uint16_t*>(&sB[st][tid][0])[e & 7u] = args.b[e];
-          const int sel = ((tid >> 1) & 3) * 8 + (tid >> 3) * 2 + (tid & 1);  // see the header
-          sSel[st][sel] = static_cast<uint8_t>(e & 7u);
+            reinterpret_cast<uint16_t*>(pair)[e & 1u] = args.b[e - b_lead];
+          uint32_t sel = (src >= 0 && (e & 1u)) ? (h ? 0x2200u : 0x22u) : 0u;
+          sel += __shfl_xor_sync(0xffffffffu, sel, 1);
+          if (h == 0) sSel[st][t * 4 + j] = static_cast<uint16_t>(0x5410u + sel);
         }
         return;
       }
@@ -316,20 +329,24 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
     // the ldmatrix, "short scoreboard", at 1 CTA per SM).
     auto mma_step = [&](const AFrags& f, int st) {
       uint32_t b[cfg.warp_n8][4];
-#pragma unroll
-      for (int q = 0; q < cfg.warp_n8; ++q) {
-        const int c = wn * cfg.warp_n8 + q;
-        ldmatrix_x4_trans(b[q], smem_u32(&sB[st][lane][c ^ (lane & kSwz)]));
-      }
       if constexpr (kVecB) {
-        // Keep fragment row r (reg j, half h: r = 8j + 2t + h) only where its
-        // element sits at this lane's token column g.
-        const uint2 sel = *reinterpret_cast<const uint2*>(&sSel[st][(lane & 3) * 8]);
-        const uint32_t g4 = static_cast<uint32_t>(lane >> 2) * 0x01010101u;
-        b[0][0] &= __vcmpeq4(__byte_perm(sel.x, 0u, 0x1100), g4);
-        b[0][1] &= __vcmpeq4(__byte_perm(sel.x, 0u, 0x3322), g4);
-        b[0][2] &= __vcmpeq4(__byte_perm(sel.y, 0u, 0x1100), g4);
-        b[0][3] &= __vcmpeq4(__byte_perm(sel.y, 0u, 0x3322), g4);
+        // Reg j of lane 4g+t holds slot rows 8j+2t, 8j+2t+1: picked out of
+        // pairs 2j, 2j+1 of the lane's 8 (32 bytes at t*8) by selector (t, j).
+        // Every column g gets the same values: only column 0 is stored.
+        const int t = lane & 3;
+        const uint4 p0 = *reinterpret_cast<const uint4*>(&sBv[st][t * 8]);
+        const uint4 p1 = *reinterpret_cast<const uint4*>(&sBv[st][t * 8 + 4]);
+        const uint2 sel = *reinterpret_cast<const uint2*>(&sSel[st][t * 4]);
+        b[0][0] = prmt(p0.x, p0.y, sel.x);
+        b[0][1] = prmt(p0.z, p0.w, sel.x >> 16);
+        b[0][2] = prmt(p1.x, p1.y, sel.y);
+        b[0][3] = prmt(p1.z, p1.w, sel.y >> 16);
+      } else {
+#pragma unroll
+        for (int q = 0; q < cfg.warp_n8; ++q) {
+          const int c = wn * cfg.warp_n8 + q;
+          ldmatrix_x4_trans(b[q], smem_u32(&sB[st][lane][c ^ (lane & kSwz)]));
+        }
       }
 #pragma unroll
       for (int q = 0; q < cfg.warp_n8; ++q)
@@ -420,22 +437,6 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
     }
     cp_async_wait<0>();  // nothing may be left in flight at exit
     if (trigger_it >= nk) griddep_launch_dependents();
-    if constexpr (kVecB) {
-      // Vector B: a C row's 8 columns hold the partial sums of the rows whose
-      // element sat at that token lane; their sum (fixed order: the same bits
-      // every run) is the row's product, kept in column 0 (lane t = 0).
-#pragma unroll
-      for (int r = 0; r < cfg.warp_rb; ++r)
-#pragma unroll
-        for (int hi = 0; hi < 2; ++hi) {
-          float v = acc[r][0][2 * hi] + acc[r][0][2 * hi + 1];
-          v += __shfl_xor_sync(0xffffffffu, v, 1);
-          v += __shfl_xor_sync(0xffffffffu, v, 2);
-          acc[r][0][2 * hi] = v;
-          acc[r][0][2 * hi + 1] = 0.f;
-        }
-    }
-
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
     if constexpr (kClusterReduceFits) {
       if (args.cluster_reduce) {

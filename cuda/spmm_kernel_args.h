@@ -33,7 +33,8 @@ struct KernelArgs {
 
   const uint16_t* b = nullptr;  // K x n row-major, 16-byte aligned, ldb % 8 == 0
   int64_t ldb = 0;              // vector config: the element stride of B's one column
-  uint32_t b_vec_bytes = 0;     // vector config: bytes from b to past B's last element
+  uint32_t b_vec_bytes = 0;     // vector config: bytes from b (rounded down to 4 bytes) to
+                                // past B's last element
   void* c = nullptr;            // M x n (ldc) or n x M (token-major)
   int64_t ldc = 0;
   bool c_token_major = false;

@@ -107,11 +107,11 @@ int ForcedRotateK() { return KnobInt("HINM_SPMM_ROTATE_KB", -1); }
 int64_t ColumnSpan(int32_t k, int64_t stride) { return (static_cast<int64_t>(k) - 1) * stride + 1; }
 
 // The element stride of B's one column if the vector config can read it in
-// place (N = 1, b known and 16-byte aligned, the column's bytes below 2^31
+// place (N = 1, b known and 2-byte aligned, the column's bytes below 2^31
 // for the kernel's 32-bit offsets), else 0. Token-major B at N = 1 is one
 // contiguous row of K elements.
 int64_t VectorBStride(const SpmmParams& p) {
-  if (p.n != 1 || p.b == nullptr || reinterpret_cast<uintptr_t>(p.b) % 16 != 0 || p.k < 1)
+  if (p.n != 1 || p.b == nullptr || reinterpret_cast<uintptr_t>(p.b) % 2 != 0 || p.k < 1)
     return 0;
   const int64_t stride = p.b_token_major ? 1 : p.ldb;
   if (stride < 1 || ColumnSpan(p.k, stride) > (int64_t{1} << 30)) return 0;
@@ -296,18 +296,15 @@ Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
   plan.kb_per_split = static_cast<int32_t>(kb_per);
   plan.splits = static_cast<int32_t>(CeilDiv(col_blocks, kb_per));  // no empty split
   // N = 1: the narrow plan (same CTAs, splits and partials) on the vector
-  // config, which reads B in place -- no B pack kernel before it -- where it
-  // is measured faster (on an H100; other GPUs keep the pack until
-  // measured): split K and at most a quarter of K kept (87.5% sparsity or
-  // more). In place, every gathered element costs a 16-byte chunk of L2
-  // traffic and the k-loop 4-12% more than narrow's over packed B; the pack
-  // costs ~2 us a call. The wins: -5..-12% (8192x8192, 11008x4096,
-  // 4096x11008 at 87.5%); the losses it avoids: +5..+13% (unsplit
-  // 28672x8192, 11008x4096 at 75%). docs/performance.md, "2026-12-06 (2)".
-  // The size query (b unknown) plans the pack, so its workspace covers both.
+  // config, which reads B in place -- no B pack kernel before it -- wherever
+  // it can read B, on sm_90 (measured on an H100; other GPUs keep the pack
+  // until measured). Its k-loop (4-byte pairs, no ldmatrix) runs fewer
+  // instructions than narrow's over packed B, and the pack kernel is gone:
+  // 10-29% faster on 4 decode layers at 75% and 87.5%, split or not
+  // (docs/performance.md, "2026-12-06 (3)"). The size query (b unknown)
+  // plans the pack, so its workspace covers both.
   const int vector_knob = ForcedVectorB();
-  const bool vector_pays = IsSm90(dev) && plan.splits > 1 &&
-                           p.padded_slots <= static_cast<int64_t>(RoundUp(CeilDiv(p.k, 4), 32));
+  const bool vector_pays = IsSm90(dev);
   if (plan.config == ConfigId::kNarrow && vector_knob != 0 && (vector_pays || vector_knob == 1) &&
       (ForcedConfig() < 0 || kConfigs[ForcedConfig()].b_vector)) {
     plan.b_vec_stride = VectorBStride(p);
@@ -422,7 +419,10 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
   a.store_permuted = p.store_permuted;
   a.b = b;
   a.ldb = ldb;
-  if (plan.b_vector()) a.b_vec_bytes = static_cast<uint32_t>(ColumnSpan(p.k, ldb) * 2);
+  // Counted from b rounded down to 4 bytes (the kernel copies aligned pairs).
+  if (plan.b_vector())
+    a.b_vec_bytes = static_cast<uint32_t>(ColumnSpan(p.k, ldb) * 2 +
+                                          reinterpret_cast<uintptr_t>(p.b) % 4);
   a.c = p.c;
   a.ldc = p.ldc;
   a.c_token_major = p.c_token_major;

@@ -356,16 +356,16 @@ TEST(SpmmDeviceSplitK, ClusterAndReduceKernelPathsAgree) {
 
 // N = 1 can read B's one column in place (the vector config: no B pack,
 // k-loop rotation; forced here with HINM_SPMM_VECTOR_B=1, the planner
-// chooses it only for some plans) where b is 16-byte aligned, at any
-// element stride: feature-major ldb 1, 4, 9,
-// token-major rows; K with a partial last 16-byte chunk of B (45 elements),
-// so a whole-chunk read would run past the buffer (memcheck sees that);
-// padding slots (K_keep not a multiple of 32); both dtypes, alpha/beta,
-// bias, permutation, both C orders; split K through the cluster sum and
-// through partials (the same bits from both). Each case also runs with the
-// vector config off (HINM_SPMM_VECTOR_B=0: B packed, narrow config) and with
-// B 2 bytes off 16-byte alignment (packed too); all against fp64 and the CPU
-// reference.
+// chooses it only for some plans) at any element stride: feature-major ldb
+// 1, 4, 9, token-major rows; K with B's last element in the lower half of its
+// 4-byte pair (45 elements), so a whole-pair read would run past the buffer
+// (memcheck sees that); padding slots (K_keep not a multiple of 32); both
+// dtypes, alpha/beta, bias, permutation, both C orders; split K through the
+// cluster sum and through partials (the same bits from both). Each case also
+// runs with the vector config off (HINM_SPMM_VECTOR_B=0: B packed, narrow
+// config) and with B 2 bytes off 4-byte alignment (read in place, its pairs
+// shifted: the last element of the 45-element column then sits in an upper
+// half); all against fp64 and the CPU reference.
 TEST(SpmmDeviceVectorB, MatchesFp64AtAnyStride) {
   HINM_SKIP_WITHOUT_GPU();
   const Case cases[] = {

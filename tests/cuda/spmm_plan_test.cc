@@ -1,8 +1,7 @@
 // The SpMM planner's workspace decisions on the host (no GPU needed; runs in
-// CI): at N = 1 the vector config reads B in place where the planner's rule
-// says it pays (split K, at most a quarter of K kept) and it can read B, so
-// such a call needs no room for a packed B; everywhere else the pack stays,
-// and the size query (b unknown) always covers it. Split-K partials are the
+// CI): at N = 1 on sm_90 the vector config reads B in place wherever it can
+// read B, so such a call needs no room for a packed B; everywhere else the
+// pack stays, and the size query (b unknown) always covers it. Split-K partials are the
 // same either way (the vector config runs the narrow plan).
 #include <gtest/gtest.h>
 
@@ -43,43 +42,49 @@ TEST(SpmmPlan, VectorBNeedsNoPackAtN1) {
   SpmmParams p = Problem(4096, 4096, 1);  // 32 tiles x 4 splits or more: split K, 87.5%
   const size_t query = SpmmWorkspaceBytes(p, kH100);  // b unknown: plans the pack
   ASSERT_GE(query, PackBytes(p.k));
-  p.b = kAlignedB;
-  for (int64_t ldb : {1, 3, 9, 4096}) {
-    p.ldb = ldb;
-    EXPECT_EQ(SpmmWorkspaceBytes(p, kH100), query - PackBytes(p.k)) << "ldb " << ldb;
+  for (int offset : {0, 2, 6}) {  // any element alignment (the kernel copies aligned pairs)
+    p.b = static_cast<const char*>(kAlignedB) + offset;
+    for (int64_t ldb : {1, 3, 9, 4096}) {
+      p.ldb = ldb;
+      EXPECT_EQ(SpmmWorkspaceBytes(p, kH100), query - PackBytes(p.k))
+          << "ldb " << ldb << " offset " << offset;
+    }
   }
+  p.b = kAlignedB;
   p.b_token_major = true;  // a 1 x K row: stride 1
   p.ldb = p.k;
   EXPECT_EQ(SpmmWorkspaceBytes(p, kH100), query - PackBytes(p.k));
 }
 
-// 75% sparsity, or a grid that needs no K split, keeps the pack (measured
-// faster there), and so does every GPU but sm_90 (not measured);
-// HINM_SPMM_VECTOR_B=1 forces the vector config anyway.
-TEST(SpmmPlan, PackStaysWhereVectorBDoesNotPay) {
-  struct Where {
-    SpmmParams shape;
-    DeviceInfo dev;
-  };
-  for (const Where& w : {Where{Problem(4096, 4096, 1, 2), kH100},
-                         Where{Problem(28672, 8192, 1, 4), kH100},
-                         Where{Problem(4096, 4096, 1, 4), kA100}}) {
-    SpmmParams p = w.shape;
-    const size_t query = SpmmWorkspaceBytes(p, w.dev);
-    ASSERT_GE(query, PackBytes(p.k));
+// On sm_90 every N = 1 shape reads B in place: 75% and 87.5% sparsity, split
+// K or not (all measured faster than the pack on an H100). Every other GPU
+// keeps the pack (not measured); HINM_SPMM_VECTOR_B=1 forces the vector
+// config there, =0 the pack on sm_90.
+TEST(SpmmPlan, VectorBOnSm90OnlyUnlessForced) {
+  for (const SpmmParams& shape : {Problem(4096, 4096, 1, 2), Problem(28672, 8192, 1, 4),
+                                  Problem(4096, 4096, 1, 4)}) {
+    SpmmParams p = shape;
+    const size_t h100_query = SpmmWorkspaceBytes(p, kH100);
+    const size_t a100_query = SpmmWorkspaceBytes(p, kA100);
+    ASSERT_GE(h100_query, PackBytes(p.k));
+    ASSERT_GE(a100_query, PackBytes(p.k));
     p.b = kAlignedB;
     p.ldb = 1;
-    EXPECT_EQ(SpmmWorkspaceBytes(p, w.dev), query) << "M " << p.m << " sm " << w.dev.cc_major;
-    ScopedEnv on("HINM_SPMM_VECTOR_B", "1");
-    EXPECT_EQ(SpmmWorkspaceBytes(p, w.dev), query - PackBytes(p.k))
-        << "M " << p.m << " sm " << w.dev.cc_major;
+    EXPECT_EQ(SpmmWorkspaceBytes(p, kH100), h100_query - PackBytes(p.k)) << "M " << p.m;
+    EXPECT_EQ(SpmmWorkspaceBytes(p, kA100), a100_query) << "M " << p.m;
+    {
+      ScopedEnv on("HINM_SPMM_VECTOR_B", "1");
+      EXPECT_EQ(SpmmWorkspaceBytes(p, kA100), a100_query - PackBytes(p.k)) << "M " << p.m;
+    }
+    ScopedEnv off("HINM_SPMM_VECTOR_B", "0");
+    EXPECT_EQ(SpmmWorkspaceBytes(p, kH100), h100_query) << "M " << p.m;
   }
 }
 
 TEST(SpmmPlan, PackStaysWhereVectorBCannotRead) {
   SpmmParams p = Problem(256, 1024, 1);
   const size_t query = SpmmWorkspaceBytes(p, kH100);
-  p.b = static_cast<const char*>(kAlignedB) + 2;  // element-aligned only
+  p.b = static_cast<const char*>(kAlignedB) + 1;  // not even element-aligned
   p.ldb = 1;
   EXPECT_EQ(SpmmWorkspaceBytes(p, kH100), query);
   p.b = kAlignedB;
