@@ -14,6 +14,9 @@
 #                                   planner's choice, with and without the k-loop rotation,
 #                                   same binary, ROUNDS (2) rounds, CUDA-graph timing; the
 #                                   LLaMA-7B feed-forward chain at N = 1
+#   scripts/device_tune.sh vector-ncu  N = 1: the mma.sp kernel under ncu (--set full),
+#                                   narrow over packed B vs the vector config over B in
+#                                   place, both rotated (why the vector k-loop costs more)
 #   scripts/device_tune.sh ab       the staged spmm_bench against
 #                                   .devbuild/bin/spmm_bench_base (a build of the
 #                                   baseline commit copied there), alternating,
@@ -123,6 +126,24 @@ tune_vector() {
   done
 }
 
+# One mma.sp launch per (row, path) under ncu's full section set; the pack
+# kernel is excluded by the name filter. Text reports in $OUT/ncu_vector_*.txt.
+tune_vector_ncu() {
+  local ncu=/usr/local/cuda/bin/ncu
+  for row in "8192x8192 87.5" "11008x4096 75"; do
+    local shape sp; read -r shape sp <<<"$row"
+    for v in 0 1; do
+      local f="$OUT/ncu_vector_${shape}_${sp}_vb$v.txt"
+      HINM_SPMM_VECTOR_B=$v HINM_SPMM_ROTATE_KB=1 $ncu --clock-control none --set full \
+          --kernel-name regex:hinm_spmm --launch-skip 3 --launch-count 1 \
+          $B --iters 5 --shapes "$shape" --n 1 --sparsity "$sp" >"$f" 2>&1 || status=1
+      echo "== ncu $shape $sp% vector_b=$v" | tee -a "$LOG"
+      grep -E 'Duration|Executed Ipc A|Issue Slots Busy|Registers Per|Achieved Occupancy|Warp Cycles Per Issued|L2 Hit Rate|Memory Throughput|Executed Instructions  ' \
+          "$f" | tee -a "$LOG"
+    done
+  done
+}
+
 for what in "$@"; do
   case $what in
     wgmma) tune_wgmma ;;
@@ -131,6 +152,7 @@ for what in "$@"; do
     config) tune_config ;;
     splits) tune_splits ;;
     vector) tune_vector ;;
+    vector-ncu) tune_vector_ncu ;;
     *) echo "unknown: $what" >&2; exit 2 ;;
   esac
 done
