@@ -306,7 +306,9 @@ HINM_API hinmStatus_t hinmDeserialize(hinmHandle_t handle,
  *                     (cudaMallocAsync/cudaFreeAsync on `stream`)
  * Statuses: SUCCESS, NOT_INITIALIZED, NULL_POINTER, INVALID_VALUE,
  * SIZE_OVERFLOW, INVALID_DTYPE, MISALIGNED (pointers must be 16-byte
- * aligned and ldb/ldc multiples of 8 elements for the fast path),
+ * aligned and ldb/ldc multiples of 8 elements for the fast path; other B
+ * is packed into the workspace first, except at n == 1 on sm_90, where B
+ * is read in place at any stride and 2-byte alignment),
  * NO_DEVICE, NOT_SUPPORTED, CUDA_ERROR. */
 HINM_API hinmStatus_t hinmSpMM(hinmHandle_t handle, hinmDescriptor_t a,
                                int64_t n, const float* alpha,
