@@ -176,10 +176,11 @@ __global__ void __launch_bounds__(kConfigs[kCfg].threads(), kConfigs[kCfg].min_c
   // args.rotate_k: this CTA walks its split's k-blocks starting at rot and
   // wrapping around, rot spread evenly over the grid, so the CTAs of a split
   // do not all read the same rows of B at the same time (kept columns are
-  // stored in ascending order). The vector config needs it: its B reads
-  // are 16-byte chunks of the caller's column, one L2 line per k-block for
-  // the whole grid without it (up to 26% slower on the decode layers). Same
-  // order every run, so results stay bit-reproducible.
+  // stored in ascending order). The vector config needs it: it reads the
+  // caller's column in place, so without it the whole grid reads one L2
+  // line of B per k-block (up to 26% slower on the decode layers, measured
+  // with the earlier 16-byte-chunk gather). Same order every run, so
+  // results stay bit-reproducible.
   const int rot = args.rotate_k && nk > 1
                       ? static_cast<int>(static_cast<int64_t>(blockIdx.x) * nk / gridDim.x)
                       : 0;

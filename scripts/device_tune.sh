@@ -10,13 +10,13 @@
 #   scripts/device_tune.sh splits   forced K-split counts (cluster sum or partials) on the
 #                                   13-39 MB decode layers
 #   scripts/device_tune.sh config   mma.sp configs forced at N = 64-512 vs the default plan
-#   scripts/device_tune.sh vector   N = 1: B packed / read in place (vector config) / the
-#                                   planner's choice, with and without the k-loop rotation,
+#   scripts/device_tune.sh vector   N = 1: B packed / read in place (vector config), with
+#                                   and without the k-loop rotation,
 #                                   same binary, ROUNDS (2) rounds, CUDA-graph timing; the
 #                                   LLaMA-7B feed-forward chain at N = 1
 #   scripts/device_tune.sh vector-ncu  N = 1: the mma.sp kernel under ncu (--set full),
 #                                   narrow over packed B vs the vector config over B in
-#                                   place, both rotated (why the vector k-loop costs more)
+#                                   place, both rotated (the two k-loops side by side)
 #   scripts/device_tune.sh ab       the staged spmm_bench against
 #                                   .devbuild/bin/spmm_bench_base (a build of the
 #                                   baseline commit copied there), alternating,
@@ -102,9 +102,9 @@ tune_ab() {
   done
 }
 
-# N = 1: B packed (HINM_SPMM_VECTOR_B=0), read in place (=1, rotated k-loop),
-# the planner's choice (unset), and each with the rotation switched the other
-# way; ROUNDS rounds, interleaved; N = 16 with and without rotation; the
+# N = 1: B packed (HINM_SPMM_VECTOR_B=0), read in place (=1, rotated k-loop;
+# on sm_90 also the planner's choice, so no separate default rows), and each
+# with the rotation switched the other way; ROUNDS rounds, interleaved; N = 16 with and without rotation; the
 # LLaMA-7B feed-forward chain at N = 1 (pack vs the planner's choice).
 tune_vector() {
   local shapes="--shapes 8192x8192,11008x4096,4096x11008,28672x8192"
@@ -113,7 +113,6 @@ tune_vector() {
   for r in $(seq "${ROUNDS:-2}"); do
     bench "pack-r$r" HINM_SPMM_VECTOR_B=0 $B --graph $flags
     bench "vector-r$r" HINM_SPMM_VECTOR_B=1 $B --graph $flags
-    bench "default-r$r" $B --graph $flags
     bench "pack-rot-r$r" HINM_SPMM_VECTOR_B=0 HINM_SPMM_ROTATE_KB=1 $B --graph $flags
     bench "vector-norot-r$r" HINM_SPMM_VECTOR_B=1 HINM_SPMM_ROTATE_KB=0 $B --graph $flags
   done

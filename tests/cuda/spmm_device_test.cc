@@ -356,7 +356,7 @@ TEST(SpmmDeviceSplitK, ClusterAndReduceKernelPathsAgree) {
 
 // N = 1 can read B's one column in place (the vector config: no B pack,
 // k-loop rotation; forced here with HINM_SPMM_VECTOR_B=1, the planner
-// chooses it only for some plans) at any element stride: feature-major ldb
+// chooses it at N = 1 on sm_90 only) at any element stride: feature-major ldb
 // 1, 4, 9, token-major rows; K with B's last element in the lower half of its
 // 4-byte pair (45 elements), so a whole-pair read would run past the buffer
 // (memcheck sees that); padding slots (K_keep not a multiple of 32); both

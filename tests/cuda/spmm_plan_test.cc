@@ -1,8 +1,8 @@
 // The SpMM planner's workspace decisions on the host (no GPU needed; runs in
 // CI): at N = 1 on sm_90 the vector config reads B in place wherever it can
 // read B, so such a call needs no room for a packed B; everywhere else the
-// pack stays, and the size query (b unknown) always covers it. Split-K partials are the
-// same either way (the vector config runs the narrow plan).
+// pack stays, and the size query (b unknown) always covers it. Split-K
+// partials are the same either way (the vector config runs the narrow plan).
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -39,7 +39,7 @@ const DeviceInfo kH100{132, 9, 0};
 const DeviceInfo kA100{108, 8, 0};
 
 TEST(SpmmPlan, VectorBNeedsNoPackAtN1) {
-  SpmmParams p = Problem(4096, 4096, 1);  // 32 tiles x 4 splits or more: split K, 87.5%
+  SpmmParams p = Problem(4096, 4096, 1);  // 87.5%
   const size_t query = SpmmWorkspaceBytes(p, kH100);  // b unknown: plans the pack
   ASSERT_GE(query, PackBytes(p.k));
   for (int offset : {0, 2, 6}) {  // any element alignment (the kernel copies aligned pairs)
