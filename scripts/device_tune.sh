@@ -8,7 +8,8 @@
 #   scripts/device_tune.sh decode   split-K counts at N <= 16 (CUDA-graph timing),
 #                                   and the kernels' own times under ncu
 #   scripts/device_tune.sh splits   forced K-split counts (cluster sum or partials) on the
-#                                   13-39 MB decode layers
+#                                   13-39 MB decode layers; SPLITS the counts,
+#                                   SPLIT_FLAGS the rows (default N = 1 and 16)
 #   scripts/device_tune.sh config   mma.sp configs forced at N = 64-512 vs the default plan
 #   scripts/device_tune.sh vector   N = 1: B packed / read in place (vector config), with
 #                                   and without the k-loop rotation,
@@ -75,7 +76,7 @@ tune_decode() {
 # Forced K-split counts on the 13-39 MB decode layers, with and without the
 # cluster sum (N = 1, 16; the planner's choice is the "default" rows).
 tune_splits() {
-  local shapes="--shapes 8192x8192,11008x4096,4096x11008 --n 1,16 --sparsity 75,87.5"
+  local shapes=${SPLIT_FLAGS:-"--shapes 8192x8192,11008x4096,4096x11008 --n 1,16 --sparsity 75,87.5"}
   bench default $B --graph $shapes
   for s in ${SPLITS:-2 3 4 6 8 12 16}; do
     bench "splits$s" HINM_SPMM_SPLITS=$s $B --graph $shapes
