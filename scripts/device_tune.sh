@@ -105,8 +105,9 @@ tune_ab() {
 
 # N = 1: B packed (HINM_SPMM_VECTOR_B=0), read in place (=1, rotated k-loop;
 # on sm_90 also the planner's choice, so no separate default rows), and each
-# with the rotation switched the other way; ROUNDS rounds, interleaved; N = 16 with and without rotation; the
-# LLaMA-7B feed-forward chain at N = 1 (pack vs the planner's choice).
+# with the rotation switched the other way; ROUNDS rounds, interleaved;
+# N = 16 with and without rotation; the LLaMA-7B feed-forward chain at N = 1
+# (pack vs the planner's choice).
 tune_vector() {
   local shapes="--shapes 8192x8192,11008x4096,4096x11008,28672x8192"
   local flags=${AB_FLAGS:-$shapes --n 1 --sparsity 75,87.5}
