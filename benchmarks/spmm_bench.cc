@@ -12,8 +12,10 @@
 // host's launch cost out, as a serving loop sees it; decode-size calls are
 // shorter than that cost); weight copies are rotated so that the weights of
 // consecutive calls are not in L2. The host time per call of hinm and cuBLAS
-// (issue cost, no graph) is recorded too. The device copy bandwidth is measured once per run (the TB/s
-// columns' ceiling).
+// (issue cost, no graph) is recorded too, and so is the plan each hinm row
+// ran (kernel, tile config, K split; hinm::SpmmPlanDescription), which the
+// HINM_SPMM_* knobs change. The device copy bandwidth is measured once per
+// run (the TB/s columns' ceiling).
 //
 //   spmm_bench [--quick | --full] [--shapes 4096x4096,768x3072]
 //              [--n 1,16,4096] [--sparsity 75,87.5] [--dtype f16|bf16]
@@ -267,9 +269,9 @@ int main(int argc, char** argv) {
   }
   std::printf("device %s, %d SMs, L2 %.0f MB, dtype %s\n", prop.name, prop.multiProcessorCount,
               l2 / 1e6, hinm::DTypeName(dt));
-  std::printf("%-12s %6s %6s | %10s %10s %7s | %8s %8s | %8s %8s | %10s %7s | %s\n", "shape",
-              "spars", "N", "hinm_us", "cublas_us", "ratio", "hinm_TBs", "cubl_TBs", "hinm_TF",
-              "cubl_TF", "cuslt_us", "lt_rat", "check");
+  std::printf("%-12s %6s %6s | %10s %10s %7s | %8s %8s | %8s %8s | %10s %7s | %s | %s | %s\n",
+              "shape", "spars", "N", "hinm_us", "cublas_us", "ratio", "hinm_TBs", "cubl_TBs",
+              "hinm_TF", "cubl_TF", "cuslt_us", "lt_rat", "check", "host", "plan");
   hinm::GpuContext ctx;
   bool first = true;
   int failures = 0;
@@ -396,11 +398,12 @@ int main(int argc, char** argv) {
         const double d_tf = ok ? flops / (t_d * 1e-6) / 1e12 : 0;
         char check_s[64];
         std::snprintf(check_s, sizeof(check_s), "%s %.1e %s", ok ? "ok" : "FAIL", rel, check.c_str());
-        std::printf("%5lldx%-6lld %5.1f%% %6lld | %10.2f %10.2f %6.2fx | %8.3f %8.3f | %8.1f %8.1f | %10.2f %6.2fx | %s | host %.1f/%.1f us%s%s\n",
+        const std::string plan = hinm::SpmmPlanDescription(a, args);
+        std::printf("%5lldx%-6lld %5.1f%% %6lld | %10.2f %10.2f %6.2fx | %8.3f %8.3f | %8.1f %8.1f | %10.2f %6.2fx | %s | host %.1f/%.1f us | %s%s%s\n",
                     static_cast<long long>(s.m), static_cast<long long>(s.k), sp,
                     static_cast<long long>(n), t_s, t_d, ok ? t_d / t_s : 0.0, s_tbs, d_tbs, s_tf,
-                    d_tf, lt.us, lt_ratio, check_s, host_s, host_d, lt.note.empty() ? "" : " | cuSPARSELt: ",
-                    lt.note.c_str());
+                    d_tf, lt.us, lt_ratio, check_s, host_s, host_d, plan.c_str(),
+                    lt.note.empty() ? "" : " | cuSPARSELt: ", lt.note.c_str());
         std::fflush(stdout);
         if (js) {
           std::fprintf(js,
@@ -412,13 +415,14 @@ int main(int argc, char** argv) {
                        "\"cusparselt_us\": %.3f, \"cusparselt_ratio\": %.4f, \"cusparselt_n_padded\": %lld, "
                        "\"cusparselt_compressed_bytes\": %.0f, \"cusparselt_alg\": %d, "
                        "\"cusparselt_max_rel_err\": %.3e, \"cusparselt_valid\": %s, \"cusparselt_note\": \"%s\", "
-                       "\"hinm_host_us\": %.2f, \"cublas_host_us\": %.2f}",
+                       "\"hinm_host_us\": %.2f, \"cublas_host_us\": %.2f, \"plan\": \"%s\"}",
                        first ? "" : ",\n", static_cast<long long>(s.m),
                        static_cast<long long>(s.k), s.model, sp, static_cast<long long>(n), t_s,
                        t_d, ok ? t_d / t_s : 0.0, s_tbs, d_tbs, s_tf, d_tf, sparse_bytes,
                        dense_bytes, rel, check.c_str(), ok ? "true" : "false", lt.us, lt_ratio,
                        static_cast<long long>(lt.n_pad), lt.compressed_bytes, lt.alg, lt.rel,
-                       lt.ok ? "true" : "false", JsonSafe(lt.note).c_str(), host_s, host_d);
+                       lt.ok ? "true" : "false", JsonSafe(lt.note).c_str(), host_s, host_d,
+                       JsonSafe(plan).c_str());
           std::fflush(js);
           first = false;
         }

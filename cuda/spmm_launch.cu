@@ -3,8 +3,10 @@
 // workspace ([packed B][split-K partials]) and launches.
 #include <algorithm>
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include "cuda/spmm_configs.h"
 #include "cuda/spmm_kernel_args.h"
@@ -333,6 +335,15 @@ Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
   return plan;
 }
 
+// Whether the kernels read feature-major B where it is (16-byte rows); else
+// B is packed into the workspace first (vector B aside). They address B rows
+// with 32-bit byte strides (BChunkColumn): an ldb of 2^31 elements or more is
+// packed like misaligned B.
+bool BReadInPlace(const SpmmParams& p) {
+  return !p.b_token_major && reinterpret_cast<uintptr_t>(p.b) % 16 == 0 && p.ldb % 8 == 0 &&
+         p.ldb < (int64_t{1} << 31);
+}
+
 LaunchResult Fail(LaunchStatus s, const char* reason, cudaError_t e = cudaSuccess) {
   LaunchResult r;
   r.status = s;
@@ -347,6 +358,22 @@ size_t SpmmWorkspaceBytes(const SpmmParams& p, const DeviceInfo& dev) {
   if (p.n <= 0 || p.m <= 0) return 0;
   const Plan plan = MakePlan(p, dev);
   return plan.pack_bytes + plan.partial_bytes;
+}
+
+std::string SpmmPlanSummary(const SpmmParams& p, const DeviceInfo& dev) {
+  if (p.n <= 0 || p.m <= 0) return "none (empty problem)";
+  const Plan plan = MakePlan(p, dev);
+  const char* b = plan.b_vector() || BReadInPlace(p) ? "in-place" : "packed";
+  char s[192];
+  if (plan.wgmma) {
+    std::snprintf(s, sizeof(s), "wgmma.sp bn=%d grid=%d b=%s", plan.wgmma_bn, plan.grid, b);
+  } else {
+    const long long ctas = CeilDiv(p.m, p.tile_rows) * plan.row_ctas_per_tile * plan.n_tiles;
+    const char* sum = plan.splits == 1 ? "none" : plan.cluster_reduce ? "cluster" : "partials";
+    std::snprintf(s, sizeof(s), "mma.sp %s ctas=%lld splits=%d sum=%s kb=%d b=%s",
+                  GetConfig(plan.config).name, ctas, plan.splits, sum, plan.kb_per_split, b);
+  }
+  return s;
 }
 
 LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* workspace,
@@ -369,10 +396,7 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
   // and first weight bytes thus overlap the previous one's tail.
   const bool pdl = IsSm90(dev) && PdlAllowed();
 
-  // The kernels address B rows with 32-bit byte strides (BChunkColumn):
-  // an ldb of 2^31 elements or more is packed like misaligned B.
-  const bool b_fast = !p.b_token_major && reinterpret_cast<uintptr_t>(p.b) % 16 == 0 &&
-                      p.ldb % 8 == 0 && p.ldb < (int64_t{1} << 31);
+  const bool b_fast = BReadInPlace(p);
   const uint16_t* b = static_cast<const uint16_t*>(p.b);
   int64_t ldb = p.ldb;
   if (plan.b_vector()) {

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace hinm_cuda {
 
@@ -74,6 +75,16 @@ struct LaunchResult {
 // Bytes of device workspace SpmmLaunch needs for this problem on this device
 // (depends on shapes, orders and alignment of b / ldb, and the SM count).
 size_t SpmmWorkspaceBytes(const SpmmParams& p, const DeviceInfo& dev);
+
+// What SpmmLaunch would run for this problem on this device, in one line
+// (the planner's choice under the current HINM_SPMM_* knobs), e.g.
+//   "mma.sp vector_128x8 ctas=32 splits=8 sum=partials kb=11 b=in-place"
+//   "wgmma.sp bn=256 grid=132 b=in-place"
+// ctas: CTAs per split; sum: how splits are added (cluster: in shared memory;
+// partials: fp32 partials and a reduce kernel); kb: 32-slot k-blocks per
+// split; b: read where it is or packed into the workspace first. For logs
+// and tests; not a stable format.
+std::string SpmmPlanSummary(const SpmmParams& p, const DeviceInfo& dev);
 
 // Runs the SpMM on stream. workspace may be null iff workspace_bytes is 0.
 LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev,

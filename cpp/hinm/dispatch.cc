@@ -202,7 +202,29 @@ hinm_cuda::KernelChoice ToChoice(GpuKernel k) {
   return hinm_cuda::KernelChoice::kAuto;
 }
 
+// The launcher's view of one call (d null: no device arrays, for planning).
+hinm_cuda::SpmmParams MakeCallParams(const CompressedMatrix& a, const DeviceMatrix* d,
+                                     const SpmmArgs& args, GpuKernel kernel) {
+  hinm_cuda::SpmmParams p = MakeParams(a, d, args.n, args.b_order, args.c_order);
+  p.store_permuted = args.rows == RowOrder::kPermuted;
+  p.b = args.b;
+  p.ldb = args.ldb;
+  p.c = args.c;
+  p.ldc = args.ldc;
+  p.bias = args.bias;
+  p.alpha = args.alpha;
+  p.beta = args.beta;
+  p.kernel = ToChoice(kernel);
+  return p;
+}
+
 }  // namespace
+
+std::string SpmmPlanDescription(const CompressedMatrix& a, const SpmmArgs& args,
+                                GpuKernel kernel) {
+  return hinm_cuda::SpmmPlanSummary(MakeCallParams(a, nullptr, args, kernel),
+                                    CurrentDeviceInfo());
+}
 
 size_t SpmmWorkspaceSize(const CompressedMatrix& a, int64_t n, Order b_order, Order c_order,
                          GpuKernel kernel) {
@@ -235,16 +257,7 @@ void SpmmDevice(const CompressedMatrix& a, const DeviceMatrix& d, const SpmmArgs
               std::to_string(info.cc_major * 10 + info.cc_minor) +
               "); use hinmDenseGemm on the decompressed weights");
 
-  hinm_cuda::SpmmParams p = MakeParams(a, &d, args.n, args.b_order, args.c_order);
-  p.store_permuted = args.rows == RowOrder::kPermuted;
-  p.b = args.b;
-  p.ldb = args.ldb;
-  p.c = args.c;
-  p.ldc = args.ldc;
-  p.bias = args.bias;
-  p.alpha = args.alpha;
-  p.beta = args.beta;
-  p.kernel = ToChoice(kernel);
+  const hinm_cuda::SpmmParams p = MakeCallParams(a, &d, args, kernel);
 
   const size_t need = hinm_cuda::SpmmWorkspaceBytes(p, info);
   // No caller buffer: take one from the stream-ordered pool. It is freed in

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "cpp/hinm/compressed_matrix.h"
 #include "cpp/hinm/reference.h"
@@ -74,6 +75,12 @@ size_t SpmmWorkspaceSize(const CompressedMatrix& a, int64_t n, Order b_order,
 void SpmmDevice(const CompressedMatrix& a, const DeviceMatrix& d,
                 const SpmmArgs& args, void* workspace, size_t workspace_size,
                 cudaStream_t stream, GpuKernel kernel = GpuKernel::kAuto);
+
+// One line naming the kernel, tile config, K split and B handling that
+// SpmmDevice would use for this call on the current device (what
+// benchmarks record beside each timing); see hinm_cuda::SpmmPlanSummary.
+std::string SpmmPlanDescription(const CompressedMatrix& a, const SpmmArgs& args,
+                                GpuKernel kernel = GpuKernel::kAuto);
 
 // Dense C = alpha A B + beta C through cuBLAS (A M x K row-major on device).
 void DenseGemmDevice(GpuContext& ctx, int64_t m, int64_t n, int64_t k,

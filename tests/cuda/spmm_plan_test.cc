@@ -1,8 +1,9 @@
-// The SpMM planner's workspace decisions on the host (no GPU needed; runs in
-// CI): at N = 1 on sm_90 the vector config reads B in place wherever it can
-// read B, so such a call needs no room for a packed B; everywhere else the
+// The SpMM planner on the host (no GPU needed; runs in CI). Its workspace
+// decisions: at N = 1 on sm_90 the vector config reads B in place wherever it
+// can read B, so such a call needs no room for a packed B; everywhere else the
 // pack stays, and the size query (b unknown) always covers it. Split-K
 // partials are the same either way (the vector config runs the narrow plan).
+// And its plans (SpmmPlanSummary) for the layers docs/performance.md measures.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -15,6 +16,7 @@ namespace {
 
 using hinm_cuda::DeviceInfo;
 using hinm_cuda::SpmmParams;
+using hinm_cuda::SpmmPlanSummary;
 using hinm_cuda::SpmmWorkspaceBytes;
 using hinm_test::ScopedEnv;
 
@@ -106,6 +108,63 @@ TEST(SpmmPlan, PackStaysWhereVectorBCannotRead) {
   two.b = kAlignedB;
   two.ldb = 2;
   EXPECT_EQ(SpmmWorkspaceBytes(two, kH100), two_query);
+}
+
+// The plans of the LLaMA-size layers in docs/performance.md on an H100, as
+// measured there (a change of the planner's models shows up here first):
+// decode layers split K until every SM streams weights, the 4-split ones
+// summed in a cluster, more splits through partials; 28672x8192 fills the
+// GPU unsplit; N = 1 reads B in place (vector config); N >= 256 is wgmma.sp.
+TEST(SpmmPlan, LlamaLayersOnH100) {
+  struct Row {
+    int32_t m, k, n, keep_div;
+    const char* plan;
+  } rows[] = {
+      {8192, 8192, 1, 2, "mma.sp vector_128x8 ctas=64 splits=4 sum=cluster kb=32 b=in-place"},
+      {8192, 8192, 1, 4, "mma.sp vector_128x8 ctas=64 splits=4 sum=cluster kb=16 b=in-place"},
+      {4096, 11008, 1, 2,
+       "mma.sp vector_128x8 ctas=32 splits=7 sum=partials kb=25 b=in-place"},
+      {4096, 11008, 1, 4,
+       "mma.sp vector_128x8 ctas=32 splits=8 sum=partials kb=11 b=in-place"},
+      {11008, 4096, 16, 2,
+       "mma.sp narrow_128x16 ctas=86 splits=4 sum=cluster kb=16 b=in-place"},
+      {28672, 8192, 1, 2,
+       "mma.sp vector_128x8 ctas=224 splits=1 sum=none kb=128 b=in-place"},
+      {28672, 8192, 16, 4,
+       "mma.sp narrow_128x16 ctas=224 splits=1 sum=none kb=64 b=in-place"},
+      {8192, 8192, 64, 2,
+       "mma.sp mid_128x64 ctas=64 splits=6 sum=partials kb=22 b=in-place"},
+      {8192, 8192, 128, 2,
+       "mma.sp wide_128x128 ctas=64 splits=4 sum=partials kb=32 b=in-place"},
+      {8192, 8192, 4096, 2, "wgmma.sp bn=256 grid=132 b=in-place"},
+      {8192, 8192, 4096, 4, "wgmma.sp bn=256 grid=132 b=in-place"},
+  };
+  for (const Row& r : rows) {
+    SpmmParams p = Problem(r.m, r.k, r.n, r.keep_div);
+    p.b = kAlignedB;
+    EXPECT_EQ(SpmmPlanSummary(p, kH100), r.plan) << r.m << "x" << r.k << " N " << r.n;
+  }
+}
+
+// Without clusters (A100) decode splits go through partials, and N = 1 packs
+// B (vector B is measured on sm_90 only), as does B whose rows are not
+// 16-byte aligned.
+TEST(SpmmPlan, DecodeOnA100) {
+  SpmmParams p = Problem(8192, 8192, 1, 4);
+  p.b = kAlignedB;
+  EXPECT_EQ(SpmmPlanSummary(p, kA100),
+            "mma.sp narrow_128x16 ctas=64 splits=6 sum=partials kb=11 b=packed");
+  p = Problem(8192, 8192, 16, 4);
+  p.b = kAlignedB;
+  EXPECT_EQ(SpmmPlanSummary(p, kA100),
+            "mma.sp narrow_128x16 ctas=64 splits=6 sum=partials kb=11 b=in-place");
+  p.b = static_cast<const char*>(kAlignedB) + 8;  // rows not 16-byte aligned
+  EXPECT_EQ(SpmmPlanSummary(p, kA100),
+            "mma.sp narrow_128x16 ctas=64 splits=6 sum=partials kb=11 b=packed");
+}
+
+TEST(SpmmPlan, SummaryOfEmptyProblem) {
+  EXPECT_EQ(SpmmPlanSummary(Problem(128, 256, 0), kH100), "none (empty problem)");
 }
 
 }  // namespace
