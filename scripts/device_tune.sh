@@ -18,6 +18,7 @@
 #   scripts/device_tune.sh vector-ncu  N = 1: the mma.sp kernel under ncu (--set full),
 #                                   narrow over packed B vs the vector config over B in
 #                                   place, both rotated (the two k-loops side by side)
+#   scripts/device_tune.sh cluster8 the batched cluster-sum experiment (see tune_cluster8)
 #   scripts/device_tune.sh ab       the staged spmm_bench against
 #                                   .devbuild/bin/spmm_bench_base (a build of the
 #                                   baseline commit copied there), alternating,
@@ -145,6 +146,33 @@ tune_vector_ncu() {
   done
 }
 
+# The batched cluster-sum experiment (benchmarks/results/
+# 2026-12-07_cluster8_batched_experiment.patch), binaries spmm_bench_c8b and
+# spmm_device_test_c8b in .devbuild/bin: its GPU tests (whole suite, then the
+# decode cases with 5-8 splits forced into clusters), then against the
+# shipped spmm_bench, two rounds: its default plan (the shipped plans: the
+# kernel's batched sum alone), the planner free to pick clusters of up to 8
+# (HINM_SPMM_MAX_CLUSTER=8), and the N = 1 split model with the vector
+# config's fitted share (HINM_SPMM_N1_SHARE=0.48).
+tune_cluster8() {
+  local T="$BIN/spmm_device_test_c8b --gtest_brief=1"
+  if $T >"$OUT/c8b_tests.log" 2>&1; then echo "c8b tests: PASS" | tee -a "$LOG"
+  else echo "c8b tests: FAIL" | tee -a "$LOG"; tail -20 "$OUT/c8b_tests.log"; status=1; return; fi
+  for s in 5 6 7 8; do
+    if HINM_SPMM_SPLITS=$s $T --gtest_filter='*_n1_*:*_n2_*:*_n7_*:*_n16_*:SpmmDeviceSplitK*' \
+        >"$OUT/c8b_tests_s$s.log" 2>&1; then echo "c8b tests, $s splits: PASS" | tee -a "$LOG"
+    else echo "c8b tests, $s splits: FAIL" | tee -a "$LOG"; status=1; return; fi
+  done
+  local flags=${AB_FLAGS:---shapes 8192x8192,11008x4096,4096x11008,28672x8192 --n 1,16,64 --sparsity 75,87.5}
+  local C="$BIN/spmm_bench_c8b --no-cusparselt --graph"
+  for r in 1 2; do
+    bench "ship-r$r" $B --graph $flags
+    bench "c8b-r$r" $C $flags
+    bench "c8b-max8-r$r" HINM_SPMM_MAX_CLUSTER=8 $C $flags
+    bench "c8b-share-r$r" HINM_SPMM_N1_SHARE=0.48 $C $flags
+  done
+}
+
 for what in "$@"; do
   case $what in
     wgmma) tune_wgmma ;;
@@ -154,6 +182,7 @@ for what in "$@"; do
     splits) tune_splits ;;
     vector) tune_vector ;;
     vector-ncu) tune_vector_ncu ;;
+    cluster8) tune_cluster8 ;;
     *) echo "unknown: $what" >&2; exit 2 ;;
   esac
 done
