@@ -396,14 +396,13 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
   // and first weight bytes thus overlap the previous one's tail.
   const bool pdl = IsSm90(dev) && PdlAllowed();
 
-  const bool b_fast = BReadInPlace(p);
   const uint16_t* b = static_cast<const uint16_t*>(p.b);
   int64_t ldb = p.ldb;
   if (plan.b_vector()) {
     ldb = plan.b_vec_stride;  // read in place (VectorBStride checked it)
     if (workspace_bytes < plan.partial_bytes)
       return Fail(LaunchStatus::kWorkspaceTooSmall, "workspace too small");
-  } else if (!b_fast) {
+  } else if (!BReadInPlace(p)) {
     const size_t bytes = PackBytes(p, plan.ld_pack);
     if (workspace_bytes < bytes + plan.partial_bytes)
       return Fail(LaunchStatus::kMisaligned,

@@ -42,10 +42,18 @@ bench() {  # label, env assignments..., bench flags...
 }
 B="$BIN/spmm_bench --no-cusparselt"
 
+# GPU tests before a knob or build is timed: label, log file, then the
+# command (env assignments first); PASS/FAIL to the tune log, the log's tail
+# on failure. Returns the test's status.
+gpu_tests() {
+  local label=$1 log=$2; shift 2
+  if env "$@" >"$log" 2>&1; then echo "$label: PASS" | tee -a "$LOG"; return 0; fi
+  echo "$label: FAIL" | tee -a "$LOG"; tail -20 "$log"; status=1; return 1
+}
+
 tune_wgmma() {
-  if HINM_SPMM_WGMMA_EXP=32 "$BIN/spmm_device_test" --gtest_brief=1 --gtest_filter='*Wgmma*' \
-      >"$OUT/tune_tests_exp32.log" 2>&1; then echo "tests EXP=32: PASS" | tee -a "$LOG"
-  else echo "tests EXP=32: FAIL" | tee -a "$LOG"; tail -20 "$OUT/tune_tests_exp32.log"; status=1; fi
+  gpu_tests "tests EXP=32" "$OUT/tune_tests_exp32.log" HINM_SPMM_WGMMA_EXP=32 \
+      "$BIN/spmm_device_test" --gtest_brief=1 --gtest_filter='*Wgmma*'
   for exp in 0 32; do
     for gr in ${GROUPS_8K:-8 16 32 64}; do
       bench "exp$exp-g$gr" HINM_SPMM_WGMMA_EXP=$exp HINM_SPMM_GROUP_ROWS=$gr $B --iters 10 \
@@ -156,12 +164,10 @@ tune_vector_ncu() {
 # config's fitted share (HINM_SPMM_N1_SHARE=0.48).
 tune_cluster8() {
   local T="$BIN/spmm_device_test_c8b --gtest_brief=1"
-  if $T >"$OUT/c8b_tests.log" 2>&1; then echo "c8b tests: PASS" | tee -a "$LOG"
-  else echo "c8b tests: FAIL" | tee -a "$LOG"; tail -20 "$OUT/c8b_tests.log"; status=1; return; fi
+  gpu_tests "c8b tests" "$OUT/c8b_tests.log" $T || return
   for s in 5 6 7 8; do
-    if HINM_SPMM_SPLITS=$s $T --gtest_filter='*_n1_*:*_n2_*:*_n7_*:*_n16_*:SpmmDeviceSplitK*' \
-        >"$OUT/c8b_tests_s$s.log" 2>&1; then echo "c8b tests, $s splits: PASS" | tee -a "$LOG"
-    else echo "c8b tests, $s splits: FAIL" | tee -a "$LOG"; status=1; return; fi
+    gpu_tests "c8b tests, $s splits" "$OUT/c8b_tests_s$s.log" HINM_SPMM_SPLITS=$s $T \
+        --gtest_filter='*_n1_*:*_n2_*:*_n7_*:*_n16_*:SpmmDeviceSplitK*' || return
   done
   local flags=${AB_FLAGS:---shapes 8192x8192,11008x4096,4096x11008,28672x8192 --n 1,16,64 --sparsity 75,87.5}
   local C="$BIN/spmm_bench_c8b --no-cusparselt --graph"

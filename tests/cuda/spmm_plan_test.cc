@@ -110,8 +110,8 @@ TEST(SpmmPlan, PackStaysWhereVectorBCannotRead) {
   EXPECT_EQ(SpmmWorkspaceBytes(two, kH100), two_query);
 }
 
-// The plans of the LLaMA-size layers in docs/performance.md on an H100, as
-// measured there (a change of the planner's models shows up here first):
+// The planner's plans for the LLaMA-size layers of docs/performance.md on an
+// H100 (a change to its cost models shows up here first):
 // decode layers split K until every SM streams weights, the 4-split ones
 // summed in a cluster, more splits through partials; 28672x8192 fills the
 // GPU unsplit; N = 1 reads B in place (vector config); N >= 256 is wgmma.sp.
