@@ -18,7 +18,7 @@
 #   scripts/device_tune.sh vector-ncu  N = 1: the mma.sp kernel under ncu (--set full),
 #                                   narrow over packed B vs the vector config over B in
 #                                   place, both rotated (the two k-loops side by side)
-#   scripts/device_tune.sh cluster8 the batched cluster-sum experiment (see tune_cluster8)
+#   scripts/device_tune.sh cluster8 clusters of 5-8 splits against a build without (tune_cluster8)
 #   scripts/device_tune.sh ab       the staged spmm_bench against
 #                                   .devbuild/bin/spmm_bench_base (a build of the
 #                                   baseline commit copied there), alternating,
@@ -154,29 +154,22 @@ tune_vector_ncu() {
   done
 }
 
-# The batched cluster-sum experiment (benchmarks/results/
-# 2026-12-07_cluster8_batched_experiment.patch), binaries spmm_bench_c8b and
-# spmm_device_test_c8b in .devbuild/bin: its GPU tests (whole suite, then the
-# decode cases with 5-8 splits forced into clusters), then against the
-# shipped spmm_bench, two rounds: its default plan (the shipped plans: the
-# kernel's batched sum alone), the planner free to pick clusters of up to 8
-# (HINM_SPMM_MAX_CLUSTER=8), and the N = 1 split model with the vector
-# config's fitted share (HINM_SPMM_N1_SHARE=0.48).
+# Clusters of 5-8 splits in the decode model (2026-12-07 (3) in
+# docs/performance.md): the staged build carries them (the cluster sum in one
+# batch of ranks for up to 4, the shipped code, and two for 5-8), and
+# .devbuild/bin/spmm_bench_base is a build without them. Its GPU tests
+# (whole suite, then the decode cases with 5-8 splits forced into clusters),
+# then tune_ab on the four decode layers (N = 1, 16, 64) and on the two
+# layers whose plans the change moves that were never timed (N = 1, 16).
 tune_cluster8() {
-  local T="$BIN/spmm_device_test_c8b --gtest_brief=1"
-  gpu_tests "c8b tests" "$OUT/c8b_tests.log" $T || return
+  local T="$BIN/spmm_device_test --gtest_brief=1"
+  gpu_tests "tests" "$OUT/c8_tests.log" $T || return
   for s in 5 6 7 8; do
-    gpu_tests "c8b tests, $s splits" "$OUT/c8b_tests_s$s.log" HINM_SPMM_SPLITS=$s $T \
+    gpu_tests "tests, $s splits" "$OUT/c8_tests_s$s.log" HINM_SPMM_SPLITS=$s $T \
         --gtest_filter='*_n1_*:*_n2_*:*_n7_*:*_n16_*:SpmmDeviceSplitK*' || return
   done
-  local flags=${AB_FLAGS:---shapes 8192x8192,11008x4096,4096x11008,28672x8192 --n 1,16,64 --sparsity 75,87.5}
-  local C="$BIN/spmm_bench_c8b --no-cusparselt --graph"
-  for r in 1 2; do
-    bench "ship-r$r" $B --graph $flags
-    bench "c8b-r$r" $C $flags
-    bench "c8b-max8-r$r" HINM_SPMM_MAX_CLUSTER=8 $C $flags
-    bench "c8b-share-r$r" HINM_SPMM_N1_SHARE=0.48 $C $flags
-  done
+  tune_ab
+  AB_FLAGS="--shapes 4096x4096,5120x5120 --n 1,16 --sparsity 75,87.5" tune_ab
 }
 
 for what in "$@"; do
