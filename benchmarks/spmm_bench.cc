@@ -15,12 +15,15 @@
 // (issue cost, no graph) is recorded too, and so is the plan each hinm row
 // ran (kernel, tile config, K split; hinm::SpmmPlanDescription), which the
 // HINM_SPMM_* knobs change. The device copy bandwidth is measured once per
-// run (the TB/s columns' ceiling).
+// run (the TB/s columns' ceiling). --search: each hinm row first runs the
+// timed plan search (hinm::SpmmSearch, the path hinmSpMMSearch runs) and is
+// then timed with the split it picked; the plan column adds what the search
+// measured.
 //
 //   spmm_bench [--quick | --full] [--shapes 4096x4096,768x3072]
 //              [--n 1,16,4096] [--sparsity 75,87.5] [--dtype f16|bf16]
 //              [--iters 30] [--json out.json] [--commit SHA] [--no-cusparselt]
-//              [--graph]
+//              [--graph] [--search]
 //   spmm_bench --status   (how it was built; needs no GPU)
 #include <cuda_runtime_api.h>
 
@@ -42,6 +45,7 @@
 #include "benchmarks/cusparselt_baseline.h"
 #include "cpp/hinm/compressed_matrix.h"
 #include "cpp/hinm/dense.h"
+#include "cpp/hinm/device_plan_search.h"
 #include "cpp/hinm/dispatch.h"
 #include "cpp/hinm/error.h"
 #include "cpp/hinm/prune.h"
@@ -80,6 +84,7 @@ struct Options {
   std::string commit = "unknown";
   bool cusparselt = true;
   bool graph = false;  // time CUDA graph replays instead of one event pair per call
+  bool search = false;  // run hinm's timed plan search first, time its pick
 };
 
 // The run's timer: fn(i, stream) timed per call with events, or from a CUDA
@@ -131,6 +136,8 @@ Options Parse(int argc, char** argv) {
       o.commit = next();
     } else if (a == "--graph") {
       o.graph = true;
+    } else if (a == "--search") {
+      o.search = true;
     } else if (a == "--no-cusparselt") {
       o.cusparselt = false;
     } else if (a == "--status") {
@@ -331,8 +338,6 @@ int main(int argc, char** argv) {
         DeviceBuf db(hb.size() * 2), dc(static_cast<size_t>(s.m * n) * 2),
             dref(static_cast<size_t>(s.m * n) * 2);
         CK(cudaMemcpy(db.p, hb.data(), hb.size() * 2, cudaMemcpyHostToDevice));
-        const size_t wsb = hinm::SpmmWorkspaceSize(a, n, Order::kFeatureMajor, Order::kFeatureMajor);
-        DeviceBuf ws(wsb);
         hinm::SpmmArgs args;
         args.n = n;
         args.b = db.p;
@@ -340,8 +345,25 @@ int main(int argc, char** argv) {
         args.c = dc.p;
         args.ldc = n;
         args.io_dtype = dt;
+        hinm::SpmmSplit split;  // the planner's, or with --search the search's pick
+        std::string searched;
+        if (opt.search) {
+          const auto t0s = std::chrono::steady_clock::now();
+          const hinm::SpmmSearchResult r = hinm::SpmmSearch(a, *dms[0], args, nullptr, 0, nullptr);
+          const double ms =
+              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0s).count();
+          split = r.best;
+          char buf[160];
+          std::snprintf(buf, sizeof(buf), " | search: %d splits timed in %.0f ms, planned %.2f us, picked %.2f us",
+                        r.candidates, ms, r.planned_us, r.best_us);
+          searched = buf;
+        }
+        const size_t wsb = hinm::SpmmWorkspaceSize(a, n, Order::kFeatureMajor, Order::kFeatureMajor,
+                                                   hinm::GpuKernel::kAuto, split);
+        DeviceBuf ws(wsb);
         auto run_sparse = [&](int i, cudaStream_t st) {
-          hinm::SpmmDevice(a, *dms[i % copies_sparse], args, ws.p, wsb, st);
+          hinm::SpmmDevice(a, *dms[i % copies_sparse], args, ws.p, wsb, st, hinm::GpuKernel::kAuto,
+                           split);
         };
         auto run_dense = [&](int i, cudaStream_t st) {
           hinm::DenseGemmDevice(ctx, s.m, n, s.k, 1.f, dws[i % copies_dense]->p, s.k, db.p,
@@ -398,7 +420,8 @@ int main(int argc, char** argv) {
         const double d_tf = ok ? flops / (t_d * 1e-6) / 1e12 : 0;
         char check_s[64];
         std::snprintf(check_s, sizeof(check_s), "%s %.1e %s", ok ? "ok" : "FAIL", rel, check.c_str());
-        const std::string plan = hinm::SpmmPlanDescription(a, args);
+        const std::string plan =
+            hinm::SpmmPlanDescription(a, args, hinm::GpuKernel::kAuto, split) + searched;
         std::printf("%5lldx%-6lld %5.1f%% %6lld | %10.2f %10.2f %6.2fx | %8.3f %8.3f | %8.1f %8.1f | %10.2f %6.2fx | %s | host %.1f/%.1f us | %s%s%s\n",
                     static_cast<long long>(s.m), static_cast<long long>(s.k), sp,
                     static_cast<long long>(n), t_s, t_d, ok ? t_d / t_s : 0.0, s_tbs, d_tbs, s_tf,

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <limits>
 #include <new>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -22,6 +23,7 @@
 #include "c_api/handles.h"
 #include "cpp/hinm/compressed_matrix.h"
 #include "cpp/hinm/dense.h"
+#include "cpp/hinm/device_plan_search.h"
 #include "cpp/hinm/dispatch.h"
 #include "cpp/hinm/error.h"
 #include "cpp/hinm/fold_permutation.h"
@@ -431,6 +433,71 @@ const hinm::DeviceMatrix& DeviceCopy(hinmMatrix* d, cudaStream_t stream) {
   return *it->second;
 }
 
+// The problem key of a call on the current device (cudaGetDevice failing:
+// none, and so no tuned split).
+std::optional<hinm::SpmmProblemKey> ProblemKey(int64_t n, hinm::Order b_order,
+                                               hinm::Order c_order) {
+  int device = 0;
+  if (cudaGetDevice(&device) != cudaSuccess) {
+    cudaGetLastError();
+    return std::nullopt;
+  }
+  return hinm::SpmmProblemKey{device, n, b_order, c_order};
+}
+
+// The split hinmSpMM runs for this problem: the one hinmSpMMSearch stored,
+// if any and if the caller's workspace (non-NULL) holds it; else the
+// planner's (splits = 0). Its workspace bytes in *needed.
+hinm::SpmmSplit SplitFor(hinmMatrix* d, int64_t n, hinm::Order bo, hinm::Order co,
+                         const void* workspace, size_t workspace_size, size_t* needed) {
+  const std::optional<hinm::SpmmProblemKey> key = ProblemKey(n, bo, co);
+  if (key) {
+    if (const std::optional<hinm::SpmmSplit> tuned = d->tuned.Find(*key)) {
+      *needed = hinm::SpmmWorkspaceSize(d->matrix, n, bo, co, hinm::GpuKernel::kAuto, *tuned);
+      if (workspace == nullptr || workspace_size >= *needed) return *tuned;
+    }
+  }
+  *needed = hinm::SpmmWorkspaceSize(d->matrix, n, bo, co);
+  return {};
+}
+
+// hinmSpMM (search false: the stored split if any, else the planner's) and
+// hinmSpMMSearch (search true: time the splits, store the winner), which
+// share every check.
+void DeviceSpmm(bool search, hinmHandle_t handle, hinmDescriptor_t a, int64_t n,
+                const float* alpha, const void* b, hinmOrder_t b_order, int64_t ldb,
+                const float* beta, void* c, hinmOrder_t c_order, int64_t ldc, const void* bias,
+                hinmDataType_t io_type, hinmRowOrder_t rows, void* workspace,
+                size_t workspace_size, cudaStream_t stream) {
+  LiveContext(handle, "handle");
+  hinmMatrix* d = LiveMatrix(a, "a");
+  Check(n >= 0, Status::kInvalidValue, Cat("n = ", n, " must be >= 0"));
+  if (n == 0) return;  // empty problem
+  const hinm::SpmmArgs args = CheckSpmmOperands(d->matrix, n, alpha, b, b_order, ldb, beta, c,
+                                                c_order, ldc, bias, io_type, rows, false);
+  Check(workspace != nullptr || workspace_size == 0, Status::kNullPointer,
+        Cat("workspace is NULL but workspace_size = ", workspace_size));
+  RequireDevice();
+  size_t needed = 0;
+  const hinm::SpmmSplit split =
+      search ? hinm::SpmmSplit{}
+             : SplitFor(d, n, args.b_order, args.c_order, workspace, workspace_size, &needed);
+  if (search) needed = hinm::SpmmWorkspaceSize(d->matrix, n, args.b_order, args.c_order);
+  // NULL/0 asks the library to allocate it (stream-ordered, in SpmmDevice).
+  Check(workspace == nullptr || workspace_size >= needed, Status::kInvalidValue,
+        Cat("workspace_size = ", workspace_size, " is smaller than the ", needed,
+            " bytes needed (query hinmSpMMWorkspaceSize, or pass NULL and 0)"));
+  const hinm::DeviceMatrix& dm = DeviceCopy(d, stream);
+  if (search) {
+    const hinm::SpmmSearchResult r =
+        hinm::SpmmSearch(d->matrix, dm, args, workspace, workspace_size, stream);
+    d->tuned.Store({hinm::CurrentDevice(), n, args.b_order, args.c_order}, r.best);
+  } else {
+    hinm::SpmmDevice(d->matrix, dm, args, workspace, workspace_size, stream,
+                     hinm::GpuKernel::kAuto, split);
+  }
+}
+
 }  // namespace
 
 // =================================================================== API
@@ -757,22 +824,19 @@ hinmStatus_t hinmSpMM(hinmHandle_t handle, hinmDescriptor_t a, int64_t n, const 
                       hinmRowOrder_t rows, void* workspace, size_t workspace_size,
                       cudaStream_t stream) {
   return Guard(__func__, [&] {
-    LiveContext(handle, "handle");
-    hinmMatrix* d = LiveMatrix(a, "a");
-    Check(n >= 0, Status::kInvalidValue, Cat("n = ", n, " must be >= 0"));
-    if (n == 0) return;  // empty problem
-    const hinm::SpmmArgs args = CheckSpmmOperands(d->matrix, n, alpha, b, b_order, ldb, beta, c,
-                                                  c_order, ldc, bias, io_type, rows, false);
-    Check(workspace != nullptr || workspace_size == 0, Status::kNullPointer,
-          Cat("workspace is NULL but workspace_size = ", workspace_size));
-    RequireDevice();
-    const size_t needed = hinm::SpmmWorkspaceSize(d->matrix, n, args.b_order, args.c_order);
-    // NULL/0 asks the library to allocate it (stream-ordered, in SpmmDevice).
-    Check(workspace == nullptr || workspace_size >= needed, Status::kInvalidValue,
-          Cat("workspace_size = ", workspace_size, " is smaller than the ", needed,
-              " bytes needed (query hinmSpMMWorkspaceSize, or pass NULL and 0)"));
-    const hinm::DeviceMatrix& dm = DeviceCopy(d, stream);
-    hinm::SpmmDevice(d->matrix, dm, args, workspace, workspace_size, stream);
+    DeviceSpmm(false, handle, a, n, alpha, b, b_order, ldb, beta, c, c_order, ldc, bias, io_type,
+               rows, workspace, workspace_size, stream);
+  });
+}
+
+hinmStatus_t hinmSpMMSearch(hinmHandle_t handle, hinmDescriptor_t a, int64_t n,
+                            const float* alpha, const void* b, hinmOrder_t b_order, int64_t ldb,
+                            const float* beta, void* c, hinmOrder_t c_order, int64_t ldc,
+                            const void* bias, hinmDataType_t io_type, hinmRowOrder_t rows,
+                            void* workspace, size_t workspace_size, cudaStream_t stream) {
+  return Guard(__func__, [&] {
+    DeviceSpmm(true, handle, a, n, alpha, b, b_order, ldb, beta, c, c_order, ldc, bias, io_type,
+               rows, workspace, workspace_size, stream);
   });
 }
 
@@ -780,12 +844,14 @@ hinmStatus_t hinmSpMMWorkspaceSize(hinmHandle_t handle, hinmDescriptor_t a, int6
                                    hinmOrder_t b_order, hinmOrder_t c_order, size_t* size) {
   return Guard(__func__, [&] {
     LiveContext(handle, "handle");
-    const hinm::CompressedMatrix& m = LiveMatrix(a, "a")->matrix;
+    hinmMatrix* d = LiveMatrix(a, "a");
     Check(n >= 0, Status::kInvalidValue, Cat("n = ", n, " must be >= 0"));
     const hinm::Order bo = OrderOf(b_order, "b_order");
     const hinm::Order co = OrderOf(c_order, "c_order");
     NotNull(size, "size");
-    *size = n == 0 ? 0 : hinm::SpmmWorkspaceSize(m, n, bo, co);
+    size_t needed = 0;
+    if (n > 0) SplitFor(d, n, bo, co, nullptr, 0, &needed);  // the split hinmSpMM would run
+    *size = needed;
   });
 }
 

@@ -158,6 +158,23 @@ Plan MakeWgmmaPlan(const SpmmParams& p, const DeviceInfo& dev) {
   return plan;
 }
 
+// Whether the CTAs of a split can sum it through a cluster's shared memory
+// (spmm_cluster_reduce.cuh: sm_90, the CTA's tile of fp32 sums fits in the
+// shared memory the k-loop used).
+bool ClusterCanSum(const TileConfig& cfg, const DeviceInfo& dev) {
+  return IsSm90(dev) && ClusterReduceAllowed() &&
+         cfg.block_m() * cfg.block_n() * 4 <= cfg.smem_bytes();
+}
+// CTAs a split grid may grow to: cfg.split_ctas_per_sm on every SM.
+int64_t SplitTarget(const TileConfig& cfg, const DeviceInfo& dev) {
+  return static_cast<int64_t>(cfg.split_ctas_per_sm) * std::max(dev.num_sms, 1);
+}
+// At least 4 k-blocks per split, at most 64 splits (the planner's models and
+// the search's candidates).
+int64_t MaxSplits(int64_t col_blocks) {
+  return std::max<int64_t>(1, std::min<int64_t>(col_blocks / 4, 64));
+}
+
 Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
   const KernelChoice choice = ForcedKernel(p.kernel);
   if (choice == KernelChoice::kWgmmaSp ||
@@ -204,17 +221,15 @@ Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
   // 35.4 -> 32.3 us at 87.5%) and 11008x4096 N = 64, partials on 8192x8192.
   constexpr int64_t kFillKb = 4;  // pipeline fill + epilogue, in k-blocks
   constexpr double kReduceLaunchKb = 3, kClusterSumKb = 1;
-  const bool cluster_ok = IsSm90(dev) && ClusterReduceAllowed() &&
-                          cfg.block_m() * cfg.block_n() * 4 <= cfg.smem_bytes();
-  const int64_t target = static_cast<int64_t>(cfg.split_ctas_per_sm) * std::max(dev.num_sms, 1);
+  const bool cluster_ok = ClusterCanSum(cfg, dev);
+  const int64_t target = SplitTarget(cfg, dev);
   auto waves_for = [&](int64_t s, int64_t* kb) {
     *kb = CeilDiv(col_blocks, s);
     return CeilDiv(ctas * CeilDiv(col_blocks, *kb), target);
   };
   int64_t splits = 1;
   bool cluster = false;
-  // At least 4 k-blocks per split, at most 64 splits (both models).
-  const int64_t max_splits = std::max<int64_t>(1, std::min<int64_t>(col_blocks / 4, 64));
+  const int64_t max_splits = MaxSplits(col_blocks);
   // The decode config on sm_90 uses the model below instead.
   const bool share_model = cfg.sm_share > 0 && IsSm90(dev);
   const double kblock_bytes = cfg.block_m() / 16 * (512.0 + 64.0) + 32.0 * cfg.block_n() * 2;
@@ -289,6 +304,11 @@ Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
         cluster = as_cluster && se > 1;
       }
     }
+  }
+  // A split chosen outside (the timed search), then the benchmark knob.
+  if (p.split.splits > 0) {
+    splits = std::min<int64_t>(p.split.splits, col_blocks);
+    cluster = p.split.sum == SplitSum::kCluster && cluster_ok && splits <= kMaxClusterSplits;
   }
   if (ForcedSplits() > 0) {
     splits = std::min<int64_t>(ForcedSplits(), col_blocks);
@@ -374,6 +394,37 @@ std::string SpmmPlanSummary(const SpmmParams& p, const DeviceInfo& dev) {
                   GetConfig(plan.config).name, ctas, plan.splits, sum, plan.kb_per_split, b);
   }
   return s;
+}
+
+std::vector<SplitChoice> SpmmSplitCandidates(const SpmmParams& problem, const DeviceInfo& dev) {
+  SpmmParams p = problem;
+  p.split = SplitChoice{};
+  std::vector<SplitChoice> out;
+  if (p.n <= 0 || p.m <= 0) return out;
+  const Plan plan = MakePlan(p, dev);
+  const SplitSum planned_sum = plan.cluster_reduce ? SplitSum::kCluster : SplitSum::kPartials;
+  out.push_back({plan.splits, planned_sum});
+  if (plan.wgmma) return out;
+  const TileConfig& cfg = GetConfig(plan.config);
+  const int64_t col_blocks = p.padded_slots / 32;
+  const int64_t ctas = CeilDiv(p.m, p.tile_rows) * plan.row_ctas_per_tile * plan.n_tiles;
+  const int64_t target = SplitTarget(cfg, dev);
+  const bool cluster_ok = ClusterCanSum(cfg, dev);
+  int64_t last = 0;
+  for (int64_t s = 2; s <= MaxSplits(col_blocks); ++s) {
+    const int64_t se = CeilDiv(col_blocks, CeilDiv(col_blocks, s));  // no empty split
+    if (se == last) continue;
+    last = se;
+    if (ctas * se > target) break;  // more CTAs than are resident at once
+    const auto add = [&](SplitSum sum) {
+      if (se == plan.splits && sum == planned_sum) return;
+      out.push_back({static_cast<int32_t>(se), sum});
+    };
+    add(SplitSum::kPartials);
+    if (cluster_ok && se <= kMaxClusterSplits) add(SplitSum::kCluster);
+  }
+  if (plan.splits > 1) out.push_back({1, SplitSum::kPartials});  // unsplit
+  return out;
 }
 
 LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* workspace,

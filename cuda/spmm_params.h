@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace hinm_cuda {
 
@@ -19,6 +20,20 @@ enum class ElemType : int32_t { kF16 = 0, kBF16 = 1 };
 // and N; the others force one (tests, benchmarks) and return kNoKernel where
 // it cannot run (wgmma.sp: compute capability 9.0 only).
 enum class KernelChoice : int32_t { kAuto = 0, kMmaSp = 1, kWgmmaSp = 2 };
+
+// How the CTAs of a K split add their sums: fp32 partials in the workspace
+// and a reduce kernel, or (sm_90) through the shared memory of a cluster.
+enum class SplitSum : int32_t { kPartials = 0, kCluster = 1 };
+
+// A K split chosen outside the planner (the timed plan search of
+// cpp/hinm/device_plan_search.h): `splits` ranges of k-blocks, summed by
+// `sum`. splits = 0 leaves the planner's own choice. Applies to the mma.sp
+// kernel only; a cluster where none can run (not sm_90, more than
+// kMaxClusterSplits) falls back to partials.
+struct SplitChoice {
+  int32_t splits = 0;
+  SplitSum sum = SplitSum::kPartials;
+};
 
 // One SpMM problem: C = alpha * A * B + beta * C (+ bias).
 //   A: compressed HiNM (layout.h), M x K, tile height V, K_keep_pad slots.
@@ -48,6 +63,7 @@ struct SpmmParams {
   float alpha = 1.f;
   float beta = 0.f;
   KernelChoice kernel = KernelChoice::kAuto;
+  SplitChoice split;            // splits = 0: the planner's
 };
 
 // What the device offers the planner.
@@ -85,6 +101,14 @@ size_t SpmmWorkspaceBytes(const SpmmParams& p, const DeviceInfo& dev);
 // split; b: read where it is or packed into the workspace first. For logs
 // and tests; not a stable format.
 std::string SpmmPlanSummary(const SpmmParams& p, const DeviceInfo& dev);
+
+// The K splits worth timing for this problem on this device: the planner's
+// own choice first (as an explicit SplitChoice), then every other split
+// count whose CTAs are all resident at once, each as partials and, where a
+// cluster can sum it, as a cluster; no plan twice. One entry where there is
+// nothing to choose (the wgmma.sp kernel, or a grid that fills the GPU
+// unsplit). p.split is ignored. Host-only, like the planner.
+std::vector<SplitChoice> SpmmSplitCandidates(const SpmmParams& p, const DeviceInfo& dev);
 
 // Runs the SpMM on stream. workspace may be null iff workspace_bytes is 0.
 LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev,

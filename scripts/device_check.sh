@@ -21,7 +21,7 @@ BIN=.devbuild/bin
 CS=${COMPUTE_SANITIZER:-/usr/local/cuda/bin/compute-sanitizer}
 status=0
 # Every GPU test binary (tests/cuda and the C API's device tests).
-GPU_TESTS="mma_sp_layout_test dense_gemm_device_test spmm_device_test c_api_device_test
+GPU_TESTS="mma_sp_layout_test dense_gemm_device_test spmm_device_test plan_search_device_test c_api_device_test
            c_api_streams_device_test c_api_oom_device_test"
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv,noheader | tee "$OUT/device.txt"
 

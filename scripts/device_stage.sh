@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 targets=(//tests/cuda:mma_sp_layout_test //tests/cuda:dense_gemm_device_test
+         //tests/cuda:plan_search_device_test
          //tests/cuda:spmm_device_test //tests/c_api:c_api_device_test
          //tests/c_api:c_api_streams_device_test //tests/c_api:c_api_oom_device_test)
 [ -d benchmarks ] && [ -f benchmarks/BUILD.bazel ] &&

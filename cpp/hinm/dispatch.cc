@@ -8,14 +8,13 @@
 
 #include <string>
 
+#include "cpp/hinm/device_error.h"
 #include "cpp/hinm/error.h"
 #include "cuda/spmm_params.h"
 
 namespace hinm {
-namespace {
 
 void ThrowCuda(cudaError_t e, const char* what) {
-  // Clear a sticky-free error so the next call starts clean.
   cudaGetLastError();
   const Status s = e == cudaErrorMemoryAllocation ? Status::kAllocFailed
                    : (e == cudaErrorNoDevice || e == cudaErrorInsufficientDriver)
@@ -25,9 +24,7 @@ void ThrowCuda(cudaError_t e, const char* what) {
                      ")");
 }
 
-void CheckCuda(cudaError_t e, const char* what) {
-  if (e != cudaSuccess) ThrowCuda(e, what);
-}
+namespace {
 
 // A device buffer from CUDA's stream-ordered allocator, returned to it in
 // stream order when this object goes out of scope (also on errors).
@@ -202,9 +199,13 @@ hinm_cuda::KernelChoice ToChoice(GpuKernel k) {
   return hinm_cuda::KernelChoice::kAuto;
 }
 
+hinm_cuda::SplitChoice ToSplitChoice(SpmmSplit s) {
+  return {s.splits, s.cluster ? hinm_cuda::SplitSum::kCluster : hinm_cuda::SplitSum::kPartials};
+}
+
 // The launcher's view of one call (d null: no device arrays, for planning).
 hinm_cuda::SpmmParams MakeCallParams(const CompressedMatrix& a, const DeviceMatrix* d,
-                                     const SpmmArgs& args, GpuKernel kernel) {
+                                     const SpmmArgs& args, GpuKernel kernel, SpmmSplit split) {
   hinm_cuda::SpmmParams p = MakeParams(a, d, args.n, args.b_order, args.c_order);
   p.store_permuted = args.rows == RowOrder::kPermuted;
   p.b = args.b;
@@ -215,29 +216,47 @@ hinm_cuda::SpmmParams MakeCallParams(const CompressedMatrix& a, const DeviceMatr
   p.alpha = args.alpha;
   p.beta = args.beta;
   p.kernel = ToChoice(kernel);
+  p.split = ToSplitChoice(split);
   return p;
 }
 
 }  // namespace
 
+int CurrentDevice() {
+  int device = 0;
+  const cudaError_t e = cudaGetDevice(&device);
+  if (e != cudaSuccess) ThrowCuda(e, "cudaGetDevice");
+  return device;
+}
+
 std::string SpmmPlanDescription(const CompressedMatrix& a, const SpmmArgs& args,
-                                GpuKernel kernel) {
-  return hinm_cuda::SpmmPlanSummary(MakeCallParams(a, nullptr, args, kernel),
+                                GpuKernel kernel, SpmmSplit split) {
+  return hinm_cuda::SpmmPlanSummary(MakeCallParams(a, nullptr, args, kernel, split),
                                     CurrentDeviceInfo());
 }
 
+std::vector<SpmmSplit> SpmmSplitCandidates(const CompressedMatrix& a, const SpmmArgs& args) {
+  std::vector<SpmmSplit> out;
+  const hinm_cuda::SpmmParams p = MakeCallParams(a, nullptr, args, GpuKernel::kAuto, {});
+  for (const hinm_cuda::SplitChoice& c : hinm_cuda::SpmmSplitCandidates(p, CurrentDeviceInfo()))
+    out.push_back({c.splits, c.sum == hinm_cuda::SplitSum::kCluster});
+  return out;
+}
+
 size_t SpmmWorkspaceSize(const CompressedMatrix& a, int64_t n, Order b_order, Order c_order,
-                         GpuKernel kernel) {
+                         GpuKernel kernel, SpmmSplit split) {
   if (n <= 0) return 0;
   hinm_cuda::SpmmParams p = MakeParams(a, nullptr, n, b_order, c_order);
   p.kernel = ToChoice(kernel);
+  p.split = ToSplitChoice(split);
   // The planner makes the same choice here as in SpmmDevice (same problem,
   // device and knobs), so this is what that call will need.
   return hinm_cuda::SpmmWorkspaceBytes(p, CurrentDeviceInfo());
 }
 
 void SpmmDevice(const CompressedMatrix& a, const DeviceMatrix& d, const SpmmArgs& args,
-                void* workspace, size_t workspace_size, cudaStream_t stream, GpuKernel kernel) {
+                void* workspace, size_t workspace_size, cudaStream_t stream, GpuKernel kernel,
+                SpmmSplit split) {
   ValidateSpmmArgs(a, args);
   if (args.n == 0) return;
   Require(args.io_dtype == a.layout.dtype, Status::kInvalidDType,
@@ -257,7 +276,7 @@ void SpmmDevice(const CompressedMatrix& a, const DeviceMatrix& d, const SpmmArgs
               std::to_string(info.cc_major * 10 + info.cc_minor) +
               "); use hinmDenseGemm on the decompressed weights");
 
-  const hinm_cuda::SpmmParams p = MakeCallParams(a, &d, args, kernel);
+  const hinm_cuda::SpmmParams p = MakeCallParams(a, &d, args, kernel, split);
 
   const size_t need = hinm_cuda::SpmmWorkspaceBytes(p, info);
   // No caller buffer: take one from the stream-ordered pool. It is freed in

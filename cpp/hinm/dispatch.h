@@ -11,9 +11,11 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cpp/hinm/compressed_matrix.h"
 #include "cpp/hinm/reference.h"
+#include "cpp/hinm/tuned_splits.h"
 
 namespace hinm {
 
@@ -65,22 +67,36 @@ class GpuContext {
 enum class GpuKernel { kAuto = 0, kMmaSp = 1, kWgmmaSp = 2 };
 
 // Device workspace bytes SpmmDevice needs for this problem with this kernel
-// choice.
+// choice and K split (splits = 0: the planner's).
 size_t SpmmWorkspaceSize(const CompressedMatrix& a, int64_t n, Order b_order,
-                         Order c_order, GpuKernel kernel = GpuKernel::kAuto);
+                         Order c_order, GpuKernel kernel = GpuKernel::kAuto,
+                         SpmmSplit split = {});
 
 // C = alpha A B + beta C (+bias) on the GPU. args holds device pointers.
 // Validates (ValidateSpmmArgs + alignment + device), picks a kernel, launches
-// on stream. Throws Error(kNotSupported) with a reason if no kernel fits.
+// on stream. `split` overrides the planner's K split of the mma.sp kernel
+// (from SpmmSearch; 0 splits: the planner's). Throws Error(kNotSupported)
+// with a reason if no kernel fits.
 void SpmmDevice(const CompressedMatrix& a, const DeviceMatrix& d,
                 const SpmmArgs& args, void* workspace, size_t workspace_size,
-                cudaStream_t stream, GpuKernel kernel = GpuKernel::kAuto);
+                cudaStream_t stream, GpuKernel kernel = GpuKernel::kAuto,
+                SpmmSplit split = {});
 
 // One line naming the kernel, tile config, K split and B handling that
 // SpmmDevice would use for this call on the current device (what
 // benchmarks record beside each timing); see hinm_cuda::SpmmPlanSummary.
 std::string SpmmPlanDescription(const CompressedMatrix& a, const SpmmArgs& args,
-                                GpuKernel kernel = GpuKernel::kAuto);
+                                GpuKernel kernel = GpuKernel::kAuto,
+                                SpmmSplit split = {});
+
+// The K splits a timed search compares for this call on the current device
+// (hinm_cuda::SpmmSplitCandidates): the planner's choice first, as an
+// explicit split; one entry where the plan has no split to choose.
+std::vector<SpmmSplit> SpmmSplitCandidates(const CompressedMatrix& a, const SpmmArgs& args);
+
+// The CUDA device current on this thread (throws kCudaError if none can be
+// read).
+int CurrentDevice();
 
 // Dense C = alpha A B + beta C through cuBLAS (A M x K row-major on device).
 void DenseGemmDevice(GpuContext& ctx, int64_t m, int64_t n, int64_t k,

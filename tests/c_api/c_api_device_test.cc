@@ -5,6 +5,7 @@
 #include <cuda_runtime_api.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -198,6 +199,89 @@ TEST_F(CApiDevice, LibraryAllocatedWorkspaceGivesSameBitsAsCallers) {
     }
   }
   EXPECT_TRUE(some_needed_workspace) << "no N in this test exercised the library's workspace";
+  ASSERT_OK(hinmDestroyDescriptor(a));
+}
+
+// hinmSpMMSearch computes what hinmSpMM does (C saved and restored around
+// its timed calls: beta != 0 here), and hinmSpMM then runs the stored split,
+// with the library's workspace and with one sized by the query made after
+// the search. A stream being captured is refused, not searched.
+TEST_F(CApiDevice, SearchThenSpmmMatchHost) {
+  const int64_t M = 1024, K = 4096;
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal;
+  std::vector<float> w(M * K);
+  for (float& v : w) v = normal(rng);
+  hinmPruneConfig_t cfg;
+  ASSERT_OK(hinmPruneConfigInit(&cfg));
+  cfg.tile_rows = 128;
+  cfg.vector_sparsity = 0.5;  // 75%
+  hinmDescriptor_t a = nullptr;
+  ASSERT_OK(hinmCreateDescriptor(h_, &a, M, K, w.data(), HINM_R_32F, K, nullptr, 0, &cfg));
+  std::uniform_int_distribution<int> k64(-64, 64);
+  const auto F = HINM_ORDER_FEATURE_MAJOR;
+  for (int64_t N : {1, 16}) {
+    SCOPED_TRACE("N = " + std::to_string(N));
+    std::vector<float> b(K * N), c0(M * N);
+    std::vector<uint16_t> b16(K * N), c16(M * N);
+    for (size_t i = 0; i < b.size(); ++i) b16[i] = Half(b[i] = k64(rng) / 64.0f);
+    for (size_t i = 0; i < c0.size(); ++i) c16[i] = Half(c0[i] = k64(rng) / 64.0f);
+    const float alpha = 1.0f, beta = 0.5f;
+    std::vector<float> ref = c0;
+    ASSERT_OK(hinmSpMMHost(h_, a, N, &alpha, b.data(), F, N, &beta, ref.data(), F, N, nullptr,
+                           HINM_R_32F, HINM_ROWS_ORIGINAL));
+    double max_ref = 0;
+    for (float v : ref) max_ref = std::max(max_ref, std::fabs(static_cast<double>(v)));
+    const auto expect_host = [&](const std::vector<uint16_t>& c, const char* what) {
+      int bad = 0;
+      for (size_t i = 0; i < c.size(); ++i) {
+        const double d = std::fabs(FromHalf(c[i]) - ref[i]);
+        if (!(d <= std::ldexp(1.0, -10) * std::fabs(ref[i]) + 1e-4 * max_ref) && ++bad < 4)
+          ADD_FAILURE() << what << ": C[" << i << "] = " << FromHalf(c[i]) << ", host " << ref[i];
+      }
+      EXPECT_EQ(bad, 0) << what;
+    };
+    DeviceArray<uint16_t> db(b16);
+    {
+      DeviceArray<uint16_t> dc(c16);
+      ASSERT_OK(hinmSpMMSearch(h_, a, N, &alpha, db.p, F, N, &beta, dc.p, F, N, nullptr,
+                               HINM_R_16F, HINM_ROWS_ORIGINAL, nullptr, 0, nullptr));
+      ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+      expect_host(dc.Get(), "hinmSpMMSearch");
+    }
+    {
+      DeviceArray<uint16_t> dc(c16);
+      ASSERT_OK(hinmSpMM(h_, a, N, &alpha, db.p, F, N, &beta, dc.p, F, N, nullptr, HINM_R_16F,
+                         HINM_ROWS_ORIGINAL, nullptr, 0, nullptr));
+      ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+      expect_host(dc.Get(), "hinmSpMM, library workspace");
+    }
+    {
+      size_t ws = 0;
+      ASSERT_OK(hinmSpMMWorkspaceSize(h_, a, N, F, F, &ws));
+      DeviceArray<uint8_t> dws(std::vector<uint8_t>(ws + 16));
+      DeviceArray<uint16_t> dc(c16);
+      ASSERT_OK(hinmSpMM(h_, a, N, &alpha, db.p, F, N, &beta, dc.p, F, N, nullptr, HINM_R_16F,
+                         HINM_ROWS_ORIGINAL, dws.p, ws, nullptr));
+      ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+      expect_host(dc.Get(), "hinmSpMM, queried workspace");
+    }
+  }
+  std::vector<uint16_t> zeros(K * 16, 0);
+  DeviceArray<uint16_t> db(zeros), dc(std::vector<uint16_t>(M * 16, 0));
+  cudaStream_t s = nullptr;
+  ASSERT_EQ(cudaStreamCreate(&s), cudaSuccess);
+  ASSERT_EQ(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal), cudaSuccess);
+  const float one = 1, zero = 0;
+  EXPECT_EQ(hinmSpMMSearch(h_, a, 16, &one, db.p, F, 16, &zero, dc.p, F, 16, nullptr, HINM_R_16F,
+                           HINM_ROWS_ORIGINAL, nullptr, 0, s),
+            HINM_STATUS_NOT_SUPPORTED);
+  EXPECT_NE(std::string(hinmGetLastErrorMessage()).find("captured"), std::string::npos)
+      << hinmGetLastErrorMessage();
+  cudaGraph_t g = nullptr;
+  EXPECT_EQ(cudaStreamEndCapture(s, &g), cudaSuccess);
+  if (g != nullptr) cudaGraphDestroy(g);
+  cudaStreamDestroy(s);
   ASSERT_OK(hinmDestroyDescriptor(a));
 }
 

@@ -1287,40 +1287,44 @@ TEST_F(CApi, SpmmHostArgumentsInTurn) {
 
 // ============================================================ GPU entries
 
+// hinmSpMM and hinmSpMMSearch (same arguments, same checks).
 TEST_F(CApi, SpmmArgumentsThenNoDevice) {
-  hinmDescriptor_t d = Make(32, 16);
-  int32_t has = 0;
-  ASSERT_OK(hinmHasDevice(handle_, &has));
-  std::vector<uint16_t> B(16 * 16), C(32 * 32);
-  const float one = 1, zero = 0;
-  const auto F = HINM_ORDER_FEATURE_MAJOR;
-  const auto R = HINM_ROWS_ORIGINAL;
-  EXPECT_STATUS(hinmSpMM(nullptr, d, 8, &one, B.data(), F, 8, &zero, C.data(), F, 8, nullptr,
+  for (const auto spmm : {hinmSpMM, hinmSpMMSearch}) {
+    SCOPED_TRACE(spmm == hinmSpMM ? "hinmSpMM" : "hinmSpMMSearch");
+    hinmDescriptor_t d = Make(32, 16);
+    int32_t has = 0;
+    ASSERT_OK(hinmHasDevice(handle_, &has));
+    std::vector<uint16_t> B(16 * 16), C(32 * 32);
+    const float one = 1, zero = 0;
+    const auto F = HINM_ORDER_FEATURE_MAJOR;
+    const auto R = HINM_ROWS_ORIGINAL;
+    EXPECT_STATUS(spmm(nullptr, d, 8, &one, B.data(), F, 8, &zero, C.data(), F, 8, nullptr,
+                       HINM_R_16F, R, nullptr, 0, nullptr),
+                  HINM_STATUS_NOT_INITIALIZED, "handle");
+    EXPECT_STATUS(spmm(handle_, d, -3, &one, B.data(), F, 8, &zero, C.data(), F, 8, nullptr,
+                       HINM_R_16F, R, nullptr, 0, nullptr),
+                  HINM_STATUS_INVALID_VALUE, "n = -3");
+    ASSERT_OK(spmm(handle_, d, 0, nullptr, nullptr, F, 0, nullptr, nullptr, F, 0, nullptr,
+                   HINM_R_16F, R, nullptr, 0, nullptr));
+    EXPECT_STATUS(spmm(handle_, d, 8, &one, B.data(), F, 8, &zero, C.data(), F, 8, nullptr,
+                       HINM_R_32F, R, nullptr, 0, nullptr),
+                  HINM_STATUS_INVALID_DTYPE, "io_type");
+    EXPECT_STATUS(spmm(handle_, d, 8, &one, B.data(), F, 8, &zero, C.data(), F, 8, nullptr,
+                       HINM_R_16BF, R, nullptr, 0, nullptr),
+                  HINM_STATUS_INVALID_DTYPE, "value type");
+    EXPECT_STATUS(spmm(handle_, d, 8, &one, B.data(), F, 7, &zero, C.data(), F, 8, nullptr,
+                       HINM_R_16F, R, nullptr, 0, nullptr),
+                  HINM_STATUS_INVALID_VALUE, "ldb = 7");
+    EXPECT_STATUS(spmm(handle_, d, 8, &one, B.data(), F, 8, &zero, C.data(), F, 8, nullptr,
+                       HINM_R_16F, R, nullptr, 64, nullptr),
+                  HINM_STATUS_NULL_POINTER, "workspace");
+    if (has == 0) {
+      EXPECT_STATUS(spmm(handle_, d, 8, &one, B.data(), F, 8, &zero, C.data(), F, 8, nullptr,
                          HINM_R_16F, R, nullptr, 0, nullptr),
-                HINM_STATUS_NOT_INITIALIZED, "handle");
-  EXPECT_STATUS(hinmSpMM(handle_, d, -3, &one, B.data(), F, 8, &zero, C.data(), F, 8, nullptr,
-                         HINM_R_16F, R, nullptr, 0, nullptr),
-                HINM_STATUS_INVALID_VALUE, "n = -3");
-  ASSERT_OK(hinmSpMM(handle_, d, 0, nullptr, nullptr, F, 0, nullptr, nullptr, F, 0, nullptr,
-                     HINM_R_16F, R, nullptr, 0, nullptr));
-  EXPECT_STATUS(hinmSpMM(handle_, d, 8, &one, B.data(), F, 8, &zero, C.data(), F, 8, nullptr,
-                         HINM_R_32F, R, nullptr, 0, nullptr),
-                HINM_STATUS_INVALID_DTYPE, "io_type");
-  EXPECT_STATUS(hinmSpMM(handle_, d, 8, &one, B.data(), F, 8, &zero, C.data(), F, 8, nullptr,
-                         HINM_R_16BF, R, nullptr, 0, nullptr),
-                HINM_STATUS_INVALID_DTYPE, "value type");
-  EXPECT_STATUS(hinmSpMM(handle_, d, 8, &one, B.data(), F, 7, &zero, C.data(), F, 8, nullptr,
-                         HINM_R_16F, R, nullptr, 0, nullptr),
-                HINM_STATUS_INVALID_VALUE, "ldb = 7");
-  EXPECT_STATUS(hinmSpMM(handle_, d, 8, &one, B.data(), F, 8, &zero, C.data(), F, 8, nullptr,
-                         HINM_R_16F, R, nullptr, 64, nullptr),
-                HINM_STATUS_NULL_POINTER, "workspace");
-  if (has == 0) {
-    EXPECT_STATUS(hinmSpMM(handle_, d, 8, &one, B.data(), F, 8, &zero, C.data(), F, 8, nullptr,
-                           HINM_R_16F, R, nullptr, 0, nullptr),
-                  HINM_STATUS_NO_DEVICE, "no CUDA device");
-    EXPECT_STATUS(hinmDescriptorToDevice(handle_, d, nullptr), HINM_STATUS_NO_DEVICE,
-                  "no CUDA device");
+                    HINM_STATUS_NO_DEVICE, "no CUDA device");
+      EXPECT_STATUS(hinmDescriptorToDevice(handle_, d, nullptr), HINM_STATUS_NO_DEVICE,
+                    "no CUDA device");
+    }
   }
 }
 

@@ -60,7 +60,8 @@ TEST(SharedLibrary, ExportsExactlyTheCApi) {
         "hinmGetRowPermutation", "hinmGetColumnIndices", "hinmDecompress",
         "hinmDescriptorToDevice", "hinmSaveDescriptor", "hinmLoadDescriptor",
         "hinmSerializedSize", "hinmSerialize", "hinmDeserialize", "hinmSpMM",
-        "hinmSpMMWorkspaceSize", "hinmSpMMHost", "hinmDenseGemm", "hinmFoldInputPermutation"}) {
+        "hinmSpMMWorkspaceSize", "hinmSpMMSearch", "hinmSpMMHost", "hinmDenseGemm",
+        "hinmFoldInputPermutation"}) {
     EXPECT_EQ(syms.count(fn), 1u) << fn << " is not exported";
   }
 }

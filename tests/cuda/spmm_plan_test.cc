@@ -8,6 +8,10 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "cuda/spmm_params.h"
 #include "tests/cuda/scoped_env.h"
@@ -15,8 +19,11 @@
 namespace {
 
 using hinm_cuda::DeviceInfo;
+using hinm_cuda::SplitChoice;
+using hinm_cuda::SplitSum;
 using hinm_cuda::SpmmParams;
 using hinm_cuda::SpmmPlanSummary;
+using hinm_cuda::SpmmSplitCandidates;
 using hinm_cuda::SpmmWorkspaceBytes;
 using hinm_test::ScopedEnv;
 
@@ -165,6 +172,108 @@ TEST(SpmmPlan, DecodeOnA100) {
 
 TEST(SpmmPlan, SummaryOfEmptyProblem) {
   EXPECT_EQ(SpmmPlanSummary(Problem(128, 256, 0), kH100), "none (empty problem)");
+}
+
+// ---------------------------------------------------------------- candidates
+// The K splits the timed search (hinmSpMMSearch) compares.
+
+// "splits=S sum=X" of a plan summary.
+std::string SplitOf(const std::string& plan) {
+  const size_t a = plan.find("splits="), b = plan.find(" kb=");
+  return a == std::string::npos || b == std::string::npos ? plan : plan.substr(a, b - a);
+}
+std::string SplitText(const SplitChoice& c) {
+  const char* sum = c.splits == 1 ? "none" : c.sum == SplitSum::kCluster ? "cluster" : "partials";
+  return "splits=" + std::to_string(c.splits) + " sum=" + sum;
+}
+
+// Every candidate is a distinct plan the launcher runs exactly as named
+// (p.split honoured), the planner's own comes first, and no candidate grid
+// has more CTAs than are resident at once (unless the planner's does).
+void ExpectCandidatesWellFormed(SpmmParams p, const DeviceInfo& dev) {
+  const std::vector<SplitChoice> c = SpmmSplitCandidates(p, dev);
+  ASSERT_FALSE(c.empty());
+  EXPECT_EQ(SplitText(c[0]), SplitOf(SpmmPlanSummary(p, dev))) << "planner's first";
+  std::set<std::string> seen;
+  for (const SplitChoice& s : c) {
+    p.split = s;
+    EXPECT_EQ(SplitOf(SpmmPlanSummary(p, dev)), SplitText(s));
+    EXPECT_TRUE(seen.insert(SplitText(s)).second) << SplitText(s) << " twice";
+    EXPECT_TRUE(s.sum == SplitSum::kPartials || dev.cc_major == 9) << "cluster off sm_90";
+  }
+}
+
+TEST(SpmmPlanCandidates, WellFormedOnDecodeLayers) {
+  for (const DeviceInfo& dev : {kH100, kA100}) {
+    for (auto [m, k] : {std::pair{8192, 8192}, {4096, 11008}, {11008, 4096}, {28672, 8192}}) {
+      for (int32_t n : {1, 16, 64, 128}) {
+        for (int32_t keep_div : {2, 4}) {
+          SCOPED_TRACE(std::to_string(m) + "x" + std::to_string(k) + " N " + std::to_string(n) +
+                       " keep 1/" + std::to_string(keep_div) + " sm" +
+                       std::to_string(dev.cc_major));
+          SpmmParams p = Problem(m, k, n, keep_div);
+          p.b = kAlignedB;
+          ExpectCandidatesWellFormed(p, dev);
+        }
+      }
+    }
+  }
+}
+
+// 4096x11008 at 87.5%, N = 1 on the H100: 32 CTAs, 86 k-blocks. The
+// candidates are every distinct split up to 16 (4 CTAs per SM: the largest
+// is 15 splits of 6 k-blocks, the next 18 of 5), as partials, and 2-4 also
+// as clusters, plus unsplit; the planner's 8 partials first.
+TEST(SpmmPlanCandidates, DecodeLayerOnH100) {
+  SpmmParams p = Problem(4096, 11008, 1, 4);
+  p.b = kAlignedB;
+  const std::vector<SplitChoice> c = SpmmSplitCandidates(p, kH100);
+  ASSERT_FALSE(c.empty());
+  EXPECT_EQ(SplitText(c[0]), "splits=8 sum=partials");
+  std::set<std::string> got;
+  for (const SplitChoice& s : c) got.insert(SplitText(s));
+  for (const char* want : {"splits=1 sum=none", "splits=2 sum=cluster", "splits=4 sum=cluster",
+                           "splits=4 sum=partials", "splits=15 sum=partials"})
+    EXPECT_EQ(got.count(want), 1u) << want;
+  EXPECT_EQ(got.count("splits=18 sum=partials"), 0u) << "more CTAs than resident";
+  EXPECT_EQ(got.count("splits=16 sum=partials"), 0u) << "16 splits of 6 leave one empty";
+  EXPECT_EQ(got.count("splits=5 sum=cluster"), 0u) << "clusters of at most 4";
+}
+
+// Nothing to choose: the wgmma.sp kernel (N >= 256 on sm_90), and a grid
+// that fills the GPU unsplit (28672x8192 at N = 16: 224 CTAs x 2 > 528).
+TEST(SpmmPlanCandidates, OnlyThePlannersWhereNothingToChoose) {
+  SpmmParams p = Problem(8192, 8192, 4096, 2);
+  p.b = kAlignedB;
+  EXPECT_EQ(SpmmSplitCandidates(p, kH100).size(), 1u);
+  p = Problem(28672, 8192, 16, 2);
+  p.b = kAlignedB;
+  const std::vector<SplitChoice> c = SpmmSplitCandidates(p, kH100);
+  EXPECT_LE(c.size(), 3u);  // unsplit, and 2 splits as partials or a cluster
+  for (const SplitChoice& s : c) EXPECT_LE(s.splits, 2);
+  EXPECT_TRUE(SpmmSplitCandidates(Problem(128, 256, 0), kH100).empty());
+}
+
+// A split from outside (the search's result) overrides the planner's; a
+// cluster that cannot run (no clusters before sm_90, more than 4 splits)
+// falls back to partials; more splits than k-blocks are clamped.
+TEST(SpmmPlanCandidates, SplitOverride) {
+  SpmmParams p = Problem(8192, 8192, 16, 4);
+  p.b = kAlignedB;
+  p.split = {3, SplitSum::kCluster};
+  EXPECT_EQ(SplitOf(SpmmPlanSummary(p, kH100)), "splits=3 sum=cluster");
+  EXPECT_EQ(SplitOf(SpmmPlanSummary(p, kA100)), "splits=3 sum=partials");
+  p.split = {6, SplitSum::kCluster};
+  EXPECT_EQ(SplitOf(SpmmPlanSummary(p, kH100)), "splits=6 sum=partials");
+  p.split = {1, SplitSum::kPartials};
+  EXPECT_EQ(SplitOf(SpmmPlanSummary(p, kH100)), "splits=1 sum=none");
+  p.split = {1000, SplitSum::kPartials};
+  EXPECT_EQ(SplitOf(SpmmPlanSummary(p, kH100)), "splits=64 sum=partials");  // 64 k-blocks
+  // The workspace follows the split: partials need room, a cluster none.
+  p.split = {4, SplitSum::kCluster};
+  EXPECT_EQ(SpmmWorkspaceBytes(p, kH100), 0u);
+  p.split = {4, SplitSum::kPartials};
+  EXPECT_GE(SpmmWorkspaceBytes(p, kH100), 4u * 8192 * 16 * 4);
 }
 
 }  // namespace

@@ -319,7 +319,37 @@ HINM_API hinmStatus_t hinmSpMM(hinmHandle_t handle, hinmDescriptor_t a,
                                hinmRowOrder_t rows, void* workspace,
                                size_t workspace_size, cudaStream_t stream);
 
-/* Device workspace hinmSpMM needs for this problem (may be 0). */
+/* hinmSpMM, after finding the fastest way to run this problem on this GPU
+ * (like cusparseLtMatmulSearch). The planner picks a K split from a cost
+ * model that can miss the fastest by 5-10% on decode-sized problems; this
+ * times each K split the kernel could use for it (the planner's first, each
+ * as CUDA graphs of 20 calls, medians of 5 interleaved rounds; a few ms in
+ * all; the calls rotate over temporary copies of the weights, up to 2.5x the
+ * L2 cache in all, so that they read weights from DRAM as a model's layers
+ * do) and stores the fastest in the descriptor. From then on hinmSpMM on
+ * this descriptor with the same n, b_order and c_order on the same device
+ * runs it (another search replaces it; hinmSaveDescriptor does not keep it).
+ * Where there is nothing to choose (n >= 256 on sm_90, or a grid that fills
+ * the GPU unsplit) nothing is timed.
+ * Arguments and statuses as hinmSpMM, and C ends as hinmSpMM leaves it (C is
+ * saved and restored around the timed calls when beta != 0). A workspace
+ * passed here limits the search to splits that fit it; with NULL and 0 any
+ * split may win: query hinmSpMMWorkspaceSize again before sizing one.
+ * Synchronous: waits for `stream`, times on a stream of its own, then
+ * enqueues the product on `stream`. NOT_SUPPORTED while `stream` is being
+ * captured into a CUDA graph (search first, then capture hinmSpMM). */
+HINM_API hinmStatus_t hinmSpMMSearch(hinmHandle_t handle, hinmDescriptor_t a,
+                                     int64_t n, const float* alpha,
+                                     const void* b, hinmOrder_t b_order,
+                                     int64_t ldb, const float* beta,
+                                     void* c, hinmOrder_t c_order, int64_t ldc,
+                                     const void* bias, hinmDataType_t io_type,
+                                     hinmRowOrder_t rows, void* workspace,
+                                     size_t workspace_size,
+                                     cudaStream_t stream);
+
+/* Device workspace hinmSpMM needs for this problem (may be 0): for the split
+ * hinmSpMMSearch stored, where one was. */
 HINM_API hinmStatus_t hinmSpMMWorkspaceSize(hinmHandle_t handle,
                                             hinmDescriptor_t a, int64_t n,
                                             hinmOrder_t b_order,
