@@ -19,6 +19,8 @@
 #                                   narrow over packed B vs the vector config over B in
 #                                   place, both rotated (the two k-loops side by side)
 #   scripts/device_tune.sh cluster8 clusters of 5-8 splits against a build without (tune_cluster8)
+#   scripts/device_tune.sh search   spmm_bench against spmm_bench --search (hinm's timed
+#                                   choice of the K split), as `ab`; AB_FLAGS the rows
 #   scripts/device_tune.sh ab       the staged spmm_bench against
 #                                   .devbuild/bin/spmm_bench_base (a build of the
 #                                   baseline commit copied there), alternating,
@@ -172,6 +174,16 @@ tune_cluster8() {
   AB_FLAGS="--shapes 4096x4096,5120x5120 --n 1,16 --sparsity 75,87.5" tune_ab
 }
 
+# The planner's split against the one hinm's timed search picks (same
+# binary; the search's own medians are printed in the plan column).
+tune_search() {
+  printf '#!/bin/sh\nexec "$(dirname "$0")/spmm_bench" --search "$@"\n' >"$BIN/spmm_bench_search"
+  chmod +x "$BIN/spmm_bench_search"
+  AB_BINS="spmm_bench spmm_bench_search" \
+    AB_FLAGS="${AB_FLAGS:---shapes 8192x8192,11008x4096,4096x11008,28672x8192 --n 1,16 --sparsity 75,87.5}" \
+    tune_ab
+}
+
 for what in "$@"; do
   case $what in
     wgmma) tune_wgmma ;;
@@ -182,6 +194,7 @@ for what in "$@"; do
     vector) tune_vector ;;
     vector-ncu) tune_vector_ncu ;;
     cluster8) tune_cluster8 ;;
+    search) tune_search ;;
     *) echo "unknown: $what" >&2; exit 2 ;;
   esac
 done
