@@ -64,6 +64,66 @@ __device__ __forceinline__ float2 ld_cluster_f2(uint32_t addr) {
   return v;
 }
 
+// The _c8 configs' sum (5-8 ranks): rows [row_begin, row_end) of the slice
+// summed over the ranks in two batches of 4, all of a batch's remote loads
+// issued before its first sum, each rank's window mapped as it is loaded,
+// in a loop that is not unrolled. Unrolled over 8 ranks with the bases kept
+// (as the 4-rank path below), the narrow kernel took 72 registers instead
+// of 58 and ran 0.3-6.5% slower (docs/performance.md 2026-12-07 (2)); this
+// form is the one timed in 2026-12-07 (4). Same order of summation (split
+// 0, 1, ... from 0.f) as the 4-rank path and the reduce kernel.
+template <typename T, int kCfg>
+__device__ __forceinline__ void ClusterSumRanksInTwoBatches(const KernelArgs& args,
+                                                            uint32_t red_addr, int splits,
+                                                            int row_begin, int row_end, int tile,
+                                                            int rb0, int n0) {
+  constexpr TileConfig cfg = kConfigs[kCfg];
+  constexpr int kBn = cfg.block_n(), kThreads = cfg.threads();
+  constexpr int kR = 4;            // ranks per batch
+  constexpr int kPairs = kBn / 2;  // token pairs per row
+  constexpr int kU = 2;            // pairs per thread per round
+  static_assert(cfg.cluster_ranks <= 2 * kR, "two batches of 4 ranks");
+  const int end = row_end * kPairs;
+  for (int i0 = row_begin * kPairs + static_cast<int>(threadIdx.x); i0 < end;
+       i0 += kU * kThreads) {
+    float s[kU][2] = {};
+    // Not unrolled: unrolled, the compiler hoists the second batch's loads.
+    // `b * kR < splits` always holds for b = 0, but with it the narrow
+    // kernel takes 58 registers instead of 62 (sm_90a, cuobjdump -res-usage).
+#pragma unroll 1
+    for (int b = 0; b < 2 && b * kR < splits; ++b) {
+      float2 v[kU][kR];
+#pragma unroll
+      for (int u = 0; u < kU; ++u) {
+        const int i = i0 + u * kThreads;
+        const uint32_t off = ((i / kPairs) * kBn + (i % kPairs) * 2) * 4;
+#pragma unroll
+        for (int z = 0; z < kR; ++z)
+          if (i < end && b * kR + z < splits)
+            v[u][z] = ld_cluster_f2(map_cluster_rank(red_addr, b * kR + z) + off);
+      }
+#pragma unroll
+      for (int u = 0; u < kU; ++u)
+#pragma unroll
+        for (int z = 0; z < kR; ++z)  // split order from 0.f, as the reduce kernel
+          if (i0 + u * kThreads < end && b * kR + z < splits) {
+            s[u][0] += v[u][z].x;
+            s[u][1] += v[u][z].y;
+          }
+    }
+#pragma unroll
+    for (int u = 0; u < kU; ++u) {
+      const int i = i0 + u * kThreads;
+      const int row = i / kPairs, tok = (i % kPairs) * 2;
+      const int n = n0 + tok;
+      const int64_t p = static_cast<int64_t>(tile) * args.tile_rows + rb0 * 16 + row;
+      if (i >= end || n >= args.n || p >= args.m) continue;
+      const OutputRow<T> out = MakeOutputRow<T>(args, p);
+      StoreRowPair<T>(args, out, n, s[u][0], s[u][1], n + 1 < args.n);
+    }
+  }
+}
+
 // acc: the warp's accumulators as in hinm_spmm_kernel (row block r, 8-token
 // column j; {row g: 2t, 2t+1; row g+8: 2t, 2t+1}); wm, wn: the warp's
 // position. n0: first token of the CTA.
@@ -90,50 +150,56 @@ __device__ __forceinline__ void ClusterReduceStore(
       }
   cluster_sync_all();
 
-  const int splits = args.splits;  // <= kMaxClusterSplits (the planner)
+  const int splits = args.splits;  // <= cfg.cluster_ranks (the planner)
+  constexpr int kRanks = cfg.cluster_ranks;
   const int rows_per = (kBm + splits - 1) / splits;
   const int row_begin = static_cast<int>(cluster_cta_rank()) * rows_per;
   const int row_end = min(kBm, min(row_begin + rows_per, rb_valid * 16));
   const uint32_t red_addr = static_cast<uint32_t>(__cvta_generic_to_shared(red));
-  uint32_t rank_base[kMaxClusterSplits];  // red[] in each rank's window
+  if constexpr (kRanks > 4) {
+    ClusterSumRanksInTwoBatches<T, kCfg>(args, red_addr, splits, row_begin, row_end, tile, rb0,
+                                         n0);
+  } else {
+    uint32_t rank_base[kRanks];  // red[] in each rank's window
 #pragma unroll
-  for (int z = 0; z < kMaxClusterSplits; ++z)
-    rank_base[z] = z < splits ? map_cluster_rank(red_addr, z) : 0u;
-  constexpr int kPairs = kBn / 2;  // token pairs per row
-  // kU pairs per thread per round, all their remote loads issued before the
-  // first sum: one distributed-shared-memory latency per round instead of
-  // one per split and pair. This reduction sits between the cluster's last
-  // k-block and its exit, which the next kernel in the stream waits for.
-  constexpr int kU = 2;
-  const int end = row_end * kPairs;
-  for (int i0 = row_begin * kPairs + static_cast<int>(threadIdx.x); i0 < end;
-       i0 += kU * kThreads) {
-    float2 v[kU][kMaxClusterSplits];
+    for (int z = 0; z < kRanks; ++z)
+      rank_base[z] = z < splits ? map_cluster_rank(red_addr, z) : 0u;
+    constexpr int kPairs = kBn / 2;  // token pairs per row
+    // kU pairs per thread per round, all their remote loads issued before the
+    // first sum: one distributed-shared-memory latency per round instead of
+    // one per split and pair. This reduction sits between the cluster's last
+    // k-block and its exit, which the next kernel in the stream waits for.
+    constexpr int kU = 2;
+    const int end = row_end * kPairs;
+    for (int i0 = row_begin * kPairs + static_cast<int>(threadIdx.x); i0 < end;
+         i0 += kU * kThreads) {
+      float2 v[kU][kRanks];
 #pragma unroll
-    for (int u = 0; u < kU; ++u) {
-      const int i = i0 + u * kThreads;
-      const uint32_t off = ((i / kPairs) * kBn + (i % kPairs) * 2) * 4;
+      for (int u = 0; u < kU; ++u) {
+        const int i = i0 + u * kThreads;
+        const uint32_t off = ((i / kPairs) * kBn + (i % kPairs) * 2) * 4;
 #pragma unroll
-      for (int z = 0; z < kMaxClusterSplits; ++z)
-        if (i < end && z < splits) v[u][z] = ld_cluster_f2(rank_base[z] + off);
-    }
-#pragma unroll
-    for (int u = 0; u < kU; ++u) {
-      const int i = i0 + u * kThreads;
-      const int row = i / kPairs, tok = (i % kPairs) * 2;
-      const int n = n0 + tok;
-      const int64_t p = static_cast<int64_t>(tile) * args.tile_rows + rb0 * 16 + row;
-      if (i >= end || n >= args.n || p >= args.m) continue;
-      float s0 = 0.f, s1 = 0.f;
-#pragma unroll
-      for (int z = 0; z < kMaxClusterSplits; ++z) {  // split order, as the reduce kernel
-        if (z < splits) {
-          s0 += v[u][z].x;
-          s1 += v[u][z].y;
-        }
+        for (int z = 0; z < kRanks; ++z)
+          if (i < end && z < splits) v[u][z] = ld_cluster_f2(rank_base[z] + off);
       }
-      const OutputRow<T> out = MakeOutputRow<T>(args, p);
-      StoreRowPair<T>(args, out, n, s0, s1, n + 1 < args.n);
+#pragma unroll
+      for (int u = 0; u < kU; ++u) {
+        const int i = i0 + u * kThreads;
+        const int row = i / kPairs, tok = (i % kPairs) * 2;
+        const int n = n0 + tok;
+        const int64_t p = static_cast<int64_t>(tile) * args.tile_rows + rb0 * 16 + row;
+        if (i >= end || n >= args.n || p >= args.m) continue;
+        float s0 = 0.f, s1 = 0.f;
+#pragma unroll
+        for (int z = 0; z < kRanks; ++z) {  // split order, as the reduce kernel
+          if (z < splits) {
+            s0 += v[u][z].x;
+            s1 += v[u][z].y;
+          }
+        }
+        const OutputRow<T> out = MakeOutputRow<T>(args, p);
+        StoreRowPair<T>(args, out, n, s0, s1, n + 1 < args.n);
+      }
     }
   }
   cluster_sync_exit();

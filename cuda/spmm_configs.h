@@ -27,6 +27,13 @@ struct TileConfig {
   // (cuda/spmm_kernel.cuh). Never chosen by max_n: the planner switches
   // N = 1 narrow plans to it.
   bool b_vector;
+  // The most K splits one cluster of this config sums (sm_90,
+  // spmm_cluster_reduce.cuh: one fp32 value per rank in registers, so the
+  // bound is compiled in). 4 on the shipped configs; the _c8 variants of
+  // narrow and vector sum 5-8 and run only plans with such clusters, so
+  // the 4-rank kernels keep their registers (one kernel for both cost every
+  // 4-rank plan 1.2-4.6%, docs/performance.md 2026-12-07 (4)).
+  int cluster_ranks;
 
   constexpr int threads() const { return warps_m * warps_n * 32; }
   constexpr int block_m() const { return warps_m * warp_rb * 16; }   // rows per CTA
@@ -63,24 +70,40 @@ struct TileConfig {
 // warps x 1 row block, 8 stages; twice the CTAs, half the splits) was
 // 1.3-2.1x slower on every large decode layer (2026-11-24_h100_narrow64.log).
 // Split-K through a cluster (spmm_cluster_reduce.cuh) for at most this many
-// splits: larger clusters schedule badly (the planner, cuda/spmm_launch.cu),
-// and the reduction keeps one value per split in registers.
-inline constexpr int kMaxClusterSplits = 4;
+// splits (the _c8 configs; CUDA's portable cluster size limit is 8).
+inline constexpr int kMaxClusterSplits = 8;
 
 // kVector (N = 1, B read in place): narrow's rows, stages and split model
 // with one 8-token column (half narrow's mma.sp and B shared memory) and
 // the vector gather and the k-loop rotation; it replaces the B pack kernel
 // at N = 1 where the planner's rule says it pays (cuda/spmm_launch.cu).
-enum class ConfigId : int { kNarrow = 0, kMid = 1, kWide = 2, kVector = 3 };
-inline constexpr int kNumConfigs = 4;
+// kNarrowC8, kVectorC8: narrow and vector whose cluster sums 5-8 splits;
+// never chosen by max_n (0): the planner switches a plan to them when it
+// sums that many splits in a cluster.
+enum class ConfigId : int {
+  kNarrow = 0, kMid = 1, kWide = 2, kVector = 3, kNarrowC8 = 4, kVectorC8 = 5
+};
+inline constexpr int kNumConfigs = 6;
 
 inline constexpr TileConfig kConfigs[kNumConfigs] = {
-    // name            wm wn rb n8 st min max_n  split/SM sm_share vector
-    {"narrow_128x16", 4, 1, 2, 2, 6, 4, 16, 4, 0.59, false},
-    {"mid_128x64", 4, 1, 2, 8, 4, 3, 64, 3, 0, false},
-    {"wide_128x128", 2, 4, 4, 4, 3, 2, 1 << 30, 2, 0, false},
-    {"vector_128x8", 4, 1, 2, 1, 6, 4, 1, 4, 0.59, true},
+    // name               wm wn rb n8 st min max_n  split/SM sm_share vector ranks
+    {"narrow_128x16", 4, 1, 2, 2, 6, 4, 16, 4, 0.59, false, 4},
+    {"mid_128x64", 4, 1, 2, 8, 4, 3, 64, 3, 0, false, 4},
+    {"wide_128x128", 2, 4, 4, 4, 3, 2, 1 << 30, 2, 0, false, 4},
+    {"vector_128x8", 4, 1, 2, 1, 6, 4, 1, 4, 0.59, true, 4},
+    {"narrow_128x16_c8", 4, 1, 2, 2, 6, 4, 0, 4, 0.59, false, 8},
+    {"vector_128x8_c8", 4, 1, 2, 1, 6, 4, 0, 4, 0.59, true, 8},
 };
+
+// The config that runs `id`'s plan with its splits summed in a cluster of
+// `splits` CTAs: `id` itself, its _c8 variant, or -1 where none can.
+constexpr int ClusterConfig(ConfigId id, int splits) {
+  if (splits <= kConfigs[static_cast<int>(id)].cluster_ranks) return static_cast<int>(id);
+  if (splits > kMaxClusterSplits) return -1;
+  if (id == ConfigId::kNarrow) return static_cast<int>(ConfigId::kNarrowC8);
+  if (id == ConfigId::kVector) return static_cast<int>(ConfigId::kVectorC8);
+  return -1;
+}
 
 constexpr const TileConfig& GetConfig(ConfigId id) { return kConfigs[static_cast<int>(id)]; }
 

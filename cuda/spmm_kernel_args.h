@@ -64,6 +64,10 @@ cudaError_t LaunchSpmm_bf16_mid(const KernelArgs& a, cudaStream_t stream);
 cudaError_t LaunchSpmm_bf16_wide(const KernelArgs& a, cudaStream_t stream);
 cudaError_t LaunchSpmm_f16_vector(const KernelArgs& a, cudaStream_t stream);
 cudaError_t LaunchSpmm_bf16_vector(const KernelArgs& a, cudaStream_t stream);
+cudaError_t LaunchSpmm_f16_narrow_c8(const KernelArgs& a, cudaStream_t stream);
+cudaError_t LaunchSpmm_bf16_narrow_c8(const KernelArgs& a, cudaStream_t stream);
+cudaError_t LaunchSpmm_f16_vector_c8(const KernelArgs& a, cudaStream_t stream);
+cudaError_t LaunchSpmm_bf16_vector_c8(const KernelArgs& a, cudaStream_t stream);
 
 // The sm_90a wgmma.sp kernel (cuda/spmm_wgmma_kernel.cuh), per dtype and
 // token tile; persistent: grid = min(work units, SMs) CTAs. Built for sm_90a

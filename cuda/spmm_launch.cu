@@ -215,7 +215,7 @@ Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
   // splits, 8192x8192 75% N = 16 took 30.0 us as clusters vs 21.6 us with
   // partials). So the partial plan above is costed with what it adds -- its
   // partials written and read back (in k-blocks of weights) and the reduce
-  // launch -- against the best plan of at most kMaxClusterSplits splits as
+  // launch -- against the best plan of at most cfg.cluster_ranks splits as
   // clusters (one k-block for the barriers and the shared-memory sums). This
   // picks clusters on 28672x8192 N = 16 (2 splits: 60.1 -> 57.0 us at 75%,
   // 35.4 -> 32.3 us at 87.5%) and 11008x4096 N = 64, partials on 8192x8192.
@@ -263,7 +263,10 @@ Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
       int64_t kb = 0;
       const int64_t waves = waves_for(splits, &kb);
       double best = best_cost + waves * partial_kb + kReduceLaunchKb;
-      for (int64_t s = 2; s <= std::min<int64_t>(max_splits, kMaxClusterSplits); ++s) {
+      // Clusters of one config's ranks only: larger ones, tried at N = 64
+      // (mid), took 1.4-1.5x the time of this plan on 8192x8192 and
+      // 28672x8192 (benchmarks/results/2026-12-07_h100_cluster8_batched.log).
+      for (int64_t s = 2; s <= std::min<int64_t>(max_splits, cfg.cluster_ranks); ++s) {
         const int64_t w = waves_for(s, &kb);
         const double cost = static_cast<double>(w) * (kb + kFillKb + kClusterSumKb);
         if (cost < best) {
@@ -286,8 +289,21 @@ Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
   // unsplit (224 CTAs; 87.5%: 30.4 vs 31.9 us with 2 splits), 8192x8192 and
   // 11008x4096 with 4 splits as clusters (75%: 19.3 vs 20.2 us with 8
   // partials, 14.4 vs 15.5 us with 6), 4096x11008 16 partials.
+  //
+  // Clusters of 5-8 CTAs (the _c8 configs) run their k-loops slower, as if
+  // each k-block cost 1 + kLargeClusterKb more, so they pay where the
+  // k-loop is short next to the partials' fixed cost. Bounds from the H100
+  // (2026-12-07_h100_cluster8_batched.log, N = 1 and 16): 4096x11008 at
+  // 87.5%, 8 splits of 11 k-blocks, 8.1 us as a cluster vs 8.6 us as
+  // partials, needs kLargeClusterKb < 0.37; at 75%, 7 splits of 25, 14.1 vs
+  // 13.7 us, > 0.16. And only for splits of at least kLargeClusterMinKb
+  // k-blocks: no shorter cluster of 5-8 has won when timed (11008x4096
+  // 87.5%, N = 1: 5-8 splits of 7-4 k-blocks 8.6-9.1 us, 4 splits of 8
+  // 7.7 us; 2026-12-07_h100_n1_split_sweep.log).
   if (ctas < target && share_model) {
     constexpr double kClusterKb = 1.1, kPartialKb = 4.4, kPartialPerSplitKb = 0.1;
+    constexpr double kLargeClusterKb = 0.25;
+    constexpr int64_t kLargeClusterMinKb = 8;
     const double sms = std::max(dev.num_sms, 1);
     double best = 1e300;
     for (int64_t s = 1; s <= max_splits; ++s) {
@@ -295,24 +311,29 @@ Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
       const int64_t se = CeilDiv(col_blocks, kb);  // no empty split
       const int64_t n = ctas * se;
       if (n > target && s > 1) break;  // more than resident at once
-      const bool as_cluster = cluster_ok && se <= kMaxClusterSplits;
-      const double sum = se == 1 ? 0 : as_cluster ? kClusterKb : kPartialKb + kPartialPerSplitKb * se;
-      const double cost = kb * std::max(1.0, n / sms * cfg.sm_share) + sum;
-      if (cost < best) {
-        best = cost;
+      const double loop = kb * std::max(1.0, n / sms * cfg.sm_share);
+      const double partials = se == 1 ? loop : loop + kPartialKb + kPartialPerSplitKb * se;
+      double as_cluster = 1e300;
+      if (cluster_ok && se > 1 && se <= cfg.cluster_ranks)
+        as_cluster = loop + kClusterKb;
+      else if (cluster_ok && se > 1 && ClusterConfig(plan.config, static_cast<int>(se)) >= 0 &&
+               kb >= kLargeClusterMinKb)
+        as_cluster = loop * (1 + kLargeClusterKb) + kClusterKb;
+      if (std::min(partials, as_cluster) < best) {
+        best = std::min(partials, as_cluster);
         splits = se;
-        cluster = as_cluster && se > 1;
+        cluster = as_cluster < partials;
       }
     }
   }
   // A split chosen outside (the timed search), then the benchmark knob.
   if (p.split.splits > 0) {
     splits = std::min<int64_t>(p.split.splits, col_blocks);
-    cluster = p.split.sum == SplitSum::kCluster && cluster_ok && splits <= kMaxClusterSplits;
+    cluster = p.split.sum == SplitSum::kCluster && cluster_ok;
   }
   if (ForcedSplits() > 0) {
     splits = std::min<int64_t>(ForcedSplits(), col_blocks);
-    cluster = cluster_ok && splits <= kMaxClusterSplits;
+    cluster = cluster_ok;
   }
   const int64_t kb_per = CeilDiv(col_blocks, splits);
   plan.kb_per_split = static_cast<int32_t>(kb_per);
@@ -331,6 +352,15 @@ Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
       (ForcedConfig() < 0 || kConfigs[ForcedConfig()].b_vector)) {
     plan.b_vec_stride = VectorBStride(p);
     if (plan.b_vector()) plan.config = ConfigId::kVector;
+  }
+  // A cluster of more splits than the config sums runs on its _c8 variant,
+  // or, where there is none (mid) or it is too large, through partials.
+  if (cluster && plan.splits > 1) {
+    const int c = ClusterConfig(plan.config, plan.splits);
+    if (c < 0)
+      cluster = false;
+    else
+      plan.config = static_cast<ConfigId>(c);
   }
   SetPacking(p, &plan);
   plan.cluster_reduce = cluster && plan.splits > 1;
@@ -421,7 +451,8 @@ std::vector<SplitChoice> SpmmSplitCandidates(const SpmmParams& problem, const De
       out.push_back({static_cast<int32_t>(se), sum});
     };
     add(SplitSum::kPartials);
-    if (cluster_ok && se <= kMaxClusterSplits) add(SplitSum::kCluster);
+    if (cluster_ok && ClusterConfig(plan.config, static_cast<int>(se)) >= 0)
+      add(SplitSum::kCluster);
   }
   if (plan.splits > 1) out.push_back({1, SplitSum::kPartials});  // unsplit
   return out;
@@ -523,8 +554,10 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
   using Launcher = cudaError_t (*)(const KernelArgs&, cudaStream_t);
   // [dtype][config of cuda/spmm_configs.h]: a config missing here is a build error.
   static constexpr Launcher kLaunch[2][kNumConfigs] = {
-      {LaunchSpmm_f16_narrow, LaunchSpmm_f16_mid, LaunchSpmm_f16_wide, LaunchSpmm_f16_vector},
-      {LaunchSpmm_bf16_narrow, LaunchSpmm_bf16_mid, LaunchSpmm_bf16_wide, LaunchSpmm_bf16_vector}};
+      {LaunchSpmm_f16_narrow, LaunchSpmm_f16_mid, LaunchSpmm_f16_wide, LaunchSpmm_f16_vector,
+       LaunchSpmm_f16_narrow_c8, LaunchSpmm_f16_vector_c8},
+      {LaunchSpmm_bf16_narrow, LaunchSpmm_bf16_mid, LaunchSpmm_bf16_wide, LaunchSpmm_bf16_vector,
+       LaunchSpmm_bf16_narrow_c8, LaunchSpmm_bf16_vector_c8}};
   const Launcher launch = kLaunch[bf16 ? 1 : 0][static_cast<int>(plan.config)];
   cudaError_t e = launch(a, stream);
   if (e != cudaSuccess) return Fail(LaunchStatus::kCudaError, "SpMM kernel", e);

@@ -29,7 +29,7 @@ enum class SplitSum : int32_t { kPartials = 0, kCluster = 1 };
 // cpp/hinm/device_plan_search.h): `splits` ranges of k-blocks, summed by
 // `sum`. splits = 0 leaves the planner's own choice. Applies to the mma.sp
 // kernel only; a cluster where none can run (not sm_90, more than
-// kMaxClusterSplits) falls back to partials.
+// what the config and its _c8 variant sum) falls back to partials.
 struct SplitChoice {
   int32_t splits = 0;
   SplitSum sum = SplitSum::kPartials;

@@ -119,9 +119,13 @@ TEST(SpmmPlan, PackStaysWhereVectorBCannotRead) {
 
 // The planner's plans for the LLaMA-size layers of docs/performance.md on an
 // H100 (a change to its cost models shows up here first):
-// decode layers split K until every SM streams weights, the 4-split ones
-// summed in a cluster, more splits through partials; 28672x8192 fills the
-// GPU unsplit; N = 1 reads B in place (vector config); N >= 256 is wgmma.sp.
+// decode layers split K until every SM streams weights: up to 4 splits
+// summed in a cluster; 5-8 in a cluster (the _c8 configs) where the
+// partials' fixed cost outweighs a larger cluster's slower k-loop and each
+// split keeps at least 8 k-blocks (4096x11008 at 87.5%, 4096x4096 and
+// 5120x5120 at 75%; not 4096x4096 at 87.5%, never at N = 64); more splits
+// through partials; 28672x8192 fills the GPU unsplit; N = 1 reads B in
+// place (vector config); N >= 256 is wgmma.sp.
 TEST(SpmmPlan, LlamaLayersOnH100) {
   struct Row {
     int32_t m, k, n, keep_div;
@@ -132,7 +136,17 @@ TEST(SpmmPlan, LlamaLayersOnH100) {
       {4096, 11008, 1, 2,
        "mma.sp vector_128x8 ctas=32 splits=7 sum=partials kb=25 b=in-place"},
       {4096, 11008, 1, 4,
-       "mma.sp vector_128x8 ctas=32 splits=8 sum=partials kb=11 b=in-place"},
+       "mma.sp vector_128x8_c8 ctas=32 splits=8 sum=cluster kb=11 b=in-place"},
+      {4096, 11008, 16, 2,
+       "mma.sp narrow_128x16 ctas=32 splits=7 sum=partials kb=25 b=in-place"},
+      {4096, 11008, 16, 4,
+       "mma.sp narrow_128x16_c8 ctas=32 splits=8 sum=cluster kb=11 b=in-place"},
+      {4096, 11008, 64, 4,
+       "mma.sp mid_128x64 ctas=32 splits=11 sum=partials kb=8 b=in-place"},
+      {4096, 4096, 1, 2, "mma.sp vector_128x8_c8 ctas=32 splits=8 sum=cluster kb=8 b=in-place"},
+      {4096, 4096, 1, 4, "mma.sp vector_128x8 ctas=32 splits=4 sum=cluster kb=8 b=in-place"},
+      {5120, 5120, 16, 2,
+       "mma.sp narrow_128x16_c8 ctas=40 splits=8 sum=cluster kb=10 b=in-place"},
       {11008, 4096, 16, 2,
        "mma.sp narrow_128x16 ctas=86 splits=4 sum=cluster kb=16 b=in-place"},
       {28672, 8192, 1, 2,
@@ -222,22 +236,30 @@ TEST(SpmmPlanCandidates, WellFormedOnDecodeLayers) {
 
 // 4096x11008 at 87.5%, N = 1 on the H100: 32 CTAs, 86 k-blocks. The
 // candidates are every distinct split up to 16 (4 CTAs per SM: the largest
-// is 15 splits of 6 k-blocks, the next 18 of 5), as partials, and 2-4 also
-// as clusters, plus unsplit; the planner's 8 partials first.
+// is 15 splits of 6 k-blocks, the next 18 of 5), as partials, and 2-8 also
+// as clusters, plus unsplit; the planner's 8 as a cluster first.
 TEST(SpmmPlanCandidates, DecodeLayerOnH100) {
   SpmmParams p = Problem(4096, 11008, 1, 4);
   p.b = kAlignedB;
   const std::vector<SplitChoice> c = SpmmSplitCandidates(p, kH100);
   ASSERT_FALSE(c.empty());
-  EXPECT_EQ(SplitText(c[0]), "splits=8 sum=partials");
+  EXPECT_EQ(SplitText(c[0]), "splits=8 sum=cluster");
   std::set<std::string> got;
   for (const SplitChoice& s : c) got.insert(SplitText(s));
   for (const char* want : {"splits=1 sum=none", "splits=2 sum=cluster", "splits=4 sum=cluster",
-                           "splits=4 sum=partials", "splits=15 sum=partials"})
+                           "splits=4 sum=partials", "splits=5 sum=cluster", "splits=8 sum=partials",
+                           "splits=15 sum=partials"})
     EXPECT_EQ(got.count(want), 1u) << want;
   EXPECT_EQ(got.count("splits=18 sum=partials"), 0u) << "more CTAs than resident";
   EXPECT_EQ(got.count("splits=16 sum=partials"), 0u) << "16 splits of 6 leave one empty";
-  EXPECT_EQ(got.count("splits=5 sum=cluster"), 0u) << "clusters of at most 4";
+  EXPECT_EQ(got.count("splits=9 sum=cluster"), 0u) << "clusters of at most 8";
+  // The mid config (N = 64) has no _c8 variant: its clusters stop at 4.
+  p = Problem(4096, 11008, 64, 4);
+  p.b = kAlignedB;
+  got.clear();
+  for (const SplitChoice& s : SpmmSplitCandidates(p, kH100)) got.insert(SplitText(s));
+  EXPECT_EQ(got.count("splits=4 sum=cluster"), 1u);
+  EXPECT_EQ(got.count("splits=5 sum=cluster"), 0u);
 }
 
 // Nothing to choose: the wgmma.sp kernel (N >= 256 on sm_90), and a grid
@@ -254,9 +276,10 @@ TEST(SpmmPlanCandidates, OnlyThePlannersWhereNothingToChoose) {
   EXPECT_TRUE(SpmmSplitCandidates(Problem(128, 256, 0), kH100).empty());
 }
 
-// A split from outside (the search's result) overrides the planner's; a
-// cluster that cannot run (no clusters before sm_90, more than 4 splits)
-// falls back to partials; more splits than k-blocks are clamped.
+// A split from outside (the search's result) overrides the planner's; 5-8
+// splits in a cluster run on the _c8 config; a cluster that cannot run (no
+// clusters before sm_90, more than 8 splits, the mid config past 4) falls
+// back to partials; more splits than k-blocks are clamped.
 TEST(SpmmPlanCandidates, SplitOverride) {
   SpmmParams p = Problem(8192, 8192, 16, 4);
   p.b = kAlignedB;
@@ -264,7 +287,16 @@ TEST(SpmmPlanCandidates, SplitOverride) {
   EXPECT_EQ(SplitOf(SpmmPlanSummary(p, kH100)), "splits=3 sum=cluster");
   EXPECT_EQ(SplitOf(SpmmPlanSummary(p, kA100)), "splits=3 sum=partials");
   p.split = {6, SplitSum::kCluster};
-  EXPECT_EQ(SplitOf(SpmmPlanSummary(p, kH100)), "splits=6 sum=partials");
+  EXPECT_EQ(SplitOf(SpmmPlanSummary(p, kH100)), "splits=6 sum=cluster");
+  EXPECT_NE(SpmmPlanSummary(p, kH100).find("narrow_128x16_c8"), std::string::npos);
+  p.split = {3, SplitSum::kCluster};
+  EXPECT_NE(SpmmPlanSummary(p, kH100).find("narrow_128x16 "), std::string::npos);
+  p.split = {10, SplitSum::kCluster};  // 64 k-blocks: 10 splits of 7 (9 of 8 would be 8)
+  EXPECT_EQ(SplitOf(SpmmPlanSummary(p, kH100)), "splits=10 sum=partials");
+  SpmmParams mid = Problem(8192, 8192, 64, 4);
+  mid.b = kAlignedB;
+  mid.split = {6, SplitSum::kCluster};
+  EXPECT_EQ(SplitOf(SpmmPlanSummary(mid, kH100)), "splits=6 sum=partials");
   p.split = {1, SplitSum::kPartials};
   EXPECT_EQ(SplitOf(SpmmPlanSummary(p, kH100)), "splits=1 sum=none");
   p.split = {1000, SplitSum::kPartials};

@@ -1,0 +1,11 @@
+// Instantiation: HiNM SpMM kernel, f16, config narrow_c8 (cuda/spmm_configs.h):
+// narrow with a cluster sum of 5-8 splits.
+#include "cuda/spmm_kernel.cuh"
+
+namespace hinm_cuda {
+
+cudaError_t LaunchSpmm_f16_narrow_c8(const KernelArgs& a, cudaStream_t stream) {
+  return LaunchSpmmKernel<__half, static_cast<int>(ConfigId::kNarrowC8)>(a, stream);
+}
+
+}  // namespace hinm_cuda
