@@ -169,8 +169,10 @@ def _as_2d(a: DeviceArray, shape2: Tuple[int, int]) -> DeviceArray:
 
 
 def spmm(desc: _hinm.Descriptor, info: Dict[str, Any], B: Any, order: int,
-         alpha: float, beta: float, out: Any, bias: Any, row_order: int) -> Any:
-    """hinmSpMM on GPU arrays (see Matrix.matmul)."""
+         alpha: float, beta: float, out: Any, bias: Any, row_order: int,
+         search: bool = False) -> Any:
+    """hinmSpMM on GPU arrays, or hinmSpMMSearch with search=True (see
+    Matrix.matmul)."""
     m, k = info["rows"], info["cols"]
     feature = order == _hinm.ORDER_FEATURE_MAJOR
     b = as_device_array("B", B)
@@ -204,7 +206,11 @@ def spmm(desc: _hinm.Descriptor, info: Dict[str, Any], B: Any, order: int,
         return out
     h = handle()
     with _device_context(b):
-        ws_size = desc.spmm_workspace_size(h, n, order, order)
+        # The search gets no workspace: it then allocates what its largest
+        # candidate needs, so any K split may win (one of ours would limit it
+        # to the splits that fit; hinm.h). Later calls size theirs for the
+        # split it stored: spmm_workspace_size asks for exactly that.
+        ws_size = 0 if search else desc.spmm_workspace_size(h, n, order, order)
         ws, ws_ptr = None, 0
         if ws_size > 0:
             ws = _empty(b, (ws_size,), "uint8")
@@ -216,7 +222,8 @@ def spmm(desc: _hinm.Descriptor, info: Dict[str, Any], B: Any, order: int,
         # on, so the frameworks' stream-ordered caching allocators reuse it
         # only after the kernel: dropping `ws` on return is safe.
         desc.spmm_device(h, n, alpha, b.ptr, order, ldb, beta, c.ptr, order, ldc,
-                         bias_ptr, io_type, row_order, ws_ptr, ws_size, b.stream)
+                         bias_ptr, io_type, row_order, ws_ptr, ws_size, b.stream,
+                         search)
     return out
 
 

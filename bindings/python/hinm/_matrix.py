@@ -289,7 +289,7 @@ class Matrix:
 
     def matmul(self, B: Any, layout: str = "feature", alpha: float = 1.0,
                beta: float = 0.0, out: Any = None, bias: Any = None,
-               rows: str = "original") -> Any:
+               rows: str = "original", *, search: bool = False) -> Any:
         """C = alpha * W @ B + beta * C (+ bias per output channel).
 
         Args:
@@ -306,12 +306,22 @@ class Matrix:
           bias: M values (B's dtype and device) added to every token.
           rows: "original" (row i of C is output channel i) or "permuted"
             (row p is channel row_permutation[p], to fold into the next layer).
+          search: GPU arrays: first time the K splits the kernel could use
+            for this problem (hinmSpMMSearch, a few ms, synchronous) and keep
+            the fastest in the matrix, which later GPU calls with the same N
+            and layout on the same device then run; C is what it would be
+            without. Do it once per layer shape before a decode loop or a
+            CUDA graph capture: it cannot run while the stream is being
+            captured (hinm.Error, HINM_STATUS_NOT_SUPPORTED). numpy arrays
+            have nothing to tune: accepted and ignored.
         """
         order = _choice("layout", layout, _LAYOUTS)
         row_order = _choice("rows", rows, _ROWS)
+        if not isinstance(search, (bool, np.bool_)):
+            raise invalid_value(f"search must be a bool, got {search!r}")
         if is_device_array(B):
             return _gpu.spmm(self._desc, self._info, B, order, float(alpha),
-                             float(beta), out, bias, row_order)
+                             float(beta), out, bias, row_order, bool(search))
         return self._matmul_host(B, order, float(alpha), float(beta), out, bias,
                                  row_order)
 

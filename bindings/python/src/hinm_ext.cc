@@ -274,20 +274,22 @@ class Descriptor {
     return size;
   }
 
-  // GPU product on device pointers, asynchronous on `stream`.
+  // GPU product on device pointers, asynchronous on `stream`. search: through
+  // hinmSpMMSearch instead (same arguments and result; synchronous, and it
+  // stores the fastest K split in the descriptor for later hinmSpMM calls).
   void SpMMDevice(const Handle& handle, int64_t n, float alpha, std::uintptr_t b,
                   int b_order, int64_t ldb, float beta, std::uintptr_t c,
                   int c_order, int64_t ldc, std::uintptr_t bias, int io_type,
                   int rows, std::uintptr_t workspace, size_t workspace_size,
-                  std::uintptr_t stream) const {
+                  std::uintptr_t stream, bool search) const {
+    const auto spmm = search ? &hinmSpMMSearch : &hinmSpMM;
     py::gil_scoped_release nogil;
-    Check(hinmSpMM(handle.get(), desc_, n, &alpha, AsPointer<const void>(b),
-                   static_cast<hinmOrder_t>(b_order), ldb, &beta,
-                   AsPointer<void>(c), static_cast<hinmOrder_t>(c_order), ldc,
-                   AsPointer<const void>(bias),
-                   static_cast<hinmDataType_t>(io_type),
-                   static_cast<hinmRowOrder_t>(rows), AsPointer<void>(workspace),
-                   workspace_size, AsPointer<struct CUstream_st>(stream)));
+    Check(spmm(handle.get(), desc_, n, &alpha, AsPointer<const void>(b),
+               static_cast<hinmOrder_t>(b_order), ldb, &beta, AsPointer<void>(c),
+               static_cast<hinmOrder_t>(c_order), ldc, AsPointer<const void>(bias),
+               static_cast<hinmDataType_t>(io_type),
+               static_cast<hinmRowOrder_t>(rows), AsPointer<void>(workspace),
+               workspace_size, AsPointer<struct CUstream_st>(stream)));
   }
 
   void ToDevice(const Handle& handle, std::uintptr_t stream) const {
@@ -541,7 +543,8 @@ PYBIND11_MODULE(_hinm, m) {
            py::arg("n"), py::arg("alpha"), py::arg("b"), py::arg("b_order"),
            py::arg("ldb"), py::arg("beta"), py::arg("c"), py::arg("c_order"),
            py::arg("ldc"), py::arg("bias"), py::arg("io_type"), py::arg("rows"),
-           py::arg("workspace"), py::arg("workspace_size"), py::arg("stream"))
+           py::arg("workspace"), py::arg("workspace_size"), py::arg("stream"),
+           py::arg("search") = false)
       .def("to_device", &Descriptor::ToDevice, py::arg("handle"),
            py::arg("stream"));
 

@@ -66,6 +66,11 @@ def test_matmul_on_gpu_arrays_without_gpu_reports_no_device(rng):
     with pytest.raises(hinm.Error) as e:
         A.matmul(B, out=out)
     assert e.value.status == "HINM_STATUS_NO_DEVICE"
+    assert e.value.message.startswith("hinmSpMM:"), e.value.message
+    with pytest.raises(hinm.Error) as e:  # search=True reaches hinmSpMMSearch
+        A.matmul(B, out=out, search=True)
+    assert e.value.status == "HINM_STATUS_NO_DEVICE"
+    assert e.value.message.startswith("hinmSpMMSearch:"), e.value.message
     with pytest.raises(hinm.Error) as e:
         hinm.dense_gemm(FakeCudaArray((64, 64), ptr=0x7F0000200000), B, out=out)
     assert e.value.status == "HINM_STATUS_NO_DEVICE"
@@ -88,6 +93,8 @@ def test_gpu_argument_errors_before_any_device_call(rng):
     with pytest.raises(ValueError, match="bias"):
         A.matmul(FakeCudaArray((64, 8)), out=FakeCudaArray((64, 8)),
                  bias=FakeCudaArray((63,)))
+    with pytest.raises(ValueError, match="search must be a bool"):
+        A.matmul(FakeCudaArray((64, 8)), out=FakeCudaArray((64, 8)), search="yes")
     with pytest.raises(TypeError):  # numpy weights only
         hinm.prune(FakeCudaArray((64, 64)))
     with pytest.raises(TypeError):  # dense_gemm is GPU only
@@ -161,6 +168,77 @@ def test_torch_alpha_beta_bias_rows_and_stream(rng):
     y = A @ x
     assert y.shape == (M,)
     _check(y.float().cpu().numpy()[:, None], D, x.float().cpu().numpy()[:, None].astype(np.float64))
+
+
+@needs_gpu
+@pytest.mark.parametrize("layout", ["feature", "token"])
+def test_torch_search(rng, layout):
+    """search=True (hinmSpMMSearch) computes what matmul computes, and plain
+    calls afterwards, which run the split it stored, still do."""
+    torch = _torch()
+    A = hinm.prune(fp16_exact(rng, (M, K)), vector=64, permute=True, seed=2)
+    D = A.to_dense().astype(np.float64)
+    n = 16  # decode-sized: several K splits to time
+    feature = layout == "feature"
+    B = torch.randn((K, n) if feature else (n, K), device="cuda", dtype=torch.float16)
+    C0 = torch.randn((M, n) if feature else (n, M), device="cuda", dtype=torch.float16)
+    bias = torch.randn(M, device="cuda", dtype=torch.float16)
+    Bn = B.float().cpu().numpy().astype(np.float64)
+    Bn = Bn if feature else Bn.T
+    C0n = C0.float().cpu().numpy()
+    C0n = C0n if feature else C0n.T
+    ref = 0.5 * (D @ Bn) + 2.0 * C0n + bias.float().cpu().numpy()[:, None]
+    bound = 0.5 * (np.abs(D) @ np.abs(Bn)) + 2.0 * np.abs(C0n) + 1e-2
+
+    def check(got):
+        g = got.float().cpu().numpy()
+        err = np.abs((g if feature else g.T) - ref)
+        assert np.all(err <= 2e-3 * np.abs(ref) + 1e-3 * bound), err.max()
+
+    s = torch.cuda.Stream()
+    s.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(s):
+        out = C0.clone()
+        got = A.matmul(B, layout=layout, alpha=0.5, beta=2.0, out=out, bias=bias,
+                       search=True)
+        assert got is out
+        check(out)  # .cpu() orders the copy after the product on s
+        out = C0.clone()
+        A.matmul(B, layout=layout, alpha=0.5, beta=2.0, out=out, bias=bias)
+        check(out)
+        # The plain product agrees with the searched one's result (beta = 0).
+        torch.testing.assert_close(A.matmul(B, layout=layout),
+                                   A.matmul(B, layout=layout, search=True),
+                                   rtol=2e-3, atol=1e-2)
+    s.synchronize()
+
+
+@needs_gpu
+def test_torch_search_then_graph_capture(rng):
+    """The search cannot run inside a CUDA graph capture (NOT_SUPPORTED);
+    searched first, the plain call captures and replays correctly."""
+    torch = _torch()
+    A = hinm.prune(fp16_exact(rng, (M, K)), vector=128, permute=False)
+    D = A.to_dense().astype(np.float64)
+    B = torch.randn(K, 4, device="cuda", dtype=torch.float16)
+    out = torch.empty(M, 4, device="cuda", dtype=torch.float16)
+    A.matmul(B, out=out)  # uploads the weights: no first-use copy inside a capture
+    torch.cuda.synchronize()
+    graph = torch.cuda.CUDAGraph()
+    with pytest.raises(hinm.Error) as e:
+        with torch.cuda.graph(graph):
+            A.matmul(B, out=out, search=True)
+    assert e.value.status == "HINM_STATUS_NOT_SUPPORTED", e.value
+    A.matmul(B, out=out, search=True)
+    torch.cuda.synchronize()
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        A.matmul(B, out=out)
+    B.copy_(torch.randn(K, 4, device="cuda", dtype=torch.float16))
+    out.zero_()
+    graph.replay()
+    torch.cuda.synchronize()
+    _check(out.float().cpu().numpy(), D, B.float().cpu().numpy().astype(np.float64))
 
 
 @needs_gpu

@@ -136,6 +136,21 @@ def test_empty_batch(mat):
     assert Y.shape == (0, M) and Y.dtype == np.float16
 
 
+@pytest.mark.parametrize("layout", ["feature", "token"])
+def test_search_is_ignored_on_the_host(rng, mat, layout):
+    """search=True has nothing to tune on the CPU: the same C, bit for bit."""
+    B = rng.standard_normal((K, N) if layout == "feature" else (N, K)).astype(np.float16)
+    C0 = rng.standard_normal((M, N) if layout == "feature" else (N, M)).astype(np.float16)
+    bias = rng.standard_normal(M).astype(np.float16)
+    plain = mat.matmul(B, layout=layout, alpha=0.5, beta=2.0, out=C0.copy(), bias=bias)
+    out = C0.copy()
+    got = mat.matmul(B, layout=layout, alpha=0.5, beta=2.0, out=out, bias=bias, search=True)
+    assert got is out
+    np.testing.assert_array_equal(got, plain)
+    np.testing.assert_array_equal(mat.matmul(B, layout=layout, search=np.True_),
+                                  mat.matmul(B, layout=layout))
+
+
 def test_bfloat16_matrix_with_float32_activations(rng):
     W = rng.standard_normal((64, 64)).astype(np.float32)
     A = hinm.prune(W, vector=32, permute=False, dtype="bfloat16")
@@ -192,6 +207,18 @@ class TestMatmulErrors:
             mat.matmul(B, layout="column")
         with pytest.raises(ValueError, match="rows"):
             mat.matmul(B, rows="sorted")
+
+    @pytest.mark.parametrize("search", [1, 0, "yes", None, 1.0])
+    def test_search_must_be_a_bool(self, mat, search):
+        with pytest.raises(ValueError, match="search must be a bool") as e:
+            mat.matmul(np.zeros((K, N), np.float32), search=search)
+        assert isinstance(e.value, hinm.Error)
+        assert e.value.status == "HINM_STATUS_INVALID_VALUE"
+
+    def test_search_is_keyword_only(self, mat):
+        with pytest.raises(TypeError):
+            mat.matmul(np.zeros((K, N), np.float32), "feature", 1.0, 0.0, None, None,
+                       "original", True)
 
 
 def test_fold_input_permutation_chains_layers(rng):

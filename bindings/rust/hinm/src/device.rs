@@ -15,6 +15,27 @@ use crate::options::to_i64;
 use crate::spmm::SpmmOptions;
 use crate::types::{DataType, Order};
 
+/// The signature `hinmSpMM` and `hinmSpMMSearch` share.
+type SpmmFn = unsafe extern "C" fn(
+    sys::hinmHandle_t,
+    sys::hinmDescriptor_t,
+    i64,
+    *const f32,
+    *const c_void,
+    sys::hinmOrder_t,
+    i64,
+    *const f32,
+    *mut c_void,
+    sys::hinmOrder_t,
+    i64,
+    *const c_void,
+    sys::hinmDataType_t,
+    sys::hinmRowOrder_t,
+    *mut c_void,
+    usize,
+    sys::cudaStream_t,
+) -> sys::hinmStatus_t;
+
 /// Device memory of one [`Matrix::spmm`] call. All pointers are device pointers.
 #[derive(Clone, Copy, Debug)]
 pub struct DeviceBuffers {
@@ -125,6 +146,74 @@ impl Matrix {
         stream: *mut c_void,
         options: &SpmmOptions,
     ) -> Result<()> {
+        // SAFETY: this function's contract is spmm_with's.
+        unsafe { self.spmm_with(sys::hinmSpMM, handle, n, io_type, buffers, stream, options) }
+    }
+
+    /// [`Matrix::spmm`], after finding the fastest way to run this problem on this GPU
+    /// (`hinmSpMMSearch`, like cuSPARSELt's `cusparseLtMatmulSearch`): times each K split the
+    /// kernel could use for it (a few ms) and stores the fastest in the matrix, which later
+    /// [`Matrix::spmm`] calls with the same `n`, B and C orders on the same device then run
+    /// (another search replaces it; [`Matrix::save`] and [`Matrix::to_bytes`] do not keep
+    /// it). C ends as [`Matrix::spmm`] would leave it. Run it once per layer shape before a
+    /// decode loop or a CUDA graph capture.
+    ///
+    /// Synchronous: waits for `stream`, times on a stream of its own, then queues the product
+    /// on `stream`. A workspace in `buffers` limits the search to the splits that fit it;
+    /// with none, any split may win: query [`Matrix::spmm_workspace_size`] again afterwards
+    /// before sizing one for [`Matrix::spmm`].
+    ///
+    /// Errors: those of [`Matrix::spmm`], for the same inputs; `NotSupported` also while
+    /// `stream` is being captured into a CUDA graph (search first, then capture `spmm`).
+    ///
+    /// ```no_run
+    /// use std::os::raw::c_void;
+    /// use hinm::{DataType, DeviceBuffers, Handle, Matrix, SpmmOptions};
+    ///
+    /// /// Device pointers `d_b`, `d_c` and `stream` as for `Matrix::spmm`.
+    /// fn decode(h: &Handle, w: &Matrix, d_b: *const c_void, d_c: *mut c_void,
+    ///           stream: *mut c_void) -> hinm::Result<()> {
+    ///     let (buffers, options) = (DeviceBuffers::new(d_b, d_c), SpmmOptions::new());
+    ///     // SAFETY: live device allocations of the sizes `spmm` needs for N = 1.
+    ///     unsafe { w.spmm_search(h, 1, DataType::F16, &buffers, stream, &options)? };
+    ///     for _ in 0..128 {
+    ///         // Runs the split the search stored.
+    ///         unsafe { w.spmm(h, 1, DataType::F16, &buffers, stream, &options)? };
+    ///     }
+    ///     Ok(())
+    /// }
+    /// ```
+    ///
+    /// # Safety
+    /// As for [`Matrix::spmm`].
+    pub unsafe fn spmm_search(
+        &self,
+        handle: &Handle,
+        n: usize,
+        io_type: DataType,
+        buffers: &DeviceBuffers,
+        stream: *mut c_void,
+        options: &SpmmOptions,
+    ) -> Result<()> {
+        // SAFETY: this function's contract is spmm_with's.
+        unsafe { self.spmm_with(sys::hinmSpMMSearch, handle, n, io_type, buffers, stream, options) }
+    }
+
+    /// `spmm` through `f`: hinmSpMM or hinmSpMMSearch, which take the same arguments.
+    ///
+    /// # Safety
+    /// [`Matrix::spmm`]'s contract.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn spmm_with(
+        &self,
+        f: SpmmFn,
+        handle: &Handle,
+        n: usize,
+        io_type: DataType,
+        buffers: &DeviceBuffers,
+        stream: *mut c_void,
+        options: &SpmmOptions,
+    ) -> Result<()> {
         let shapes = options.resolve(self, n)?;
         let (n, ldb, ldc) =
             (to_i64(n, "n")?, to_i64(shapes.b.ld, "ldb")?, to_i64(shapes.c.ld, "ldc")?);
@@ -132,7 +221,7 @@ impl Matrix {
         // SAFETY: live handle and descriptor; the device pointers and stream are the
         // caller's, under this function's contract; alpha and beta live through the call.
         check(unsafe {
-            sys::hinmSpMM(
+            f(
                 handle.as_raw(),
                 self.as_raw(),
                 n,

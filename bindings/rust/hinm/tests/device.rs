@@ -7,7 +7,25 @@ mod common;
 use std::os::raw::c_void;
 
 use common::{handle, Rng};
-use hinm::{DataType, DenseGemm, DeviceBuffers, Matrix, Order, PruneOptions, SpmmOptions, Status};
+use hinm::{
+    DataType, DenseGemm, DeviceBuffers, Handle, Matrix, Order, PruneOptions, SpmmOptions, Status,
+};
+
+/// `Matrix::spmm` or `Matrix::spmm_search`.
+type Spmm = unsafe fn(
+    &Matrix,
+    &Handle,
+    usize,
+    DataType,
+    &DeviceBuffers,
+    *mut c_void,
+    &SpmmOptions,
+) -> hinm::Result<()>;
+
+/// Both GPU products, with the C function each reaches: the same arguments, checks and
+/// statuses (hinm.h).
+const SPMMS: [(&str, Spmm); 2] =
+    [("hinmSpMM:", Matrix::spmm), ("hinmSpMMSearch:", Matrix::spmm_search)];
 
 fn matrix() -> Matrix {
     let (m, k) = (32, 64);
@@ -38,53 +56,46 @@ fn workspace_size_is_queryable_everywhere() {
 fn empty_problem_succeeds_without_touching_memory() {
     let (h, a) = (handle(), matrix());
     let buffers = DeviceBuffers::new(std::ptr::null(), std::ptr::null_mut());
-    // SAFETY: n = 0: the C API returns before reading any pointer.
-    unsafe { a.spmm(&h, 0, DataType::F16, &buffers, std::ptr::null_mut(), &SpmmOptions::new()) }
-        .unwrap();
+    for (name, spmm) in SPMMS {
+        // SAFETY: n = 0: the C API returns before reading any pointer.
+        unsafe {
+            spmm(&a, &h, 0, DataType::F16, &buffers, std::ptr::null_mut(), &SpmmOptions::new())
+        }
+        .unwrap_or_else(|e| panic!("{name} {e}"));
+    }
 }
 
 #[test]
 fn argument_checks_come_before_the_device() {
     let (h, a) = (handle(), matrix());
     let opts = SpmmOptions::new();
-    // SAFETY (all calls): each fails an argument check before the library touches any
-    // pointer or the device.
     let null = DeviceBuffers::new(std::ptr::null(), std::ptr::null_mut());
-    let err =
-        unsafe { a.spmm(&h, 8, DataType::F16, &null, std::ptr::null_mut(), &opts) }.unwrap_err();
-    assert_eq!(err.status, Status::NullPointer, "{err}");
-
     // Host memory stands in for device memory: none of these calls gets far enough to use it.
     let mut fake = vec![0u64; 4096];
     let p = fake.as_mut_ptr().cast::<c_void>();
     let buffers = DeviceBuffers::new(p, p);
-    let err =
-        unsafe { a.spmm(&h, 8, DataType::F32, &buffers, std::ptr::null_mut(), &opts) }.unwrap_err();
-    assert_eq!(err.status, Status::InvalidDtype, "{err}");
-    let err = unsafe { a.spmm(&h, 8, DataType::BF16, &buffers, std::ptr::null_mut(), &opts) }
-        .unwrap_err();
-    assert_eq!(err.status, Status::InvalidDtype, "io type must be the value type: {err}");
-    let err = unsafe {
-        a.spmm(&h, 8, DataType::F16, &buffers, std::ptr::null_mut(), &opts.alpha(f32::NAN))
+    for (name, spmm) in SPMMS {
+        // SAFETY (all calls): each fails an argument check before the library touches any
+        // pointer or the device.
+        let call = |buffers: &DeviceBuffers, io_type, opts: &SpmmOptions| unsafe {
+            spmm(&a, &h, 8, io_type, buffers, std::ptr::null_mut(), opts).unwrap_err()
+        };
+        let err = call(&null, DataType::F16, &opts);
+        assert_eq!(err.status, Status::NullPointer, "{err}");
+        assert!(err.message.starts_with(name), "reaches {name}: {err}");
+
+        let err = call(&buffers, DataType::F32, &opts);
+        assert_eq!(err.status, Status::InvalidDtype, "{err}");
+        let err = call(&buffers, DataType::BF16, &opts);
+        assert_eq!(err.status, Status::InvalidDtype, "io type must be the value type: {err}");
+        let err = call(&buffers, DataType::F16, &opts.alpha(f32::NAN));
+        assert_eq!(err.status, Status::InvalidValue, "{err}");
+        let err = call(&buffers.workspace(std::ptr::null_mut(), 64), DataType::F16, &opts);
+        assert_eq!(err.status, Status::NullPointer, "{err}");
+        // Rust-side check of the leading dimension.
+        let err = call(&buffers, DataType::F16, &opts.ldb(4));
+        assert_eq!(err.status, Status::InvalidValue, "{err}");
     }
-    .unwrap_err();
-    assert_eq!(err.status, Status::InvalidValue, "{err}");
-    let err = unsafe {
-        a.spmm(
-            &h,
-            8,
-            DataType::F16,
-            &buffers.workspace(std::ptr::null_mut(), 64),
-            std::ptr::null_mut(),
-            &opts,
-        )
-    }
-    .unwrap_err();
-    assert_eq!(err.status, Status::NullPointer, "{err}");
-    // Rust-side check of the leading dimension.
-    let err = unsafe { a.spmm(&h, 8, DataType::F16, &buffers, std::ptr::null_mut(), &opts.ldb(4)) }
-        .unwrap_err();
-    assert_eq!(err.status, Status::InvalidValue, "{err}");
 }
 
 #[test]
@@ -96,20 +107,24 @@ fn without_a_gpu_every_device_call_says_so() {
     }
     let mut fake = vec![0u64; 4096];
     let p = fake.as_mut_ptr().cast::<c_void>();
-    // SAFETY: without a device the library returns NoDevice before using any pointer.
-    let err = unsafe {
-        a.spmm(
-            &h,
-            8,
-            DataType::F16,
-            &DeviceBuffers::new(p, p),
-            std::ptr::null_mut(),
-            &SpmmOptions::new(),
-        )
+    for (name, spmm) in SPMMS {
+        // SAFETY: without a device the library returns NoDevice before using any pointer.
+        let err = unsafe {
+            spmm(
+                &a,
+                &h,
+                8,
+                DataType::F16,
+                &DeviceBuffers::new(p, p),
+                std::ptr::null_mut(),
+                &SpmmOptions::new(),
+            )
+        }
+        .unwrap_err();
+        assert_eq!(err.status, Status::NoDevice, "{err}");
+        assert!(err.message.starts_with(name), "reaches {name}: {err}");
+        assert!(err.message.contains("hinmSpMMHost"), "points to the CPU path: {err}");
     }
-    .unwrap_err();
-    assert_eq!(err.status, Status::NoDevice, "{err}");
-    assert!(err.message.contains("hinmSpMMHost"), "points to the CPU path: {err}");
     let err = unsafe { a.to_device(&h, std::ptr::null_mut()) }.unwrap_err();
     assert_eq!(err.status, Status::NoDevice, "{err}");
     let gemm = DenseGemm {
