@@ -1,7 +1,8 @@
 // The fuzz build has no GPU side: cpp/hinm/dispatch.cc and the kernels need
 // nvcc, and the fuzzers only reach CPU paths. This file stands in for them
-// (and for the two CUDA runtime calls the C shim makes): no device, so any
+// (and for the three CUDA runtime calls the C shim makes): no device, so any
 // GPU entry reports HINM_STATUS_NO_DEVICE, as on a machine without a GPU.
+#include "cpp/hinm/device_plan_search.h"
 #include "cpp/hinm/dispatch.h"
 #include "cpp/hinm/error.h"
 
@@ -19,11 +20,18 @@ DeviceMatrix::~DeviceMatrix() = default;
 GpuContext::GpuContext() = default;
 GpuContext::~GpuContext() = default;
 void* GpuContext::cublas() { NoDevice(); }
-size_t SpmmWorkspaceSize(const CompressedMatrix&, int64_t, Order, Order, GpuKernel) { return 0; }
+size_t SpmmWorkspaceSize(const CompressedMatrix&, int64_t, Order, Order, GpuKernel, SpmmSplit) {
+  return 0;
+}
 void SpmmDevice(const CompressedMatrix&, const DeviceMatrix&, const SpmmArgs&, void*, size_t,
-                cudaStream_t, GpuKernel) {
+                cudaStream_t, GpuKernel, SpmmSplit) {
   NoDevice();
 }
+SpmmSearchResult SpmmSearch(const CompressedMatrix&, const DeviceMatrix&, const SpmmArgs&, void*,
+                            size_t, cudaStream_t) {
+  NoDevice();
+}
+int CurrentDevice() { NoDevice(); }
 void DenseGemmDevice(GpuContext&, int64_t, int64_t, int64_t, float, const void*, int64_t,
                      const void*, Order, int64_t, float, void*, Order, int64_t, DType,
                      cudaStream_t) {
@@ -37,3 +45,4 @@ extern "C" cudaError_t cudaGetDevice(int* device) {
   return cudaErrorNoDevice;
 }
 extern "C" const char* cudaGetErrorString(cudaError_t) { return "no CUDA device (fuzz build)"; }
+extern "C" cudaError_t cudaGetLastError() { return cudaSuccess; }
