@@ -150,7 +150,6 @@ SpmmSearchResult SpmmSearch(const CompressedMatrix& a, const DeviceMatrix& d,
   r.candidates = static_cast<int>(splits.size());
   if (splits.size() > 1) {
     CheckCuda(cudaStreamSynchronize(stream), "cudaStreamSynchronize before the plan search");
-    OwnedStream s;
     OwnedBuffer own(own_workspace ? largest : 0);
     void* ws = own_workspace ? own.p : workspace;
     const size_t ws_bytes = own_workspace ? largest : workspace_size;
@@ -161,12 +160,15 @@ SpmmSearchResult SpmmSearch(const CompressedMatrix& a, const DeviceMatrix& d,
     const size_t row_bytes = static_cast<size_t>(fm ? args.n : a.layout.rows) * 2;
     const size_t pitch = static_cast<size_t>(args.ldc) * 2;
     OwnedBuffer saved_c(args.beta != 0 ? rows * row_bytes : 0);
+    const WeightCopies weights = CopyWeights(a, d);
+    // Declared after the buffers, so that on every way out it is
+    // synchronised (and destroyed) before they are freed.
+    OwnedStream s;
     if (saved_c.p != nullptr)
       CheckCuda(cudaMemcpy2DAsync(saved_c.p, row_bytes, args.c, pitch, row_bytes, rows,
                                   cudaMemcpyDeviceToDevice, s.s),
                 "saving C before the plan search");
 
-    const WeightCopies weights = CopyWeights(a, d);
     OwnedGraphs graphs;
     for (const SpmmSplit& split : splits)
       graphs.execs.push_back(CaptureCalls(a, weights, args, ws, ws_bytes, s.s, split));
