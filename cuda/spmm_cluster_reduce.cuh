@@ -64,6 +64,20 @@ __device__ __forceinline__ float2 ld_cluster_f2(uint32_t addr) {
   return v;
 }
 
+// Token pair i of the slice's rows [.., end) (kPairs per row), summed to
+// (s0, s1): through the epilogue to C, if it is inside C.
+template <typename T, int kCfg>
+__device__ __forceinline__ void StoreSummedPair(const KernelArgs& args, int i, int end, int tile,
+                                                int rb0, int n0, float s0, float s1) {
+  constexpr int kPairs = kConfigs[kCfg].block_n() / 2;
+  const int row = i / kPairs, tok = (i % kPairs) * 2;
+  const int n = n0 + tok;
+  const int64_t p = static_cast<int64_t>(tile) * args.tile_rows + rb0 * 16 + row;
+  if (i >= end || n >= args.n || p >= args.m) return;
+  const OutputRow<T> out = MakeOutputRow<T>(args, p);
+  StoreRowPair<T>(args, out, n, s0, s1, n + 1 < args.n);
+}
+
 // The _c8 configs' sum (5-8 ranks): rows [row_begin, row_end) of the slice
 // summed over the ranks in two batches of 4, all of a batch's remote loads
 // issued before its first sum, each rank's window mapped as it is loaded,
@@ -88,8 +102,9 @@ __device__ __forceinline__ void ClusterSumRanksInTwoBatches(const KernelArgs& ar
        i0 += kU * kThreads) {
     float s[kU][2] = {};
     // Not unrolled: unrolled, the compiler hoists the second batch's loads.
-    // `b * kR < splits` always holds for b = 0, but with it the narrow
-    // kernel takes 58 registers instead of 62 (sm_90a, cuobjdump -res-usage).
+    // `b * kR < splits` always holds for b = 0; it stays because without it
+    // the compiler kept more registers live (the two-path build of
+    // 2026-12-07: narrow 62 instead of 58; sm_90a, cuobjdump -res-usage).
 #pragma unroll 1
     for (int b = 0; b < 2 && b * kR < splits; ++b) {
       float2 v[kU][kR];
@@ -112,15 +127,8 @@ __device__ __forceinline__ void ClusterSumRanksInTwoBatches(const KernelArgs& ar
           }
     }
 #pragma unroll
-    for (int u = 0; u < kU; ++u) {
-      const int i = i0 + u * kThreads;
-      const int row = i / kPairs, tok = (i % kPairs) * 2;
-      const int n = n0 + tok;
-      const int64_t p = static_cast<int64_t>(tile) * args.tile_rows + rb0 * 16 + row;
-      if (i >= end || n >= args.n || p >= args.m) continue;
-      const OutputRow<T> out = MakeOutputRow<T>(args, p);
-      StoreRowPair<T>(args, out, n, s[u][0], s[u][1], n + 1 < args.n);
-    }
+    for (int u = 0; u < kU; ++u)
+      StoreSummedPair<T, kCfg>(args, i0 + u * kThreads, end, tile, rb0, n0, s[u][0], s[u][1]);
   }
 }
 
@@ -184,11 +192,6 @@ __device__ __forceinline__ void ClusterReduceStore(
       }
 #pragma unroll
       for (int u = 0; u < kU; ++u) {
-        const int i = i0 + u * kThreads;
-        const int row = i / kPairs, tok = (i % kPairs) * 2;
-        const int n = n0 + tok;
-        const int64_t p = static_cast<int64_t>(tile) * args.tile_rows + rb0 * 16 + row;
-        if (i >= end || n >= args.n || p >= args.m) continue;
         float s0 = 0.f, s1 = 0.f;
 #pragma unroll
         for (int z = 0; z < kRanks; ++z) {  // split order, as the reduce kernel
@@ -197,8 +200,7 @@ __device__ __forceinline__ void ClusterReduceStore(
             s1 += v[u][z].y;
           }
         }
-        const OutputRow<T> out = MakeOutputRow<T>(args, p);
-        StoreRowPair<T>(args, out, n, s0, s1, n + 1 < args.n);
+        StoreSummedPair<T, kCfg>(args, i0 + u * kThreads, end, tile, rb0, n0, s0, s1);
       }
     }
   }
