@@ -27,6 +27,9 @@ const std::vector<FlagSpec>& Specs() {
       {"--order", "", true, "feature|token",
        "storage of B and C: feature-major (K x N, M x N) or token-major (default feature)"},
       {"--seed", "", true, "S", "seed of the random B (default 0)"},
+      {"--search", "", false, "",
+       "GPU: first hinmSpMMSearch (time the K splits, keep the fastest), then check and time "
+       "hinmSpMM with the split it kept"},
   };
   return specs;
 }
@@ -87,6 +90,7 @@ int RunSpmm(const std::vector<std::string>& args) {
     throw UsageError("--order must be feature or token, got '" + order_text + "'");
   }
   const uint64_t seed = flags.Uint64("--seed", 0);
+  const bool search = flags.Has("--search");
   const std::string path = flags.positional()[0];
 
   Handle handle;
@@ -135,11 +139,22 @@ int RunSpmm(const std::vector<std::string>& args) {
     size_t ws_size = 0;
     CheckApi(hinmSpMMWorkspaceSize(handle.get(), desc.get(), n, order, order, &ws_size),
              "hinmSpMMWorkspaceSize");
-    DeviceBuffer db(b_bytes), dc(c_bytes), ws(ws_size);
+    DeviceBuffer db(b_bytes), dc(c_bytes);
     CheckCuda(cudaMemcpy(db.get(), b16.data(), b_bytes, cudaMemcpyHostToDevice), "cudaMemcpy B");
     CheckCuda(cudaMemset(dc.get(), 0, c_bytes), "cudaMemset C");
     const hinmDataType_t io = bf16 ? HINM_R_16BF : HINM_R_16F;
     CheckApi(hinmDescriptorToDevice(handle.get(), desc.get(), nullptr), "hinmDescriptorToDevice");
+    if (search) {
+      // The search may keep a split that needs another workspace: size it again.
+      CheckApi(hinmSpMMSearch(handle.get(), desc.get(), n, &one, db.get(), order, ldb, &zero,
+                              dc.get(), order, ldc, nullptr, io, HINM_ROWS_ORIGINAL, nullptr, 0,
+                              nullptr),
+               "hinmSpMMSearch");
+      CheckApi(hinmSpMMWorkspaceSize(handle.get(), desc.get(), n, order, order, &ws_size),
+               "hinmSpMMWorkspaceSize");
+      std::printf("hinmSpMMSearch: done (workspace now %zu bytes)\n", ws_size);
+    }
+    DeviceBuffer ws(ws_size);
     CheckApi(hinmSpMM(handle.get(), desc.get(), n, &one, db.get(), order, ldb, &zero, dc.get(),
                       order, ldc, nullptr, io, HINM_ROWS_ORIGINAL, ws.get(), ws_size, nullptr),
              "hinmSpMM");

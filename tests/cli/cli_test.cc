@@ -306,6 +306,12 @@ TEST(Cli, SpmmChecksBothOrders) {
   for (const char* order : {"feature", "token"}) {
     const Result r = RunTool("spmm " + Tmp("m.hinm") + " --n 24 --seed 9 --order " + order);
     EXPECT_EQ(r.code, 0) << order << "\n" << r.out << r.err;
+    // --search: hinmSpMMSearch first on a GPU (said so), nothing to tune without.
+    const Result rs =
+        RunTool("spmm " + Tmp("m.hinm") + " --n 24 --seed 9 --search --order " + order);
+    EXPECT_EQ(rs.code, 0) << order << "\n" << rs.out << rs.err;
+    EXPECT_TRUE(Contains(rs.out, "PASS")) << rs.out;
+    EXPECT_EQ(Contains(rs.out, "hinmSpMMSearch: done"), has_device != 0) << rs.out;
     EXPECT_TRUE(Contains(r.out, "PASS")) << r.out;
     EXPECT_TRUE(Contains(r.out, "relative error")) << r.out;
     EXPECT_TRUE(Contains(r.out, std::string(order) + "-major")) << r.out;
