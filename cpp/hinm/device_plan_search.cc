@@ -57,8 +57,10 @@ struct OwnedGraphs {
 };
 
 // The weights for the timed calls: `d` and enough further copies that
-// together they exceed the L2 kL2Multiple times. Fewer if memory runs out
-// (the timing then flatters splits that re-read weights; still correct).
+// together they exceed the L2 kL2Multiple times, but at most one per call of
+// a graph (kMaxCopies: on the H100, layers under ~6 MB then get less than
+// 2.5x its L2 and are timed partly from L2). Fewer if memory runs out (the
+// timing then flatters splits that re-read weights; still correct).
 struct WeightCopies {
   std::vector<const DeviceMatrix*> all;
   std::vector<std::unique_ptr<DeviceMatrix>> owned;
