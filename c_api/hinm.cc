@@ -478,11 +478,14 @@ void DeviceSpmm(bool search, hinmHandle_t handle, hinmDescriptor_t a, int64_t n,
   Check(workspace != nullptr || workspace_size == 0, Status::kNullPointer,
         Cat("workspace is NULL but workspace_size = ", workspace_size));
   RequireDevice();
+  // The search is checked against the planner's need (it times only splits
+  // that fit); hinmSpMM against the split it will run.
   size_t needed = 0;
-  const hinm::SpmmSplit split =
-      search ? hinm::SpmmSplit{}
-             : SplitFor(d, n, args.b_order, args.c_order, workspace, workspace_size, &needed);
-  if (search) needed = hinm::SpmmWorkspaceSize(d->matrix, n, args.b_order, args.c_order);
+  hinm::SpmmSplit split;
+  if (search)
+    needed = hinm::SpmmWorkspaceSize(d->matrix, n, args.b_order, args.c_order);
+  else
+    split = SplitFor(d, n, args.b_order, args.c_order, workspace, workspace_size, &needed);
   // NULL/0 asks the library to allocate it (stream-ordered, in SpmmDevice).
   Check(workspace == nullptr || workspace_size >= needed, Status::kInvalidValue,
         Cat("workspace_size = ", workspace_size, " is smaller than the ", needed,
@@ -491,7 +494,7 @@ void DeviceSpmm(bool search, hinmHandle_t handle, hinmDescriptor_t a, int64_t n,
   if (search) {
     const hinm::SpmmSearchResult r =
         hinm::SpmmSearch(d->matrix, dm, args, workspace, workspace_size, stream);
-    d->tuned.Store({hinm::CurrentDevice(), n, args.b_order, args.c_order}, r.best);
+    d->tuned.Store({dm.device(), n, args.b_order, args.c_order}, r.best);
   } else {
     hinm::SpmmDevice(d->matrix, dm, args, workspace, workspace_size, stream,
                      hinm::GpuKernel::kAuto, split);

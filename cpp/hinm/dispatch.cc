@@ -222,13 +222,6 @@ hinm_cuda::SpmmParams MakeCallParams(const CompressedMatrix& a, const DeviceMatr
 
 }  // namespace
 
-int CurrentDevice() {
-  int device = 0;
-  const cudaError_t e = cudaGetDevice(&device);
-  if (e != cudaSuccess) ThrowCuda(e, "cudaGetDevice");
-  return device;
-}
-
 std::string SpmmPlanDescription(const CompressedMatrix& a, const SpmmArgs& args,
                                 GpuKernel kernel, SpmmSplit split) {
   return hinm_cuda::SpmmPlanSummary(MakeCallParams(a, nullptr, args, kernel, split),

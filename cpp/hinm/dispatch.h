@@ -94,10 +94,6 @@ std::string SpmmPlanDescription(const CompressedMatrix& a, const SpmmArgs& args,
 // explicit split; one entry where the plan has no split to choose.
 std::vector<SpmmSplit> SpmmSplitCandidates(const CompressedMatrix& a, const SpmmArgs& args);
 
-// The CUDA device current on this thread (throws kCudaError if none can be
-// read).
-int CurrentDevice();
-
 // Dense C = alpha A B + beta C through cuBLAS (A M x K row-major on device).
 void DenseGemmDevice(GpuContext& ctx, int64_t m, int64_t n, int64_t k,
                      float alpha, const void* a, int64_t lda, const void* b,

@@ -31,7 +31,6 @@ SpmmSearchResult SpmmSearch(const CompressedMatrix&, const DeviceMatrix&, const 
                             size_t, cudaStream_t) {
   NoDevice();
 }
-int CurrentDevice() { NoDevice(); }
 void DenseGemmDevice(GpuContext&, int64_t, int64_t, int64_t, float, const void*, int64_t,
                      const void*, Order, int64_t, float, void*, Order, int64_t, DType,
                      cudaStream_t) {
