@@ -27,6 +27,16 @@ constexpr int kWgmmaSliceRows = 128;
 // mma.sp kernel wins on every shape (e.g. 28672x8192 75%: 146 vs 199 us);
 // from N = 256 the wgmma.sp kernel wins or ties (same shape: 204 vs 289 us).
 constexpr int kWgmmaMinN = 256;
+// ... unless its grid would leave more than half of the SMs idle: it cannot
+// split K, so a layer of few tiles runs the mma.sp kernel, whose K split fills
+// every SM. Measured on the H100 (CUDA graphs, 2026-12-07,
+// benchmarks/results/2026-12-07_h100_kernel_choice.log): at N = 256 the
+// mma.sp wide plan against wgmma.sp's 64 work units on 132 SMs took
+// 45.1 vs 86.9 us (4096x11008 75%), 28.8 vs 46.3 (87.5%), 24.5 vs 35.8
+// (4096x4096 75%), 18.6 vs 20.3 (87.5%); with 86 units or more wgmma.sp
+// stayed ahead or within 1-7% (11008x4096 N = 256: 45.7 vs 57.9 us;
+// 4096x11008 N = 512, 128 units: 90.0 vs 84.1 at 75%, 47.8 vs 48.8 at 87.5%).
+constexpr double kWgmmaMinSmShare = 0.5;
 // Time of one work unit of token tile 128 relative to one of 256, measured
 // (8192x8192 75% N = 4096: 0.58 vs 0.79 us per k-block).
 constexpr double kWgmmaBn128Cost = 0.73;
@@ -177,10 +187,13 @@ int64_t MaxSplits(int64_t col_blocks) {
 
 Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
   const KernelChoice choice = ForcedKernel(p.kernel);
-  if (choice == KernelChoice::kWgmmaSp ||
-      (choice == KernelChoice::kAuto && IsSm90(dev) && p.tile_rows % kWgmmaSliceRows == 0 &&
-       p.n >= kWgmmaMinN))
-    return MakeWgmmaPlan(p, dev);
+  if (choice == KernelChoice::kWgmmaSp) return MakeWgmmaPlan(p, dev);
+  if (choice == KernelChoice::kAuto && IsSm90(dev) && p.tile_rows % kWgmmaSliceRows == 0 &&
+      p.n >= kWgmmaMinN) {
+    const Plan w = MakeWgmmaPlan(p, dev);
+    const int64_t units = CeilDiv(p.m, p.tile_rows) * w.row_ctas_per_tile * w.n_tiles;
+    if (units > kWgmmaMinSmShare * std::max(dev.num_sms, 1)) return w;
+  }
   Plan plan;
   // The first shipped config whose max_n covers N (decode: narrow).
   plan.config = ConfigId::kWide;

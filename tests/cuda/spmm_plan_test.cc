@@ -125,7 +125,9 @@ TEST(SpmmPlan, PackStaysWhereVectorBCannotRead) {
 // split keeps at least 8 k-blocks (4096x11008 at 87.5%, 4096x4096 and
 // 5120x5120 at 75%; not 4096x4096 at 87.5%, never at N = 64); more splits
 // through partials; 28672x8192 fills the GPU unsplit; N = 1 reads B in
-// place (vector config); N >= 256 is wgmma.sp.
+// place (vector config); N >= 256 is wgmma.sp where its work units fill
+// more than half of the SMs (it cannot split K), else mma.sp with a split
+// (the 32-tile layers at N = 256).
 TEST(SpmmPlan, LlamaLayersOnH100) {
   struct Row {
     int32_t m, k, n, keep_div;
@@ -159,6 +161,12 @@ TEST(SpmmPlan, LlamaLayersOnH100) {
        "mma.sp wide_128x128 ctas=64 splits=4 sum=partials kb=32 b=in-place"},
       {8192, 8192, 4096, 2, "wgmma.sp bn=256 grid=132 b=in-place"},
       {8192, 8192, 4096, 4, "wgmma.sp bn=256 grid=132 b=in-place"},
+      {8192, 8192, 256, 2, "wgmma.sp bn=128 grid=128 b=in-place"},
+      {11008, 4096, 256, 2, "wgmma.sp bn=256 grid=86 b=in-place"},
+      {4096, 11008, 256, 2,
+       "mma.sp wide_128x128 ctas=64 splits=4 sum=partials kb=43 b=in-place"},
+      {4096, 4096, 256, 4, "mma.sp wide_128x128 ctas=64 splits=4 sum=partials kb=8 b=in-place"},
+      {4096, 11008, 512, 2, "wgmma.sp bn=128 grid=128 b=in-place"},
   };
   for (const Row& r : rows) {
     SpmmParams p = Problem(r.m, r.k, r.n, r.keep_div);
