@@ -23,6 +23,7 @@
 #include "c_api/handles.h"
 #include "cpp/hinm/compressed_matrix.h"
 #include "cpp/hinm/dense.h"
+#include "cpp/hinm/device_identity.h"
 #include "cpp/hinm/device_plan_search.h"
 #include "cpp/hinm/dispatch.h"
 #include "cpp/hinm/error.h"
@@ -433,16 +434,13 @@ const hinm::DeviceMatrix& DeviceCopy(hinmMatrix* d, cudaStream_t stream) {
   return *it->second;
 }
 
-// The problem key of a call on the current device (cudaGetDevice failing:
-// none, and so no tuned split).
+// The problem key of a call on the current device, which is named by its
+// model (no current device: no key, and so no tuned split).
 std::optional<hinm::SpmmProblemKey> ProblemKey(int64_t n, hinm::Order b_order,
                                                hinm::Order c_order) {
-  int device = 0;
-  if (cudaGetDevice(&device) != cudaSuccess) {
-    cudaGetLastError();
-    return std::nullopt;
-  }
-  return hinm::SpmmProblemKey{device, n, b_order, c_order};
+  std::optional<hinm::DeviceIdentity> device = hinm::CurrentDeviceIdentity();
+  if (!device) return std::nullopt;
+  return hinm::SpmmProblemKey{std::move(*device), n, b_order, c_order};
 }
 
 // The split hinmSpMM runs for this problem: the one hinmSpMMSearch stored,
@@ -494,7 +492,7 @@ void DeviceSpmm(bool search, hinmHandle_t handle, hinmDescriptor_t a, int64_t n,
   if (search) {
     const hinm::SpmmSearchResult r =
         hinm::SpmmSearch(d->matrix, dm, args, workspace, workspace_size, stream);
-    d->tuned.Store({dm.device(), n, args.b_order, args.c_order}, r.best);
+    d->tuned.Store({hinm::DeviceIdentityOf(dm.device()), n, args.b_order, args.c_order}, r.best);
   } else {
     hinm::SpmmDevice(d->matrix, dm, args, workspace, workspace_size, stream,
                      hinm::GpuKernel::kAuto, split);

@@ -1,8 +1,10 @@
 // The K splits a timed plan search (cpp/hinm/device_plan_search.h) found for
-// one compressed matrix, by problem: which device, how many tokens, and the
-// orders of B and C -- everything the planner's choice of tile config and
+// one compressed matrix, by problem: which GPU model, how many tokens, and
+// the orders of B and C -- everything the planner's choice of tile config and
 // split depends on besides the matrix itself. A descriptor owns one; its
-// SpMM calls look their problem up here before asking the planner.
+// SpMM calls look their problem up here before asking the planner. The GPU
+// is named by what it is, not by its ordinal, so a split found on one card
+// holds on every card of the model.
 // Host-only, thread-safe (a descriptor is shared by threads).
 #ifndef HINM_TUNED_SPLITS_H_
 #define HINM_TUNED_SPLITS_H_
@@ -11,6 +13,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <tuple>
 
 #include "cpp/hinm/reference.h"
@@ -26,15 +29,30 @@ struct SpmmSplit {
   bool operator==(const SpmmSplit& o) const { return splits == o.splits && cluster == o.cluster; }
 };
 
+// A GPU model, as far as the planner can tell GPUs apart: its name, compute
+// capability and SM count. Two cards of one model (two H100 SXM) compare
+// equal, on this machine or another; another model (an H100 PCIe: another
+// name and 114 SMs), or a MIG slice of the same card (fewer SMs), does not.
+// Built for a device by DeviceIdentityOf (cpp/hinm/device_identity.h).
+struct DeviceIdentity {
+  std::string name;      // cudaDeviceProp::name, e.g. "NVIDIA H100 80GB HBM3"
+  int32_t cc_major = 0;  // compute capability
+  int32_t cc_minor = 0;
+  int32_t sm_count = 0;  // cudaDeviceProp::multiProcessorCount
+  auto Tie() const { return std::tie(name, cc_major, cc_minor, sm_count); }
+  bool operator==(const DeviceIdentity& o) const { return Tie() == o.Tie(); }
+  bool operator<(const DeviceIdentity& o) const { return Tie() < o.Tie(); }
+};
+
 // The problem a split was found for.
 struct SpmmProblemKey {
-  int device = 0;
+  DeviceIdentity device;
   int64_t n = 0;
   Order b_order = Order::kFeatureMajor;
   Order c_order = Order::kFeatureMajor;
-  bool operator<(const SpmmProblemKey& o) const {
-    return std::tie(device, n, b_order, c_order) < std::tie(o.device, o.n, o.b_order, o.c_order);
-  }
+  auto Tie() const { return std::tie(device, n, b_order, c_order); }
+  bool operator==(const SpmmProblemKey& o) const { return Tie() == o.Tie(); }
+  bool operator<(const SpmmProblemKey& o) const { return Tie() < o.Tie(); }
 };
 
 class TunedSplits {

@@ -1,33 +1,66 @@
 // The per-descriptor store of searched K splits: found by exactly its
-// problem (device, N, B order, C order), replaced by a later search, and
-// safe to use from several threads at once.
+// problem (GPU model -- name, compute capability, SM count -- N, B order,
+// C order), replaced by a later search, and safe to use from several threads
+// at once.
 #include "cpp/hinm/tuned_splits.h"
 
 #include <gtest/gtest.h>
 
+#include <string>
 #include <thread>
 #include <vector>
 
 namespace {
 
+using hinm::DeviceIdentity;
 using hinm::Order;
 using hinm::SpmmProblemKey;
 using hinm::SpmmSplit;
 using hinm::TunedSplits;
 
+const DeviceIdentity kH100Sxm{"NVIDIA H100 80GB HBM3", 9, 0, 132};
+
+TEST(DeviceIdentity, EqualOnlyInEveryField) {
+  const DeviceIdentity same = kH100Sxm;  // the same model on another machine
+  EXPECT_EQ(same, kH100Sxm);
+  EXPECT_FALSE(same < kH100Sxm || kH100Sxm < same);
+  for (const DeviceIdentity& other : {
+           DeviceIdentity{"NVIDIA H100 PCIe", 9, 0, 114},        // another model
+           DeviceIdentity{"NVIDIA H100 80GB HBM3", 9, 0, 16},    // a MIG slice of it
+           DeviceIdentity{"NVIDIA H100 80GB HBM3", 8, 0, 132},   // cc major
+           DeviceIdentity{"NVIDIA H100 80GB HBM3", 9, 1, 132},   // cc minor
+           DeviceIdentity{"NVIDIA H100 80GB HBM3 ", 9, 0, 132},  // name, one byte longer
+       }) {
+    EXPECT_FALSE(other == kH100Sxm) << other.name << " " << other.sm_count;
+    EXPECT_TRUE(other < kH100Sxm || kH100Sxm < other) << other.name << " " << other.sm_count;
+  }
+}
+
 TEST(TunedSplits, FoundByItsProblemOnly) {
   TunedSplits t;
-  const SpmmProblemKey key{0, 16, Order::kFeatureMajor, Order::kFeatureMajor};
+  const SpmmProblemKey key{kH100Sxm, 16, Order::kFeatureMajor, Order::kFeatureMajor};
   EXPECT_FALSE(t.Find(key));
   t.Store(key, {4, true});
   ASSERT_TRUE(t.Find(key));
   EXPECT_EQ(*t.Find(key), (SpmmSplit{4, true}));
+  // The same model found again (another card, another machine: a copy of
+  // the identity) finds it.
+  const SpmmProblemKey again{DeviceIdentity{"NVIDIA H100 80GB HBM3", 9, 0, 132}, 16,
+                             Order::kFeatureMajor, Order::kFeatureMajor};
+  ASSERT_TRUE(t.Find(again));
+  EXPECT_EQ(*t.Find(again), (SpmmSplit{4, true}));
   for (const SpmmProblemKey& other :
-       {SpmmProblemKey{1, 16, Order::kFeatureMajor, Order::kFeatureMajor},
-        SpmmProblemKey{0, 17, Order::kFeatureMajor, Order::kFeatureMajor},
-        SpmmProblemKey{0, 16, Order::kTokenMajor, Order::kFeatureMajor},
-        SpmmProblemKey{0, 16, Order::kFeatureMajor, Order::kTokenMajor}})
-    EXPECT_FALSE(t.Find(other)) << other.device << " " << other.n;
+       {SpmmProblemKey{{"NVIDIA H100 PCIe", 9, 0, 114}, 16, Order::kFeatureMajor,
+                       Order::kFeatureMajor},
+        SpmmProblemKey{{"NVIDIA H100 80GB HBM3", 9, 0, 66}, 16, Order::kFeatureMajor,
+                       Order::kFeatureMajor},
+        SpmmProblemKey{{"NVIDIA A100-SXM4-80GB", 8, 0, 108}, 16, Order::kFeatureMajor,
+                       Order::kFeatureMajor},
+        SpmmProblemKey{kH100Sxm, 17, Order::kFeatureMajor, Order::kFeatureMajor},
+        SpmmProblemKey{kH100Sxm, 16, Order::kTokenMajor, Order::kFeatureMajor},
+        SpmmProblemKey{kH100Sxm, 16, Order::kFeatureMajor, Order::kTokenMajor}})
+    EXPECT_FALSE(t.Find(other)) << other.device.name << " " << other.device.sm_count << " "
+                                << other.n;
   t.Store(key, {7, false});  // a later search replaces the earlier result
   EXPECT_EQ(*t.Find(key), (SpmmSplit{7, false}));
   EXPECT_EQ(t.size(), 1u);
@@ -38,12 +71,13 @@ TEST(TunedSplits, ConcurrentStoresAndFinds) {
   std::vector<std::thread> threads;
   for (int w = 0; w < 4; ++w) {
     threads.emplace_back([&t, w] {
+      const DeviceIdentity gpu{"GPU " + std::to_string(w), 9, 0, 132};
       for (int i = 0; i < 1000; ++i) {
-        const SpmmProblemKey key{w, i % 50, Order::kFeatureMajor, Order::kTokenMajor};
+        const SpmmProblemKey key{gpu, i % 50, Order::kFeatureMajor, Order::kTokenMajor};
         t.Store(key, {i % 50 + 1, (i & 1) != 0});
         const auto found = t.Find(key);
         ASSERT_TRUE(found);
-        EXPECT_EQ(found->splits, i % 50 + 1);  // each thread owns its device's keys
+        EXPECT_EQ(found->splits, i % 50 + 1);  // each thread owns its GPU's keys
       }
     });
   }

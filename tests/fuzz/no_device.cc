@@ -2,6 +2,7 @@
 // nvcc, and the fuzzers only reach CPU paths. This file stands in for them
 // (and for the three CUDA runtime calls the C shim makes): no device, so any
 // GPU entry reports HINM_STATUS_NO_DEVICE, as on a machine without a GPU.
+#include "cpp/hinm/device_identity.h"
 #include "cpp/hinm/device_plan_search.h"
 #include "cpp/hinm/dispatch.h"
 #include "cpp/hinm/error.h"
@@ -27,6 +28,8 @@ void SpmmDevice(const CompressedMatrix&, const DeviceMatrix&, const SpmmArgs&, v
                 cudaStream_t, GpuKernel, SpmmSplit) {
   NoDevice();
 }
+DeviceIdentity DeviceIdentityOf(int) { NoDevice(); }
+std::optional<DeviceIdentity> CurrentDeviceIdentity() { return std::nullopt; }
 SpmmSearchResult SpmmSearch(const CompressedMatrix&, const DeviceMatrix&, const SpmmArgs&, void*,
                             size_t, cudaStream_t) {
   NoDevice();
