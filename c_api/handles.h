@@ -23,8 +23,9 @@ struct hinmContext {
 };
 
 // A descriptor: an immutable compressed matrix plus its device copies, made
-// on first use, and the K splits hinmSpMMSearch found for it. Shared by
-// threads, hence the lock around the lazy copies (TunedSplits has its own).
+// on first use, and the K splits hinmSpMMSearch found for it (by GPU model:
+// saved with the matrix and read back with it). Shared by threads, hence the
+// lock around the lazy copies (TunedSplits has its own).
 struct hinmMatrix {
   static constexpr uint64_t kMagic = 0x68696e6d4d617421ull;  // "hinmMat!"
   uint64_t magic = kMagic;

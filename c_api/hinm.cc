@@ -403,9 +403,13 @@ void CheckSaliency(const float* s, int64_t rows, int64_t cols, int64_t ld) {
   }
 }
 
-hinmMatrix* NewDescriptor(hinm::CompressedMatrix&& m) {
+// A descriptor of m, with the K splits a search found for it (as read from a
+// file; none for a new matrix).
+hinmMatrix* NewDescriptor(hinm::CompressedMatrix&& m,
+                          const std::vector<hinm::TunedSplits::Entry>& tuned = {}) {
   auto d = std::make_unique<hinmMatrix>();
   d->matrix = std::move(m);
+  for (const hinm::TunedSplits::Entry& e : tuned) d->tuned.Store(e.problem, e.split);
   hinm_capi::MatrixRegistry().Register(d.get());
   return d.release();
 }
@@ -734,6 +738,9 @@ hinmStatus_t hinmFoldInputPermutation(hinmHandle_t handle, hinmDescriptor_t* fol
     NotNull(perm, "perm");
     Check(count == m.layout.cols, Status::kInvalidValue,
           Cat("count = ", count, " must equal cols = ", m.layout.cols));
+    // desc's searched splits are not carried over: the kernel's shapes are
+    // the same, but it gathers other rows of B, which no search timed (a
+    // search of the new descriptor takes a few ms).
     *folded = NewDescriptor(hinm::FoldInputPermutation(m, perm, count));
   });
 }
@@ -771,9 +778,9 @@ hinmStatus_t hinmDescriptorToDevice(hinmHandle_t handle, hinmDescriptor_t desc,
 
 hinmStatus_t hinmSaveDescriptor(hinmDescriptor_t desc, const char* path) {
   return Guard(__func__, [&] {
-    const hinm::CompressedMatrix& m = LiveMatrix(desc, "desc")->matrix;
+    const hinmMatrix* d = LiveMatrix(desc, "desc");
     CheckPath(path);
-    hinm::SaveToFile(m, path);
+    hinm::SaveToFile(d->matrix, path, d->tuned.Entries());
   });
 }
 
@@ -782,27 +789,32 @@ hinmStatus_t hinmLoadDescriptor(hinmHandle_t handle, hinmDescriptor_t* desc, con
     LiveContext(handle, "handle");
     NotNull(desc, "desc");
     CheckPath(path);
-    hinm::CompressedMatrix m = hinm::LoadFromFile(path);
-    *desc = NewDescriptor(std::move(m));
+    std::vector<hinm::TunedSplits::Entry> tuned;
+    hinm::CompressedMatrix m = hinm::LoadFromFile(path, &tuned);
+    *desc = NewDescriptor(std::move(m), tuned);
   });
 }
 
 hinmStatus_t hinmSerializedSize(hinmDescriptor_t desc, size_t* size) {
   return Guard(__func__, [&] {
-    const hinm::CompressedMatrix& m = LiveMatrix(desc, "desc")->matrix;
+    const hinmMatrix* d = LiveMatrix(desc, "desc");
     NotNull(size, "size");
-    *size = hinm::Serialize(m).size();
+    *size = hinm::Serialize(d->matrix, d->tuned.Entries()).size();
   });
 }
 
 hinmStatus_t hinmSerialize(hinmDescriptor_t desc, void* buffer, size_t size) {
   return Guard(__func__, [&] {
-    const hinm::CompressedMatrix& m = LiveMatrix(desc, "desc")->matrix;
+    const hinmMatrix* d = LiveMatrix(desc, "desc");
     NotNull(buffer, "buffer");
-    const std::vector<uint8_t> bytes = hinm::Serialize(m);
+    // One snapshot of the tuned splits: a search storing one after the
+    // caller's hinmSerializedSize makes the bytes longer, and this call
+    // then fails here instead of writing past the buffer.
+    const std::vector<uint8_t> bytes = hinm::Serialize(d->matrix, d->tuned.Entries());
     Check(size >= bytes.size(), Status::kInvalidValue,
           Cat("size = ", size, " is smaller than the ", bytes.size(),
-              " bytes needed (query hinmSerializedSize)"));
+              " bytes needed (query hinmSerializedSize again: a search may have stored a split "
+              "since)"));
     std::memcpy(buffer, bytes.data(), bytes.size());
   });
 }
@@ -814,8 +826,10 @@ hinmStatus_t hinmDeserialize(hinmHandle_t handle, hinmDescriptor_t* desc, const 
     NotNull(desc, "desc");
     NotNull(buffer, "buffer");
     Check(size > 0, Status::kCorruptFile, "size = 0: an empty buffer holds no descriptor");
-    hinm::CompressedMatrix m = hinm::Deserialize(static_cast<const uint8_t*>(buffer), size);
-    *desc = NewDescriptor(std::move(m));
+    std::vector<hinm::TunedSplits::Entry> tuned;
+    hinm::CompressedMatrix m =
+        hinm::Deserialize(static_cast<const uint8_t*>(buffer), size, &tuned);
+    *desc = NewDescriptor(std::move(m), tuned);
   });
 }
 

@@ -1,11 +1,12 @@
-// File layout (all little-endian; docs/format.md has the table):
+// File layout (all little-endian; docs/format.md has the tables):
 //
 //   offset size field
 //        0    8 magic "HINMFMT\0"
-//        8    4 format version (kFileFormatVersion)
+//        8    4 format version (kFileFormatVersion; down to kOldestFileFormatVersion is read)
 //       12    4 endianness marker 0x01020304 (as written by the host)
 //       16    4 header size in bytes (kHeaderSize)
-//       20    4 flags: bit 0 column_permuted, bit 1 row_perm present
+//       20    4 flags: bit 0 column_permuted, bit 1 row_perm present,
+//                      bit 2 tuned splits follow the arrays (version 2 only)
 //       24    8 rows (M)            32  8 cols (K)
 //       40    4 tile_rows (V)       44  4 dtype
 //       48    8 kept_cols (K_keep)
@@ -15,17 +16,34 @@
 //      104   32 FNV-1a 64 of each array's bytes, same order
 //      136    8 FNV-1a 64 of header bytes [0, 136)
 //      144      values (u16), meta (u32), col_idx (i32), row_perm (i32)
+//
+// With flag bit 2, the tuned splits, from S (the end of the arrays) to the
+// end of the file (Serialize sets the bit only when there are some):
+//        S    4 entry count E (u32, >= 1)
+//      S+4      E entries, in strictly ascending problem order
+//               (SpmmProblemKey::operator<), each kEntryFixedBytes + L:
+//                 4 device name length L (u32, <= kMaxDeviceNameBytes)
+//                 L device name (no NUL)
+//                 4 cc major (i32, 1..99)    4 cc minor (i32, 0..99)
+//                 4 SM count (i32, >= 1)     8 n (i64, 1 .. 2^31 - 1)
+//                 4 b_order, 4 c_order (i32: 0 feature-major, 1 token-major)
+//                 4 splits (i32, 1..kMaxSavedSplits)   4 cluster (u32: 0 or 1)
+//    end-8    8 FNV-1a 64 of bytes [S, end - 8)
+// A version 1 file is the same without the section (and without bit 2).
 #include "cpp/hinm/serialize.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #include "cpp/hinm/checksum.h"
 #include "cpp/hinm/error.h"
@@ -42,7 +60,17 @@ constexpr size_t kHeaderSize = 144;
 constexpr size_t kHeaderChecksumOffset = 136;
 constexpr uint32_t kFlagColumnPermuted = 1u << 0;
 constexpr uint32_t kFlagRowPerm = 1u << 1;
-constexpr uint32_t kKnownFlags = kFlagColumnPermuted | kFlagRowPerm;
+constexpr uint32_t kFlagTunedSplits = 1u << 2;  // version 2 on
+
+uint32_t KnownFlags(uint32_t version) {
+  return kFlagColumnPermuted | kFlagRowPerm | (version >= 2 ? kFlagTunedSplits : 0u);
+}
+
+// The tuned splits section: entry count and trailing checksum around the
+// entries; an entry is kEntryFixedBytes plus its device name.
+constexpr size_t kCountBytes = 4;
+constexpr size_t kSectionChecksumBytes = 8;
+constexpr size_t kEntryFixedBytes = 40;
 
 template <typename T>
 void Put(uint8_t* base, size_t offset, T v) {
@@ -64,17 +92,168 @@ std::string IoMessage(const std::string& what, const std::string& path, int err)
   return what + " '" + path + "': " + std::strerror(err);
 }
 
+template <typename T>
+void Append(std::vector<uint8_t>* out, T v) {
+  const size_t at = out->size();
+  out->resize(at + sizeof v);
+  Put<T>(out->data(), at, v);
+}
+
+// A tuned split as its fields lie in the file: enums and the bool as plain
+// integers, so that a reader can check a value before it becomes one.
+struct RawEntry {
+  std::string name;
+  int32_t cc_major = 0, cc_minor = 0, sm_count = 0;
+  int64_t n = 0;
+  int32_t b_order = 0, c_order = 0, splits = 0;
+  uint32_t cluster = 0;
+};
+
+RawEntry ToRaw(const TunedSplits::Entry& e) {
+  const SpmmProblemKey& p = e.problem;
+  return {p.device.name,
+          p.device.cc_major,
+          p.device.cc_minor,
+          p.device.sm_count,
+          p.n,
+          static_cast<int32_t>(p.b_order),
+          static_cast<int32_t>(p.c_order),
+          e.split.splits,
+          e.split.cluster ? 1u : 0u};
+}
+
+// Only for an entry EntryFault passed.
+TunedSplits::Entry FromRaw(RawEntry&& r) {
+  TunedSplits::Entry e;
+  e.problem.device = {std::move(r.name), r.cc_major, r.cc_minor, r.sm_count};
+  e.problem.n = r.n;
+  e.problem.b_order = static_cast<Order>(r.b_order);
+  e.problem.c_order = static_cast<Order>(r.c_order);
+  e.split = {r.splits, r.cluster == 1};
+  return e;
+}
+
+// Why `r` cannot be in a file ("" if it can): one rule for the writer
+// (kInvalidValue) and the reader (kCorruptFile).
+std::string EntryFault(const RawEntry& r) {
+  const auto is_order = [](int32_t o) {
+    return o == static_cast<int32_t>(Order::kFeatureMajor) ||
+           o == static_cast<int32_t>(Order::kTokenMajor);
+  };
+  if (r.name.size() > kMaxDeviceNameBytes)
+    return "device name of " + std::to_string(r.name.size()) + " bytes (at most " +
+           std::to_string(kMaxDeviceNameBytes) + ")";
+  if (r.name.find('\0') != std::string::npos) return "device name contains a NUL byte";
+  if (r.cc_major < 1 || r.cc_major > 99 || r.cc_minor < 0 || r.cc_minor > 99)
+    return "compute capability " + std::to_string(r.cc_major) + "." +
+           std::to_string(r.cc_minor) + " outside 1.0 .. 99.99";
+  if (r.sm_count < 1) return "SM count " + std::to_string(r.sm_count) + " is not >= 1";
+  if (r.n < 1 || r.n > INT32_MAX) return "n = " + std::to_string(r.n) + " outside 1 .. 2^31 - 1";
+  if (!is_order(r.b_order)) return "b_order " + std::to_string(r.b_order) + " is not 0 or 1";
+  if (!is_order(r.c_order)) return "c_order " + std::to_string(r.c_order) + " is not 0 or 1";
+  if (r.splits < 1 || r.splits > kMaxSavedSplits)
+    return "splits = " + std::to_string(r.splits) + " outside 1 .. " +
+           std::to_string(kMaxSavedSplits);
+  if (r.cluster > 1) return "cluster flag " + std::to_string(r.cluster) + " is not 0 or 1";
+  return "";
+}
+
+// The tuned splits section (layout at the top of this file) of `tuned`,
+// sorted by problem; throws kInvalidValue for what a file cannot hold.
+std::vector<uint8_t> TunedSection(std::vector<TunedSplits::Entry> tuned) {
+  std::sort(tuned.begin(), tuned.end(),
+            [](const TunedSplits::Entry& a, const TunedSplits::Entry& b) {
+              return a.problem < b.problem;
+            });
+  std::vector<uint8_t> out;
+  Append<uint32_t>(&out, static_cast<uint32_t>(tuned.size()));
+  for (size_t i = 0; i < tuned.size(); ++i) {
+    const std::string at = "Serialize: tuned split " + std::to_string(i) + " ";
+    Require(i == 0 || tuned[i - 1].problem < tuned[i].problem, Status::kInvalidValue,
+            at + "has the same problem as the one before it");
+    const RawEntry r = ToRaw(tuned[i]);
+    const std::string fault = EntryFault(r);
+    Require(fault.empty(), Status::kInvalidValue, at + "cannot be saved: " + fault);
+    Append<uint32_t>(&out, static_cast<uint32_t>(r.name.size()));
+    out.insert(out.end(), r.name.begin(), r.name.end());
+    Append<int32_t>(&out, r.cc_major);
+    Append<int32_t>(&out, r.cc_minor);
+    Append<int32_t>(&out, r.sm_count);
+    Append<int64_t>(&out, r.n);
+    Append<int32_t>(&out, r.b_order);
+    Append<int32_t>(&out, r.c_order);
+    Append<int32_t>(&out, r.splits);
+    Append<uint32_t>(&out, r.cluster);
+  }
+  Append<uint64_t>(&out, Fnv1a64(out.data(), out.size()));
+  return out;
+}
+
+// Reads the tuned splits section, bytes [begin, end) of data (checked to
+// hold at least its count and checksum); throws kCorruptFile.
+std::vector<TunedSplits::Entry> ReadTunedSection(const uint8_t* data, size_t begin, size_t end) {
+  const size_t sum_at = end - kSectionChecksumBytes;
+  if (Get<uint64_t>(data, sum_at) != Fnv1a64(data + begin, sum_at - begin))
+    Corrupt("tuned splits checksum mismatch");
+  const uint32_t count = Get<uint32_t>(data, begin);
+  size_t pos = begin + kCountBytes;
+  if (count == 0) Corrupt("tuned splits section with no entries");
+  if (count > (sum_at - pos) / kEntryFixedBytes)
+    Corrupt("tuned split count " + std::to_string(count) + " cannot fit in the section's " +
+            std::to_string(sum_at - pos) + " bytes of entries");
+  std::vector<TunedSplits::Entry> out;
+  out.reserve(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    const std::string at = "tuned split " + std::to_string(i) + ": ";
+    const auto need = [&](size_t bytes) {
+      if (sum_at - pos < bytes)
+        Corrupt(at + "truncated (" + std::to_string(sum_at - pos) + " bytes left, it needs " +
+                std::to_string(bytes) + ")");
+    };
+    need(kEntryFixedBytes);
+    RawEntry r;
+    const uint32_t len = Get<uint32_t>(data, pos);
+    if (len > kMaxDeviceNameBytes)
+      Corrupt(at + "device name of " + std::to_string(len) + " bytes (at most " +
+              std::to_string(kMaxDeviceNameBytes) + ")");
+    need(kEntryFixedBytes + len);
+    r.name.assign(reinterpret_cast<const char*>(data + pos + 4), len);
+    pos += 4 + len;
+    r.cc_major = Get<int32_t>(data, pos);
+    r.cc_minor = Get<int32_t>(data, pos + 4);
+    r.sm_count = Get<int32_t>(data, pos + 8);
+    r.n = Get<int64_t>(data, pos + 12);
+    r.b_order = Get<int32_t>(data, pos + 20);
+    r.c_order = Get<int32_t>(data, pos + 24);
+    r.splits = Get<int32_t>(data, pos + 28);
+    r.cluster = Get<uint32_t>(data, pos + 32);
+    pos += kEntryFixedBytes - 4;
+    const std::string fault = EntryFault(r);
+    if (!fault.empty()) Corrupt(at + fault);
+    out.push_back(FromRaw(std::move(r)));
+    if (i > 0 && !(out[i - 1].problem < out[i].problem))
+      Corrupt(at + "not after the one before it (entries must be in ascending problem order, "
+                   "each problem once)");
+  }
+  if (pos != sum_at)
+    Corrupt(std::to_string(sum_at - pos) + " stray bytes after the last tuned split");
+  return out;
+}
+
 }  // namespace
 
-std::vector<uint8_t> Serialize(const CompressedMatrix& m) {
+std::vector<uint8_t> Serialize(const CompressedMatrix& m,
+                               const std::vector<TunedSplits::Entry>& tuned) {
   m.Validate();
+  const std::vector<uint8_t> section =
+      tuned.empty() ? std::vector<uint8_t>{} : TunedSection(tuned);
   const Layout& l = m.layout;
   const uint64_t counts[4] = {m.values.size(), m.meta.size(), m.col_idx.size(), m.row_perm.size()};
   const void* arrays[4] = {m.values.data(), m.meta.data(), m.col_idx.data(), m.row_perm.data()};
   const size_t elem[4] = {2, 4, 4, 4};
   size_t total = kHeaderSize;
   for (int i = 0; i < 4; ++i) total += counts[i] * elem[i];
-  std::vector<uint8_t> out(total, 0);
+  std::vector<uint8_t> out(total + section.size(), 0);
   uint8_t* h = out.data();
   std::memcpy(h, kMagic, sizeof kMagic);
   Put<uint32_t>(h, 8, kFileFormatVersion);
@@ -82,7 +261,8 @@ std::vector<uint8_t> Serialize(const CompressedMatrix& m) {
   Put<uint32_t>(h, 16, static_cast<uint32_t>(kHeaderSize));
   Put<uint32_t>(
       h, 20,
-      (m.column_permuted ? kFlagColumnPermuted : 0u) | (m.row_perm.empty() ? 0u : kFlagRowPerm));
+      (m.column_permuted ? kFlagColumnPermuted : 0u) | (m.row_perm.empty() ? 0u : kFlagRowPerm) |
+          (section.empty() ? 0u : kFlagTunedSplits));
   Put<int64_t>(h, 24, l.rows);
   Put<int64_t>(h, 32, l.cols);
   Put<int32_t>(h, 40, l.tile_rows);
@@ -98,11 +278,13 @@ std::vector<uint8_t> Serialize(const CompressedMatrix& m) {
     if (bytes > 0) std::memcpy(h + offset, arrays[i], bytes);
     offset += bytes;
   }
+  if (!section.empty()) std::memcpy(h + offset, section.data(), section.size());
   Put<uint64_t>(h, kHeaderChecksumOffset, Fnv1a64(h, kHeaderChecksumOffset));
   return out;
 }
 
-CompressedMatrix Deserialize(const uint8_t* data, size_t size) {
+CompressedMatrix Deserialize(const uint8_t* data, size_t size,
+                             std::vector<TunedSplits::Entry>* tuned) {
   Require(data != nullptr || size == 0, Status::kNullPointer, "Deserialize: data is null");
   if (size < kHeaderSize) {
     Corrupt("size " + std::to_string(size) + " is smaller than the " + std::to_string(kHeaderSize) +
@@ -110,9 +292,10 @@ CompressedMatrix Deserialize(const uint8_t* data, size_t size) {
   }
   if (std::memcmp(data, kMagic, sizeof kMagic) != 0) Corrupt("bad magic (not a hinm file)");
   const uint32_t version = Get<uint32_t>(data, 8);
-  if (version != kFileFormatVersion) {
+  if (version < kOldestFileFormatVersion || version > kFileFormatVersion) {
     throw Error(Status::kVersionMismatch, "hinm file format version " + std::to_string(version) +
                                               ", this library reads " +
+                                              std::to_string(kOldestFileFormatVersion) + " to " +
                                               std::to_string(kFileFormatVersion));
   }
   if (Get<uint64_t>(data, kHeaderChecksumOffset) != Fnv1a64(data, kHeaderChecksumOffset)) {
@@ -121,7 +304,10 @@ CompressedMatrix Deserialize(const uint8_t* data, size_t size) {
   if (Get<uint32_t>(data, 12) != kEndianMarker) Corrupt("written on a host of other endianness");
   if (Get<uint32_t>(data, 16) != kHeaderSize) Corrupt("unexpected header size");
   const uint32_t flags = Get<uint32_t>(data, 20);
-  if ((flags & ~kKnownFlags) != 0) Corrupt("unknown flags " + std::to_string(flags));
+  if ((flags & ~KnownFlags(version)) != 0) {
+    Corrupt("unknown flags " + std::to_string(flags) + " for format version " +
+            std::to_string(version));
+  }
 
   CompressedMatrix m;
   try {
@@ -146,9 +332,16 @@ CompressedMatrix Deserialize(const uint8_t* data, size_t size) {
     }
     expected_size += want[i] * elem[i];  // bounded: Layout::Make checked the sizes
   }
-  if (size != expected_size) {
+  const bool has_tuned = (flags & kFlagTunedSplits) != 0;
+  if (!has_tuned && size != expected_size) {
     Corrupt("size " + std::to_string(size) + " bytes, the header implies " +
             std::to_string(expected_size) + (size < expected_size ? " (truncated)" : ""));
+  }
+  // The tuned splits section: at least its count, one entry and its checksum.
+  const uint64_t min_tuned = kCountBytes + kEntryFixedBytes + kSectionChecksumBytes;
+  if (has_tuned && (size < expected_size || size - expected_size < min_tuned)) {
+    Corrupt("size " + std::to_string(size) + " bytes, the header implies at least " +
+            std::to_string(expected_size + min_tuned) + " (truncated)");
   }
   size_t offset = kHeaderSize;
   for (int i = 0; i < 4; ++i) {
@@ -170,6 +363,8 @@ CompressedMatrix Deserialize(const uint8_t* data, size_t size) {
   copy(m.col_idx, want[2], offset);
   offset += want[2] * 4;
   copy(m.row_perm, want[3], offset);
+  std::vector<TunedSplits::Entry> entries;
+  if (has_tuned) entries = ReadTunedSection(data, expected_size, size);
   m.column_permuted = (flags & kFlagColumnPermuted) != 0;
   m.stats.retained_saliency = Get<double>(data, 56);
   m.stats.kept_weights = Get<int64_t>(data, 64);
@@ -178,11 +373,13 @@ CompressedMatrix Deserialize(const uint8_t* data, size_t size) {
   } catch (const Error& e) {
     Corrupt(e.what());
   }
+  if (tuned != nullptr) *tuned = std::move(entries);
   return m;
 }
 
-void SaveToFile(const CompressedMatrix& m, const std::string& path) {
-  const std::vector<uint8_t> bytes = Serialize(m);
+void SaveToFile(const CompressedMatrix& m, const std::string& path,
+                const std::vector<TunedSplits::Entry>& tuned) {
+  const std::vector<uint8_t> bytes = Serialize(m, tuned);
   // Write a temporary file beside the target, flush it to disk, then rename:
   // readers see the old file or the whole new one, never half of one.
   // pid + a process-wide counter: concurrent saves never share a temp file.
@@ -221,7 +418,8 @@ void SaveToFile(const CompressedMatrix& m, const std::string& path) {
   }
 }
 
-CompressedMatrix LoadFromFile(const std::string& path) {
+CompressedMatrix LoadFromFile(const std::string& path,
+                              std::vector<TunedSplits::Entry>* tuned) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw Error(Status::kIoError, IoMessage("cannot open", path, errno));
   struct stat st;
@@ -247,7 +445,7 @@ CompressedMatrix LoadFromFile(const std::string& path) {
   ::close(fd);
   bytes.resize(done);
   try {
-    return Deserialize(bytes.data(), bytes.size());
+    return Deserialize(bytes.data(), bytes.size(), tuned);
   } catch (const Error& e) {
     throw Error(e.status(), std::string(e.what()) + " (file '" + path + "')");
   }

@@ -2,9 +2,9 @@
 // one compressed matrix, by problem: which GPU model, how many tokens, and
 // the orders of B and C -- everything the planner's choice of tile config and
 // split depends on besides the matrix itself. A descriptor owns one; its
-// SpMM calls look their problem up here before asking the planner. The GPU
-// is named by what it is, not by its ordinal, so a split found on one card
-// holds on every card of the model.
+// SpMM calls look their problem up here before asking the planner. Saved
+// with the matrix (cpp/hinm/serialize.h, format version 2), so the GPU is
+// named by what it is, not by its ordinal on the machine that searched.
 // Host-only, thread-safe (a descriptor is shared by threads).
 #ifndef HINM_TUNED_SPLITS_H_
 #define HINM_TUNED_SPLITS_H_
@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "cpp/hinm/reference.h"
 
@@ -57,6 +58,13 @@ struct SpmmProblemKey {
 
 class TunedSplits {
  public:
+  // One stored split and its problem (what a file holds, cpp/hinm/serialize.h).
+  struct Entry {
+    SpmmProblemKey problem;
+    SpmmSplit split;
+    bool operator==(const Entry& o) const { return problem == o.problem && split == o.split; }
+  };
+
   std::optional<SpmmSplit> Find(const SpmmProblemKey& key) const {
     std::lock_guard<std::mutex> lock(mu_);
     const auto it = splits_.find(key);
@@ -71,6 +79,15 @@ class TunedSplits {
   size_t size() const {
     std::lock_guard<std::mutex> lock(mu_);
     return splits_.size();
+  }
+  // Every entry at one instant (a search storing meanwhile is either all in
+  // or not at all), in ascending problem order: what Serialize writes.
+  std::vector<Entry> Entries() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<Entry> out;
+    out.reserve(splits_.size());
+    for (const auto& [key, split] : splits_) out.push_back({key, split});
+    return out;
   }
 
  private:

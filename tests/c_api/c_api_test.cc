@@ -2,6 +2,8 @@
 // turn (exact status + a message naming the argument), and the success paths
 // checked against independent references (naive HiNM invariants, an fp64
 // product of the decompressed matrix, round trips through files and memory).
+// The one exception: files with tuned K splits, which only a GPU search can
+// store in a descriptor, are made with the core's Serialize.
 #include "hinm/hinm.h"
 
 #include <gtest/gtest.h>
@@ -20,6 +22,9 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "cpp/hinm/serialize.h"
+#include "cpp/hinm/tuned_splits.h"
 
 namespace {
 
@@ -1029,7 +1034,7 @@ TEST_F(CApiCorruptFile, UnknownFormatVersion) {
   std::vector<uint8_t> bad = good_;
   uint32_t version = 0;
   std::memcpy(&version, bad.data() + 8, 4);
-  ASSERT_EQ(version, 1u) << "format layout changed: update this test";
+  ASSERT_EQ(version, 2u) << "format layout changed: update this test";
   version = 999;
   std::memcpy(bad.data() + 8, &version, 4);
   ExpectLoadFails(bad, HINM_STATUS_VERSION_MISMATCH);
@@ -1081,6 +1086,108 @@ TEST_F(CApi, SerializeRoundTripAndArguments) {
   ASSERT_OK(hinmDeserialize(handle_, &back, buf.data(), size));
   descs_.push_back(back);
   EXPECT_EQ(Decompressed(d, 32, 16), Decompressed(back, 32, 16));
+}
+
+// A descriptor carries the K splits hinmSpMMSearch stored in it through
+// every save/load path. No search can run without a GPU, so the file with
+// splits is made by the core's Serialize from the descriptor's own bytes.
+class CApiTunedSplits : public CApi {
+ protected:
+  void SetUp() override {
+    CApi::SetUp();
+    cfg_.permute = HINM_PERMUTE_BOTH;
+    plain_ = Make(48, 40, 9);
+    size_t size = 0;
+    ASSERT_OK(hinmSerializedSize(plain_, &size));
+    plain_bytes_.resize(size);
+    ASSERT_OK(hinmSerialize(plain_, plain_bytes_.data(), size));
+    const hinm::CompressedMatrix m = hinm::Deserialize(plain_bytes_.data(), size);
+    const hinm::Order F = hinm::Order::kFeatureMajor, T = hinm::Order::kTokenMajor;
+    tuned_ = {
+        {{{"NVIDIA H100 80GB HBM3", 9, 0, 132}, 1, F, F}, {6, true}},
+        {{{"NVIDIA H100 80GB HBM3", 9, 0, 132}, 16, T, T}, {3, false}},
+        {{{"NVIDIA A100-SXM4-80GB", 8, 0, 108}, 16, F, T}, {2, false}},
+    };
+    tuned_bytes_ = hinm::Serialize(m, tuned_);
+  }
+  // The descriptor's bytes through hinmSerializedSize + hinmSerialize.
+  std::vector<uint8_t> BytesOf(hinmDescriptor_t d) {
+    size_t size = 0;
+    EXPECT_EQ(hinmSerializedSize(d, &size), HINM_STATUS_SUCCESS) << LastMessage();
+    std::vector<uint8_t> out(size);
+    EXPECT_EQ(hinmSerialize(d, out.data(), size), HINM_STATUS_SUCCESS) << LastMessage();
+    return out;
+  }
+  hinmDescriptor_t plain_ = nullptr;
+  std::vector<uint8_t> plain_bytes_, tuned_bytes_;
+  std::vector<hinm::TunedSplits::Entry> tuned_;
+};
+
+TEST_F(CApiTunedSplits, KeptByDeserializeSerializeSaveAndLoad) {
+  ASSERT_GT(tuned_bytes_.size(), plain_bytes_.size());
+  hinmDescriptor_t d = nullptr;
+  ASSERT_OK(hinmDeserialize(handle_, &d, tuned_bytes_.data(), tuned_bytes_.size()));
+  descs_.push_back(d);
+  EXPECT_EQ(BytesOf(d), tuned_bytes_);
+  EXPECT_EQ(Decompressed(d, 48, 40), Decompressed(plain_, 48, 40));
+  // Saved to a file and loaded into another descriptor: the same bytes.
+  const std::string path = TempPath("tuned.hinm");
+  ASSERT_OK(hinmSaveDescriptor(d, path.c_str()));
+  EXPECT_EQ(ReadFile(path), tuned_bytes_);
+  hinmDescriptor_t loaded = nullptr;
+  ASSERT_OK(hinmLoadDescriptor(handle_, &loaded, path.c_str()));
+  descs_.push_back(loaded);
+  EXPECT_EQ(BytesOf(loaded), tuned_bytes_);
+  // Which entries they are: the core reads the descriptor's bytes back.
+  std::vector<hinm::TunedSplits::Entry> back;
+  const std::vector<uint8_t> again = BytesOf(loaded);
+  hinm::Deserialize(again.data(), again.size(), &back);
+  ASSERT_EQ(back.size(), 3u);
+  for (const hinm::TunedSplits::Entry& e : tuned_)
+    EXPECT_NE(std::find(back.begin(), back.end(), e), back.end()) << e.problem.device.name;
+  // A too-small buffer for them is refused, and nothing is written.
+  std::vector<uint8_t> small(tuned_bytes_.size() - 1, 0xEE);
+  EXPECT_STATUS(hinmSerialize(d, small.data(), small.size()), HINM_STATUS_INVALID_VALUE,
+                "size = " + std::to_string(small.size()));
+  EXPECT_EQ(small, std::vector<uint8_t>(small.size(), 0xEE));
+  // hinmSpMMWorkspaceSize still answers on a machine without a GPU (no
+  // current device: no tuned split applies).
+  size_t ws = 1;
+  ASSERT_OK(hinmSpMMWorkspaceSize(handle_, d, 16, HINM_ORDER_FEATURE_MAJOR,
+                                  HINM_ORDER_TOKEN_MAJOR, &ws));
+}
+
+TEST_F(CApiTunedSplits, NotCarriedOverByFoldInputPermutation) {
+  hinmDescriptor_t d = nullptr;
+  ASSERT_OK(hinmDeserialize(handle_, &d, tuned_bytes_.data(), tuned_bytes_.size()));
+  descs_.push_back(d);
+  std::vector<int32_t> perm(40);
+  for (int i = 0; i < 40; ++i) perm[i] = (i * 7) % 40;
+  hinmDescriptor_t folded = nullptr;
+  ASSERT_OK(hinmFoldInputPermutation(handle_, &folded, d, perm.data(), 40));
+  descs_.push_back(folded);
+  const std::vector<uint8_t> bytes = BytesOf(folded);
+  std::vector<hinm::TunedSplits::Entry> back = tuned_;
+  hinm::Deserialize(bytes.data(), bytes.size(), &back);
+  EXPECT_TRUE(back.empty());
+  EXPECT_EQ(bytes.size(), plain_bytes_.size());
+  EXPECT_EQ(BytesOf(d), tuned_bytes_);  // the source keeps its own
+}
+
+TEST_F(CApiTunedSplits, DamagedSectionIsCorrupt) {
+  for (size_t at : {plain_bytes_.size(), plain_bytes_.size() + 9, tuned_bytes_.size() - 1}) {
+    std::vector<uint8_t> bad = tuned_bytes_;
+    bad[at] ^= 0x10;
+    hinmDescriptor_t d = nullptr;
+    EXPECT_STATUS(hinmDeserialize(handle_, &d, bad.data(), bad.size()), HINM_STATUS_CORRUPT_FILE,
+                  "tuned splits checksum");
+    EXPECT_EQ(d, nullptr);
+  }
+  // Cut just after the matrix: the header says splits follow.
+  hinmDescriptor_t d = nullptr;
+  EXPECT_STATUS(hinmDeserialize(handle_, &d, tuned_bytes_.data(), plain_bytes_.size()),
+                HINM_STATUS_CORRUPT_FILE, "truncated");
+  EXPECT_EQ(d, nullptr);
 }
 
 // ================================================================ SpMMHost

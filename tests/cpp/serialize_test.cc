@@ -1,14 +1,18 @@
-// Save/load: exact round trips, and every kind of damage is reported as
+// Save/load: exact round trips (with the tuned splits of format version 2),
+// version 1 files still load, and every kind of damage is reported as
 // kCorruptFile / kVersionMismatch / kIoError without reading out of bounds.
 #include "cpp/hinm/serialize.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <unistd.h>
+#include <vector>
 
 #include "cpp/hinm/checksum.h"
 #include "cpp/hinm/prune.h"
@@ -19,6 +23,9 @@ namespace {
 
 using testing_util::RandomMatrix;
 using testing_util::StatusOf;
+using Entry = TunedSplits::Entry;
+
+constexpr size_t kHeaderBytes = 144;
 
 CompressedMatrix Small(int64_t m = 20, int64_t k = 12, DType d = DType::kFloat16) {
   const std::vector<float> w = RandomMatrix(m, k, static_cast<uint32_t>(m + k));
@@ -53,6 +60,30 @@ void ExpectSame(const CompressedMatrix& a, const CompressedMatrix& b) {
   EXPECT_EQ(a.stats.kept_weights, b.stats.kept_weights);
 }
 
+// Tuned splits, as a plan search would store them (format version 2).
+const DeviceIdentity kH100{"NVIDIA H100 80GB HBM3", 9, 0, 132};
+const DeviceIdentity kA100{"NVIDIA A100-SXM4-80GB", 8, 0, 108};
+
+// Several GPUs, N, orders and splits, deliberately not in problem order;
+// the extremes of every range a file allows.
+std::vector<Entry> SomeTuned() {
+  const Order F = Order::kFeatureMajor, T = Order::kTokenMajor;
+  return {
+      {{kH100, 16, F, F}, {4, true}},
+      {{kA100, 1, T, T}, {1, false}},
+      {{kH100, 1, F, T}, {64, false}},
+      {{{std::string(kMaxDeviceNameBytes, 'x'), 99, 99, 1}, 2147483647, T, F}, {2, true}},
+      {{{"", 1, 0, 1}, 1, F, F}, {3, false}},
+      {{kH100, 16, T, F}, {8, true}},
+      {{{"NVIDIA H100 80GB HBM3", 9, 0, 16}, 16, F, F}, {2, false}},  // a MIG slice
+  };
+}
+
+std::vector<Entry> Sorted(std::vector<Entry> v) {
+  std::sort(v.begin(), v.end(), [](const Entry& a, const Entry& b) { return a.problem < b.problem; });
+  return v;
+}
+
 std::string TempPath(const std::string& name) {
   const char* dir = std::getenv("TEST_TMPDIR");
   return std::string(dir ? dir : "/tmp") + "/hinm_" + std::to_string(::getpid()) + "_" + name;
@@ -82,28 +113,34 @@ TEST(Serialize, RoundTripThroughFile) {
   std::remove(path.c_str());
 }
 
+// Without and with tuned splits (format version 2's section).
 TEST(Serialize, TruncationAtEveryLengthIsCorrupt) {
-  const std::vector<uint8_t> bytes = Serialize(WithRowPerm());
-  for (size_t n = 0; n < bytes.size(); ++n) {
-    // A fresh heap copy of exactly n bytes, so a read past it is a real
-    // out-of-bounds access (valgrind/ASan would report it).
-    std::vector<uint8_t> cut(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n));
-    ASSERT_EQ(StatusOf([&] { Deserialize(cut.data(), cut.size()); }), Status::kCorruptFile) << n;
+  for (const std::vector<uint8_t>& bytes :
+       {Serialize(WithRowPerm()), Serialize(WithRowPerm(), SomeTuned())}) {
+    for (size_t n = 0; n < bytes.size(); ++n) {
+      // A fresh heap copy of exactly n bytes, so a read past it is a real
+      // out-of-bounds access (valgrind/ASan would report it).
+      std::vector<uint8_t> cut(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n));
+      ASSERT_EQ(StatusOf([&] { Deserialize(cut.data(), cut.size()); }), Status::kCorruptFile)
+          << n << " of " << bytes.size();
+    }
+    std::vector<uint8_t> longer = bytes;
+    longer.push_back(0);
+    EXPECT_EQ(StatusOf([&] { Deserialize(longer.data(), longer.size()); }), Status::kCorruptFile);
   }
-  std::vector<uint8_t> longer = bytes;
-  longer.push_back(0);
-  EXPECT_EQ(StatusOf([&] { Deserialize(longer.data(), longer.size()); }), Status::kCorruptFile);
 }
 
 TEST(Serialize, EveryBitFlipIsDetected) {
-  const std::vector<uint8_t> bytes = Serialize(WithRowPerm());
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    for (int bit = 0; bit < 8; bit += 3) {
-      std::vector<uint8_t> bad = bytes;
-      bad[i] ^= static_cast<uint8_t>(1u << bit);
-      const Status want = (i >= 8 && i < 12) ? Status::kVersionMismatch : Status::kCorruptFile;
-      ASSERT_EQ(StatusOf([&] { Deserialize(bad.data(), bad.size()); }), want)
-          << "byte " << i << " bit " << bit;
+  for (const std::vector<uint8_t>& bytes :
+       {Serialize(WithRowPerm()), Serialize(WithRowPerm(), SomeTuned())}) {
+    for (size_t i = 0; i < bytes.size(); ++i) {
+      for (int bit = 0; bit < 8; bit += 3) {
+        std::vector<uint8_t> bad = bytes;
+        bad[i] ^= static_cast<uint8_t>(1u << bit);
+        const Status want = (i >= 8 && i < 12) ? Status::kVersionMismatch : Status::kCorruptFile;
+        ASSERT_EQ(StatusOf([&] { Deserialize(bad.data(), bad.size()); }), want)
+            << "byte " << i << " bit " << bit << " of " << bytes.size();
+      }
     }
   }
 }
@@ -220,6 +257,262 @@ TEST(Serialize, SaveLeavesNoTemporaryFile) {
   pclose(p);
   EXPECT_EQ(count, 1);
   std::remove(path.c_str());
+}
+
+// ------------------------------------------------ tuned splits (version 2)
+
+// One entry whose fields the corruption tests below rewrite.
+const Entry kOne{{{"GPU", 9, 0, 132}, 16, Order::kFeatureMajor, Order::kTokenMajor}, {4, true}};
+constexpr size_t kOneNameBytes = 3;
+
+// Field offsets of the first entry, from the section start S (serialize.cc).
+constexpr size_t kCountAt = 0, kNameLenAt = 4, kNameAt = 8;
+constexpr size_t Field(size_t name_bytes, size_t at) { return kNameAt + name_bytes + at; }
+constexpr size_t kCcMajor = 0, kCcMinor = 4, kSms = 8, kN = 12, kBOrder = 20, kCOrder = 24,
+                 kSplits = 28, kCluster = 32, kEntryBytes = 40;
+
+template <typename T>
+void Set(std::vector<uint8_t>* b, size_t at, T v) {
+  ASSERT_LE(at + sizeof v, b->size());
+  std::memcpy(b->data() + at, &v, sizeof v);
+}
+
+// The section checksum recomputed over [s, end - 8), as a writer would.
+void ResealTuned(std::vector<uint8_t>* b, size_t s) {
+  const uint64_t h = Fnv1a64(b->data() + s, b->size() - 8 - s);
+  std::memcpy(b->data() + b->size() - 8, &h, 8);
+}
+
+std::string CorruptMessage(const std::vector<uint8_t>& b) {
+  try {
+    Deserialize(b.data(), b.size());
+  } catch (const Error& e) {
+    EXPECT_EQ(e.status(), Status::kCorruptFile) << e.what();
+    return e.what();
+  }
+  ADD_FAILURE() << "loaded";
+  return "";
+}
+
+TEST(SerializeTuned, RoundTripInMemoryAndThroughFile) {
+  for (const CompressedMatrix& a : {Small(), WithRowPerm(), Small(40, 36, DType::kBFloat16)}) {
+    const std::vector<uint8_t> bytes = Serialize(a, SomeTuned());
+    std::vector<Entry> back = {kOne};  // replaced, not appended to
+    ExpectSame(a, Deserialize(bytes.data(), bytes.size(), &back));
+    EXPECT_EQ(back, Sorted(SomeTuned()));
+    EXPECT_EQ(Serialize(a, back), bytes);
+    // The matrix alone reads the same without asking for the splits.
+    ExpectSame(a, Deserialize(bytes.data(), bytes.size()));
+  }
+  const std::string path = TempPath("tuned.hinm");
+  SaveToFile(WithRowPerm(), path, SomeTuned());
+  std::vector<Entry> back;
+  ExpectSame(WithRowPerm(), LoadFromFile(path, &back));
+  EXPECT_EQ(back, Sorted(SomeTuned()));
+  std::remove(path.c_str());
+}
+
+TEST(SerializeTuned, BytesDependOnlyOnTheContents) {
+  const CompressedMatrix a = Small();
+  const std::vector<uint8_t> bytes = Serialize(a, SomeTuned());
+  std::vector<Entry> reversed = SomeTuned();
+  std::reverse(reversed.begin(), reversed.end());
+  EXPECT_EQ(Serialize(a, reversed), bytes);
+  TunedSplits store;
+  for (const Entry& e : reversed) store.Store(e.problem, e.split);
+  EXPECT_EQ(Serialize(a, store.Entries()), bytes);
+  EXPECT_EQ(Serialize(a, SomeTuned()), bytes);  // twice, same bytes
+  // The section is the last thing in the file: the matrix's bytes come
+  // first, unchanged but for the flag and the header checksum.
+  const std::vector<uint8_t> plain = Serialize(a);
+  ASSERT_GT(bytes.size(), plain.size());
+  EXPECT_TRUE(std::equal(plain.begin() + kHeaderBytes, plain.end(), bytes.begin() + kHeaderBytes));
+  EXPECT_EQ(bytes[20] & 4u, 4u);
+  EXPECT_EQ(plain[20] & 4u, 0u);
+}
+
+TEST(SerializeTuned, NoSplitsNoSection) {
+  const CompressedMatrix a = Small();
+  const std::vector<uint8_t> bytes = Serialize(a, {});
+  EXPECT_EQ(bytes, Serialize(a));
+  EXPECT_EQ(bytes.size(), kHeaderBytes + static_cast<size_t>(a.compressed_bytes()));
+  uint32_t version = 0;
+  std::memcpy(&version, bytes.data() + 8, 4);
+  EXPECT_EQ(version, 2u);
+  std::vector<Entry> back = {kOne};
+  Deserialize(bytes.data(), bytes.size(), &back);
+  EXPECT_TRUE(back.empty());
+}
+
+// A version 1 file as the version 1 library wrote it: a descriptor with both
+// permutations, bf16 (the fuzz seed deserialize_fuzzer/2cp_both_32x24_v16_bf16
+// as committed in 4fbaec5; kept here since the seeds are now version 2).
+std::vector<uint8_t> Version1Fixture() {
+  std::ifstream f("tests/cpp/testdata/format_v1_2cp_32x24_bf16.hinm", std::ios::binary);
+  EXPECT_TRUE(f.good()) << "fixture not found (run from the workspace root, as bazel does)";
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
+}
+
+TEST(SerializeTuned, Version1FilesStillLoad) {
+  const std::vector<uint8_t> v1 = Version1Fixture();
+  ASSERT_EQ(v1.size(), 1680u);
+  uint32_t version = 0;
+  std::memcpy(&version, v1.data() + 8, 4);
+  ASSERT_EQ(version, 1u);
+  std::vector<Entry> tuned = {kOne};
+  const CompressedMatrix a = Deserialize(v1.data(), v1.size(), &tuned);
+  EXPECT_TRUE(tuned.empty());
+  EXPECT_EQ(a.layout.rows, 32);
+  EXPECT_EQ(a.layout.cols, 24);
+  EXPECT_EQ(a.layout.tile_rows, 16);
+  EXPECT_EQ(a.layout.kept_cols, 12);
+  EXPECT_EQ(a.layout.dtype, DType::kBFloat16);
+  EXPECT_EQ(a.row_perm.size(), 32u);
+  EXPECT_TRUE(a.column_permuted);
+  // Written again, it is the same file in version 2: only the version and
+  // the header checksum differ.
+  const std::vector<uint8_t> v2 = Serialize(a);
+  ASSERT_EQ(v2.size(), v1.size());
+  for (size_t i = 0; i < v1.size(); ++i) {
+    if ((i >= 8 && i < 12) || (i >= 136 && i < 144)) continue;
+    ASSERT_EQ(v1[i], v2[i]) << "byte " << i;
+  }
+  // The same holds for any matrix: a version 2 file without splits, made
+  // version 1, loads.
+  std::vector<uint8_t> b = Serialize(WithRowPerm());
+  Set<uint32_t>(&b, 8, 1);
+  Reseal(&b);
+  ExpectSame(WithRowPerm(), Deserialize(b.data(), b.size(), &tuned));
+  EXPECT_TRUE(tuned.empty());
+}
+
+TEST(SerializeTuned, Version1HasNoTunedFlag) {
+  std::vector<uint8_t> b = Serialize(Small(), {kOne});
+  Set<uint32_t>(&b, 8, 1);
+  Reseal(&b);
+  EXPECT_NE(CorruptMessage(b).find("unknown flags"), std::string::npos);
+}
+
+TEST(SerializeTuned, NewerAndOlderVersionsAreMismatches) {
+  for (uint32_t v : {0u, kFileFormatVersion + 1, 0xFFFFFFFFu}) {
+    std::vector<uint8_t> b = Serialize(Small(), {kOne});
+    Set<uint32_t>(&b, 8, v);
+    Reseal(&b);
+    EXPECT_EQ(StatusOf([&] { Deserialize(b.data(), b.size()); }), Status::kVersionMismatch) << v;
+  }
+}
+
+// The section's flag and its presence must agree (header resealed).
+TEST(SerializeTuned, FlagWithoutSectionAndSectionWithoutFlag) {
+  std::vector<uint8_t> flag_only = Serialize(Small());
+  flag_only[20] |= 4;
+  Reseal(&flag_only);
+  EXPECT_NE(CorruptMessage(flag_only).find("truncated"), std::string::npos);
+  std::vector<uint8_t> section_only = Serialize(Small(), {kOne});
+  section_only[20] &= static_cast<uint8_t>(~4u);
+  Reseal(&section_only);
+  EXPECT_NE(CorruptMessage(section_only).find("the header implies"), std::string::npos);
+}
+
+// Each field of an entry out of its range, with a correct section checksum:
+// kCorruptFile, naming the field.
+TEST(SerializeTuned, ResealedBadFieldsAreCorrupt) {
+  const std::vector<uint8_t> good = Serialize(Small(), {kOne});
+  const size_t s = Serialize(Small()).size();  // the section's start
+  const auto f = [](size_t at) { return Field(kOneNameBytes, at); };
+  ASSERT_NO_THROW(Deserialize(good.data(), good.size()));
+  struct Case {
+    const char* what;
+    std::vector<uint8_t> bytes;
+    const char* needle;
+  };
+  std::vector<Case> cases;
+  const auto with = [&](const char* what, size_t at, auto v, const char* needle) {
+    std::vector<uint8_t> b = good;
+    Set(&b, s + at, v);
+    ResealTuned(&b, s);
+    cases.push_back({what, b, needle});
+  };
+  with("splits 0", f(kSplits), int32_t{0}, "splits = 0");
+  with("splits 65", f(kSplits), int32_t{kMaxSavedSplits + 1}, "splits = 65");
+  with("splits -1", f(kSplits), int32_t{-1}, "splits = -1");
+  with("b_order 2", f(kBOrder), int32_t{2}, "b_order 2");
+  with("c_order -1", f(kCOrder), int32_t{-1}, "c_order -1");
+  with("n 0", f(kN), int64_t{0}, "n = 0");
+  with("n -5", f(kN), int64_t{-5}, "n = -5");
+  with("n 2^31", f(kN), int64_t{1} << 31, "n = 2147483648");
+  with("cluster 2", f(kCluster), uint32_t{2}, "cluster flag 2");
+  with("cluster 256", f(kCluster), uint32_t{256}, "cluster flag 256");
+  with("cc major 0", f(kCcMajor), int32_t{0}, "compute capability 0.0");
+  with("cc major 100", f(kCcMajor), int32_t{100}, "compute capability 100.0");
+  with("cc minor -1", f(kCcMinor), int32_t{-1}, "compute capability 9.-1");
+  with("cc minor 100", f(kCcMinor), int32_t{100}, "compute capability 9.100");
+  with("sm count 0", f(kSms), int32_t{0}, "SM count 0");
+  with("name with NUL", kNameAt + 1, uint8_t{0}, "NUL");
+  with("name too long", kNameLenAt, uint32_t{kMaxDeviceNameBytes + 1}, "256 bytes (at most 255)");
+  with("name longer than the section", kNameLenAt, uint32_t{200}, "truncated");
+  with("count 0", kCountAt, uint32_t{0}, "no entries");
+  with("count 2 for 1 entry", kCountAt, uint32_t{2}, "cannot fit");
+  with("count absurd", kCountAt, uint32_t{0xFFFFFFFFu}, "cannot fit");
+  std::vector<uint8_t> stray = good;  // 4 bytes between the last entry and the checksum
+  stray.insert(stray.end() - 8, 4, uint8_t{0});
+  ResealTuned(&stray, s);
+  cases.push_back({"stray bytes", stray, "4 stray bytes after the last tuned split"});
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    EXPECT_NE(CorruptMessage(c.bytes).find(c.needle), std::string::npos)
+        << CorruptMessage(c.bytes);
+  }
+}
+
+TEST(SerializeTuned, EntriesMustBeInProblemOrderAndUnique) {
+  const Entry first = kOne;
+  Entry second = kOne;  // same name length, later problem
+  second.problem.n = 17;
+  const std::vector<uint8_t> good = Serialize(Small(), {second, first});
+  ASSERT_NO_THROW(Deserialize(good.data(), good.size()));
+  const size_t s = Serialize(Small()).size();
+  const size_t entry = kEntryBytes + kOneNameBytes;
+  // Swapped: out of order.
+  std::vector<uint8_t> swapped = good;
+  std::copy(good.begin() + static_cast<std::ptrdiff_t>(s + 4 + entry),
+            good.begin() + static_cast<std::ptrdiff_t>(s + 4 + 2 * entry),
+            swapped.begin() + static_cast<std::ptrdiff_t>(s + 4));
+  std::copy(good.begin() + static_cast<std::ptrdiff_t>(s + 4),
+            good.begin() + static_cast<std::ptrdiff_t>(s + 4 + entry),
+            swapped.begin() + static_cast<std::ptrdiff_t>(s + 4 + entry));
+  ResealTuned(&swapped, s);
+  EXPECT_NE(CorruptMessage(swapped).find("tuned split 1: not after"), std::string::npos);
+  // The same problem twice (other splits).
+  std::vector<uint8_t> twice = good;
+  Set<int64_t>(&twice, s + entry + Field(kOneNameBytes, kN), 16);
+  Set<int32_t>(&twice, s + entry + Field(kOneNameBytes, kSplits), 9);
+  ResealTuned(&twice, s);
+  EXPECT_NE(CorruptMessage(twice).find("not after"), std::string::npos);
+}
+
+TEST(SerializeTuned, SerializeRefusesWhatAFileCannotHold) {
+  const CompressedMatrix a = Small();
+  const auto status = [&](Entry e) { return StatusOf([&] { Serialize(a, {e}); }); };
+  Entry e = kOne;
+  EXPECT_EQ(status(e), Status::kSuccess);
+  e.split.splits = 0;  // the planner's: nothing a search stores
+  EXPECT_EQ(status(e), Status::kInvalidValue);
+  e.split.splits = kMaxSavedSplits + 1;
+  EXPECT_EQ(status(e), Status::kInvalidValue);
+  e = kOne;
+  e.problem.device.name.assign(kMaxDeviceNameBytes + 1, 'x');
+  EXPECT_EQ(status(e), Status::kInvalidValue);
+  e = kOne;
+  e.problem.n = 0;
+  EXPECT_EQ(status(e), Status::kInvalidValue);
+  e = kOne;
+  e.problem.device.sm_count = 0;
+  EXPECT_EQ(status(e), Status::kInvalidValue);
+  e = kOne;
+  Entry other = kOne;
+  other.split.splits = 2;  // same problem, another split
+  EXPECT_EQ(StatusOf([&] { Serialize(a, {e, other}); }), Status::kInvalidValue);
 }
 
 TEST(Checksum, Fnv1aKnownVectors) {

@@ -1,7 +1,7 @@
 // The per-descriptor store of searched K splits: found by exactly its
 // problem (GPU model -- name, compute capability, SM count -- N, B order,
-// C order), replaced by a later search, and safe to use from several threads
-// at once.
+// C order), replaced by a later search, listed in problem order, and safe to
+// use from several threads at once.
 #include "cpp/hinm/tuned_splits.h"
 
 #include <gtest/gtest.h>
@@ -66,6 +66,28 @@ TEST(TunedSplits, FoundByItsProblemOnly) {
   EXPECT_EQ(t.size(), 1u);
 }
 
+TEST(TunedSplits, EntriesAreEveryStoreInProblemOrder) {
+  TunedSplits t;
+  EXPECT_TRUE(t.Entries().empty());
+  const DeviceIdentity a100{"NVIDIA A100-SXM4-80GB", 8, 0, 108};
+  const SpmmProblemKey k1{kH100Sxm, 16, Order::kTokenMajor, Order::kTokenMajor};
+  const SpmmProblemKey k2{kH100Sxm, 1, Order::kFeatureMajor, Order::kFeatureMajor};
+  const SpmmProblemKey k3{a100, 64, Order::kFeatureMajor, Order::kTokenMajor};
+  const SpmmProblemKey k4{kH100Sxm, 16, Order::kFeatureMajor, Order::kTokenMajor};
+  t.Store(k1, {3, false});
+  t.Store(k2, {8, true});
+  t.Store(k3, {2, false});
+  t.Store(k4, {5, true});
+  t.Store(k1, {6, true});  // replaced, not added
+  const std::vector<TunedSplits::Entry> want = {
+      {k3, {2, false}},  // "NVIDIA A..." < "NVIDIA H..."
+      {k2, {8, true}},   // then by n
+      {k4, {5, true}},   // then b_order (feature-major first)
+      {k1, {6, true}},
+  };
+  EXPECT_EQ(t.Entries(), want);
+}
+
 TEST(TunedSplits, ConcurrentStoresAndFinds) {
   TunedSplits t;
   std::vector<std::thread> threads;
@@ -78,11 +100,17 @@ TEST(TunedSplits, ConcurrentStoresAndFinds) {
         const auto found = t.Find(key);
         ASSERT_TRUE(found);
         EXPECT_EQ(found->splits, i % 50 + 1);  // each thread owns its GPU's keys
+        if (i % 100 == 0) {
+          const std::vector<TunedSplits::Entry> snapshot = t.Entries();
+          for (size_t j = 1; j < snapshot.size(); ++j)
+            EXPECT_TRUE(snapshot[j - 1].problem < snapshot[j].problem);
+        }
       }
     });
   }
   for (std::thread& th : threads) th.join();
   EXPECT_EQ(t.size(), 200u);
+  EXPECT_EQ(t.Entries().size(), 200u);
 }
 
 }  // namespace

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "cpp/hinm/checksum.h"
+#include "cpp/hinm/serialize.h"
 #include "cpp/hinm/tensor_io.h"
 #include "hinm/hinm.h"
 #include "tests/fuzz/fuzz_util.h"
@@ -61,6 +63,28 @@ std::vector<uint8_t> Serialized(hinmHandle_t h, int64_t m, int64_t k, int32_t v,
   return out;
 }
 
+// The same file as format version 1 wrote it (no tuned splits): the version
+// field and the header checksum differ (docs/format.md).
+std::vector<uint8_t> AsVersion1(std::vector<uint8_t> bytes) {
+  const uint32_t v1 = 1;
+  std::memcpy(bytes.data() + 8, &v1, 4);
+  const uint64_t sum = hinm::Fnv1a64(bytes.data(), 136);
+  std::memcpy(bytes.data() + 136, &sum, 8);
+  return bytes;
+}
+
+// The file with K splits a search could have stored (no search runs here:
+// the core writes them).
+std::vector<uint8_t> WithTunedSplits(const std::vector<uint8_t>& bytes) {
+  const hinm::Order F = hinm::Order::kFeatureMajor, T = hinm::Order::kTokenMajor;
+  const std::vector<hinm::TunedSplits::Entry> tuned = {
+      {{{"NVIDIA H100 80GB HBM3", 9, 0, 132}, 1, F, F}, {6, true}},
+      {{{"NVIDIA H100 80GB HBM3", 9, 0, 132}, 16, T, T}, {3, false}},
+      {{{"NVIDIA A100-SXM4-80GB", 8, 0, 108}, 4096, F, T}, {64, false}},
+  };
+  return hinm::Serialize(hinm::Deserialize(bytes.data(), bytes.size()), tuned);
+}
+
 // A descriptor_fuzzer input: the 16-byte parameter block, then weights.
 std::vector<uint8_t> Params(uint8_t m1, uint8_t k1, uint8_t v, uint8_t sparsity, uint8_t kept,
                             uint8_t types, uint8_t permute, uint8_t flags, uint64_t seed,
@@ -98,9 +122,13 @@ int main(int argc, char** argv) {
   Write(ds + "rows_only_40x8_v32", Serialized(h, 40, 8, 32, 0, HINM_R_16F, HINM_PERMUTE_OUTPUT));
   Write(ds + "padded_kept_gt_k_3x6", Serialized(h, 3, 6, 16, 8, HINM_R_16F, HINM_PERMUTE_NONE));
   Write(ds + "header_only", std::vector<uint8_t>(plain.begin(), plain.begin() + 144));
+  Write(ds + "tuned_splits_20x30", WithTunedSplits(plain));
+  Write(ds + "v1_plain_20x30", AsVersion1(plain));
+  Write(ds + "v1_2cp_both_32x24_bf16",
+        AsVersion1(Serialized(h, 32, 24, 16, 12, HINM_R_16BF, HINM_PERMUTE_BOTH)));
   std::vector<uint8_t> bad = plain;
-  bad[8] = 2;  // format version 2
-  Write(ds + "version_2", bad);
+  bad[8] = 3;  // format version 3
+  Write(ds + "version_3", bad);
   bad = plain;
   bad[bad.size() - 1] ^= 0x40;  // array checksum mismatch
   Write(ds + "flipped_last_byte", bad);
