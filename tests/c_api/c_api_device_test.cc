@@ -1,13 +1,16 @@
 // The C API's GPU entries end to end (skipped without a device): lazy
 // upload, hinmSpMM against hinmSpMMHost, a descriptor shared by threads with
-// their own handles, and hinmDenseGemm against an fp64 product. The kernels'
-// own exhaustive tests live in tests/cuda; this pins the shim's plumbing.
+// their own handles, the plan search (and its splits through save/load), and
+// hinmDenseGemm against an fp64 product. The kernels' own exhaustive tests
+// live in tests/cuda; this pins the shim's plumbing.
 #include <cuda_runtime_api.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <string>
@@ -55,6 +58,47 @@ struct DeviceArray {
   T* p = nullptr;
   size_t n;
 };
+
+// C (fp16 bits) against the host's fp32 product: within fp16 rounding of
+// each entry plus 1e-4 of the largest.
+void ExpectNearHost(const std::vector<uint16_t>& c, const std::vector<float>& ref,
+                    const char* what) {
+  ASSERT_EQ(c.size(), ref.size()) << what;
+  double max_ref = 0;
+  for (float v : ref) max_ref = std::max(max_ref, std::fabs(static_cast<double>(v)));
+  int bad = 0;
+  for (size_t i = 0; i < c.size(); ++i) {
+    const double d = std::fabs(FromHalf(c[i]) - ref[i]);
+    if (!(d <= std::ldexp(1.0, -10) * std::fabs(ref[i]) + 1e-4 * max_ref) && ++bad < 4)
+      ADD_FAILURE() << what << ": C[" << i << "] = " << FromHalf(c[i]) << ", host " << ref[i];
+  }
+  EXPECT_EQ(bad, 0) << what;
+}
+
+// The plan search tests' layer: 1024 x 4096 at 75% (V = 128), a decode
+// shape where the search has splits to choose from; normal weights from rng.
+constexpr int64_t kSearchM = 1024, kSearchK = 4096;
+hinmStatus_t CreateSearchLayer(hinmHandle_t h, hinmDescriptor_t* a, std::mt19937& rng) {
+  std::normal_distribution<float> normal;
+  std::vector<float> w(kSearchM * kSearchK);
+  for (float& v : w) v = normal(rng);
+  hinmPruneConfig_t cfg;
+  const hinmStatus_t s = hinmPruneConfigInit(&cfg);
+  if (s != HINM_STATUS_SUCCESS) return s;
+  cfg.tile_rows = 128;
+  cfg.vector_sparsity = 0.5;  // 75%
+  return hinmCreateDescriptor(h, a, kSearchM, kSearchK, w.data(), HINM_R_32F, kSearchK, nullptr,
+                              0, &cfg);
+}
+
+// The descriptor's bytes (hinmSerializedSize, then hinmSerialize).
+std::vector<uint8_t> SerializedBytes(hinmDescriptor_t d) {
+  size_t size = 0;
+  EXPECT_EQ(hinmSerializedSize(d, &size), HINM_STATUS_SUCCESS) << hinmGetLastErrorMessage();
+  std::vector<uint8_t> out(size);
+  EXPECT_EQ(hinmSerialize(d, out.data(), size), HINM_STATUS_SUCCESS) << hinmGetLastErrorMessage();
+  return out;
+}
 
 class CApiDevice : public ::testing::Test {
  protected:
@@ -207,17 +251,10 @@ TEST_F(CApiDevice, LibraryAllocatedWorkspaceGivesSameBitsAsCallers) {
 // with the library's workspace and with one sized by the query made after
 // the search. A stream being captured is refused, not searched.
 TEST_F(CApiDevice, SearchThenSpmmMatchHost) {
-  const int64_t M = 1024, K = 4096;
+  const int64_t M = kSearchM, K = kSearchK;
   std::mt19937 rng(7);
-  std::normal_distribution<float> normal;
-  std::vector<float> w(M * K);
-  for (float& v : w) v = normal(rng);
-  hinmPruneConfig_t cfg;
-  ASSERT_OK(hinmPruneConfigInit(&cfg));
-  cfg.tile_rows = 128;
-  cfg.vector_sparsity = 0.5;  // 75%
   hinmDescriptor_t a = nullptr;
-  ASSERT_OK(hinmCreateDescriptor(h_, &a, M, K, w.data(), HINM_R_32F, K, nullptr, 0, &cfg));
+  ASSERT_OK(CreateSearchLayer(h_, &a, rng));
   std::uniform_int_distribution<int> k64(-64, 64);
   const auto F = HINM_ORDER_FEATURE_MAJOR;
   for (int64_t N : {1, 16}) {
@@ -230,16 +267,8 @@ TEST_F(CApiDevice, SearchThenSpmmMatchHost) {
     std::vector<float> ref = c0;
     ASSERT_OK(hinmSpMMHost(h_, a, N, &alpha, b.data(), F, N, &beta, ref.data(), F, N, nullptr,
                            HINM_R_32F, HINM_ROWS_ORIGINAL));
-    double max_ref = 0;
-    for (float v : ref) max_ref = std::max(max_ref, std::fabs(static_cast<double>(v)));
     const auto expect_host = [&](const std::vector<uint16_t>& c, const char* what) {
-      int bad = 0;
-      for (size_t i = 0; i < c.size(); ++i) {
-        const double d = std::fabs(FromHalf(c[i]) - ref[i]);
-        if (!(d <= std::ldexp(1.0, -10) * std::fabs(ref[i]) + 1e-4 * max_ref) && ++bad < 4)
-          ADD_FAILURE() << what << ": C[" << i << "] = " << FromHalf(c[i]) << ", host " << ref[i];
-      }
-      EXPECT_EQ(bad, 0) << what;
+      ExpectNearHost(c, ref, what);
     };
     DeviceArray<uint16_t> db(b16);
     {
@@ -282,6 +311,64 @@ TEST_F(CApiDevice, SearchThenSpmmMatchHost) {
   EXPECT_EQ(cudaStreamEndCapture(s, &g), cudaSuccess);
   if (g != nullptr) cudaGraphDestroy(g);
   cudaStreamDestroy(s);
+  ASSERT_OK(hinmDestroyDescriptor(a));
+}
+
+// Tune once, ship the descriptor: the splits a search stored are saved with
+// it, and a descriptor loaded from the file (on the same GPU model) has them:
+// the same bytes, the same workspace query, and hinmSpMM with a workspace of
+// that size computes the host's product.
+TEST_F(CApiDevice, SearchedSplitsSurviveSaveAndLoad) {
+  const int64_t M = kSearchM, K = kSearchK;
+  std::mt19937 rng(11);
+  hinmDescriptor_t a = nullptr;
+  ASSERT_OK(CreateSearchLayer(h_, &a, rng));
+  const size_t untuned = SerializedBytes(a).size();
+  std::uniform_int_distribution<int> k64(-64, 64);
+  const auto F = HINM_ORDER_FEATURE_MAJOR;
+  const float alpha = 1.0f, beta = 0.0f;
+  const std::vector<int64_t> ns = {1, 16};
+  std::vector<std::vector<float>> bs;
+  for (int64_t N : ns) {
+    std::vector<float> b(K * N);
+    std::vector<uint16_t> b16(K * N);
+    for (size_t i = 0; i < b.size(); ++i) b16[i] = Half(b[i] = k64(rng) / 64.0f);
+    bs.push_back(b);
+    DeviceArray<uint16_t> db(b16), dc(std::vector<uint16_t>(M * N, 0));
+    ASSERT_OK(hinmSpMMSearch(h_, a, N, &alpha, db.p, F, N, &beta, dc.p, F, N, nullptr,
+                             HINM_R_16F, HINM_ROWS_ORIGINAL, nullptr, 0, nullptr));
+  }
+  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  const std::vector<uint8_t> tuned = SerializedBytes(a);
+  EXPECT_GT(tuned.size(), untuned) << "the searched splits are not in the bytes";
+
+  const char* dir = std::getenv("TEST_TMPDIR");
+  const std::string path = std::string(dir != nullptr ? dir : "/tmp") + "/searched.hinm";
+  ASSERT_OK(hinmSaveDescriptor(a, path.c_str()));
+  hinmDescriptor_t loaded = nullptr;
+  ASSERT_OK(hinmLoadDescriptor(h_, &loaded, path.c_str()));
+  std::remove(path.c_str());
+  EXPECT_EQ(SerializedBytes(loaded), tuned);
+  for (size_t i = 0; i < ns.size(); ++i) {
+    const int64_t N = ns[i];
+    SCOPED_TRACE("N = " + std::to_string(N));
+    size_t ws_searched = 0, ws_loaded = 0;
+    ASSERT_OK(hinmSpMMWorkspaceSize(h_, a, N, F, F, &ws_searched));
+    ASSERT_OK(hinmSpMMWorkspaceSize(h_, loaded, N, F, F, &ws_loaded));
+    EXPECT_EQ(ws_loaded, ws_searched);
+    std::vector<float> ref(M * N, 0.0f);
+    ASSERT_OK(hinmSpMMHost(h_, a, N, &alpha, bs[i].data(), F, N, &beta, ref.data(), F, N,
+                           nullptr, HINM_R_32F, HINM_ROWS_ORIGINAL));
+    std::vector<uint16_t> b16(bs[i].size());
+    for (size_t j = 0; j < b16.size(); ++j) b16[j] = Half(bs[i][j]);
+    DeviceArray<uint16_t> db(b16), dc(std::vector<uint16_t>(M * N, 0));
+    DeviceArray<uint8_t> dws(std::vector<uint8_t>(ws_loaded + 16));
+    ASSERT_OK(hinmSpMM(h_, loaded, N, &alpha, db.p, F, N, &beta, dc.p, F, N, nullptr,
+                       HINM_R_16F, HINM_ROWS_ORIGINAL, dws.p, ws_loaded, nullptr));
+    ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+    ExpectNearHost(dc.Get(), ref, "hinmSpMM on the loaded descriptor");
+  }
+  ASSERT_OK(hinmDestroyDescriptor(loaded));
   ASSERT_OK(hinmDestroyDescriptor(a));
 }
 
