@@ -274,12 +274,15 @@ HINM_API hinmStatus_t hinmDescriptorToDevice(hinmHandle_t handle,
 
 /* -------------------------------------------------------------- save/load */
 
-/* Versioned binary file (magic, version, parameters, checksums). */
+/* Versioned binary file (magic, version, parameters, checksums), with the
+ * K splits hinmSpMMSearch stored in the descriptor (docs/format.md). */
 HINM_API hinmStatus_t hinmSaveDescriptor(hinmDescriptor_t desc, const char* path);
 HINM_API hinmStatus_t hinmLoadDescriptor(hinmHandle_t handle,
                                          hinmDescriptor_t* desc,
                                          const char* path);
-/* The same format in memory: size query, then write; and read back. */
+/* The same format in memory: size query, then write; and read back. A
+ * search storing a split between the two calls makes the bytes longer:
+ * hinmSerialize then returns INVALID_VALUE (size too small). */
 HINM_API hinmStatus_t hinmSerializedSize(hinmDescriptor_t desc, size_t* size);
 HINM_API hinmStatus_t hinmSerialize(hinmDescriptor_t desc, void* buffer,
                                     size_t size);
@@ -328,8 +331,12 @@ HINM_API hinmStatus_t hinmSpMM(hinmHandle_t handle, hinmDescriptor_t a,
  * all; the calls rotate over temporary copies of the weights, up to 2.5x the
  * L2 cache in all, so that they read weights from DRAM as a model's layers
  * do) and stores the fastest in the descriptor. From then on hinmSpMM on
- * this descriptor with the same n, b_order and c_order on the same device
- * runs it (another search replaces it; hinmSaveDescriptor does not keep it).
+ * this descriptor with the same n, b_order and c_order on the same GPU model
+ * (name, compute capability and SM count: any card of the model, not a MIG
+ * slice of it) runs it; another search replaces it. hinmSaveDescriptor and
+ * hinmSerialize keep it, hinmLoadDescriptor and hinmDeserialize bring it
+ * back (docs/format.md, version 2); hinmFoldInputPermutation does not carry
+ * it over.
  * Where there is nothing to choose (n >= 256 on sm_90, or a grid that fills
  * the GPU unsplit) nothing is timed.
  * Arguments and statuses as hinmSpMM, and C ends as hinmSpMM leaves it (C is
