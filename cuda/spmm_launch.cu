@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <set>
 #include <string>
 
 #include "cuda/spmm_configs.h"
@@ -37,6 +38,10 @@ constexpr int kWgmmaMinN = 256;
 // stayed ahead or within 1-7% (11008x4096 N = 256: 45.7 vs 57.9 us;
 // 4096x11008 N = 512, 128 units: 90.0 vs 84.1 at 75%, 47.8 vs 48.8 at 87.5%).
 constexpr double kWgmmaMinSmShare = 0.5;
+// The plan search also times wgmma.sp from this many tokens (at N = 128 it
+// won one of ten rows measured, 11008x4096 87.5%: 22.0 vs 22.5 us; at N = 64
+// it lost every row by 1.7x or more).
+constexpr int kWgmmaCandidateMinN = 128;
 // Time of one work unit of token tile 128 relative to one of 256, measured
 // (8192x8192 75% N = 4096: 0.58 vs 0.79 us per k-block).
 constexpr double kWgmmaBn128Cost = 0.73;
@@ -185,8 +190,24 @@ int64_t MaxSplits(int64_t col_blocks) {
   return std::max<int64_t>(1, std::min<int64_t>(col_blocks / 4, 64));
 }
 
+// Whether `id` is a config the planner picks by N (narrow, mid, wide): the
+// ones a PlanChoice may name.
+bool IsBaseConfig(int id) {
+  return id >= 0 && id < kNumConfigs && kConfigs[id].max_n > 0 && !kConfigs[id].b_vector;
+}
+
+// The kernel a call asks for: the caller's (SpmmParams::kernel), else the
+// plan choice's where the device can run it, then the benchmark knob.
+KernelChoice RequestedKernel(const SpmmParams& p, const DeviceInfo& dev) {
+  KernelChoice k = p.kernel;
+  if (k == KernelChoice::kAuto &&
+      (p.choice.kernel != KernelChoice::kWgmmaSp || IsSm90(dev)))
+    k = p.choice.kernel;
+  return ForcedKernel(k);
+}
+
 Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
-  const KernelChoice choice = ForcedKernel(p.kernel);
+  const KernelChoice choice = RequestedKernel(p, dev);
   if (choice == KernelChoice::kWgmmaSp) return MakeWgmmaPlan(p, dev);
   if (choice == KernelChoice::kAuto && IsSm90(dev) && p.tile_rows % kWgmmaSliceRows == 0 &&
       p.n >= kWgmmaMinN) {
@@ -202,6 +223,7 @@ Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
       plan.config = static_cast<ConfigId>(i);
       break;
     }
+  if (IsBaseConfig(p.choice.config)) plan.config = static_cast<ConfigId>(p.choice.config);
   if (ForcedConfig() >= 0 && !kConfigs[ForcedConfig()].b_vector)
     plan.config = static_cast<ConfigId>(ForcedConfig());
   const TileConfig& cfg = GetConfig(plan.config);
@@ -340,9 +362,9 @@ Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
     }
   }
   // A split chosen outside (the timed search), then the benchmark knob.
-  if (p.split.splits > 0) {
-    splits = std::min<int64_t>(p.split.splits, col_blocks);
-    cluster = p.split.sum == SplitSum::kCluster && cluster_ok;
+  if (p.choice.splits > 0) {
+    splits = std::min<int64_t>(p.choice.splits, col_blocks);
+    cluster = p.choice.sum == SplitSum::kCluster && cluster_ok;
   }
   if (ForcedSplits() > 0) {
     splits = std::min<int64_t>(ForcedSplits(), col_blocks);
@@ -439,35 +461,95 @@ std::string SpmmPlanSummary(const SpmmParams& p, const DeviceInfo& dev) {
   return s;
 }
 
-std::vector<SplitChoice> SpmmSplitCandidates(const SpmmParams& problem, const DeviceInfo& dev) {
-  SpmmParams p = problem;
-  p.split = SplitChoice{};
-  std::vector<SplitChoice> out;
-  if (p.n <= 0 || p.m <= 0) return out;
-  const Plan plan = MakePlan(p, dev);
-  const SplitSum planned_sum = plan.cluster_reduce ? SplitSum::kCluster : SplitSum::kPartials;
-  out.push_back({plan.splits, planned_sum});
-  if (plan.wgmma) return out;
-  const TileConfig& cfg = GetConfig(plan.config);
-  const int64_t col_blocks = p.padded_slots / 32;
-  const int64_t ctas = CeilDiv(p.m, p.tile_rows) * plan.row_ctas_per_tile * plan.n_tiles;
-  const int64_t target = SplitTarget(cfg, dev);
-  const bool cluster_ok = ClusterCanSum(cfg, dev);
-  int64_t last = 0;
-  for (int64_t s = 2; s <= MaxSplits(col_blocks); ++s) {
-    const int64_t se = CeilDiv(col_blocks, CeilDiv(col_blocks, s));  // no empty split
-    if (se == last) continue;
-    last = se;
-    if (ctas * se > target) break;  // more CTAs than are resident at once
-    const auto add = [&](SplitSum sum) {
-      if (se == plan.splits && sum == planned_sum) return;
-      out.push_back({static_cast<int32_t>(se), sum});
-    };
-    add(SplitSum::kPartials);
-    if (cluster_ok && ClusterConfig(plan.config, static_cast<int>(se)) >= 0)
-      add(SplitSum::kCluster);
+namespace {
+
+// The config a plan's config stands for among the base configs: the vector
+// and _c8 variants are narrow's (vector_c8: vector's, so narrow's).
+ConfigId BaseConfig(ConfigId id) {
+  switch (id) {
+    case ConfigId::kVector:
+    case ConfigId::kNarrowC8:
+    case ConfigId::kVectorC8: return ConfigId::kNarrow;
+    default: return id;
   }
-  if (plan.splits > 1) out.push_back({1, SplitSum::kPartials});  // unsplit
+}
+
+// A plan as the explicit PlanChoice that reproduces it.
+PlanChoice ChoiceOf(const Plan& plan) {
+  PlanChoice c;
+  c.kernel = plan.wgmma ? KernelChoice::kWgmmaSp : KernelChoice::kMmaSp;
+  if (plan.wgmma) return c;
+  c.config = static_cast<int32_t>(BaseConfig(plan.config));
+  c.splits = plan.splits;
+  c.sum = plan.cluster_reduce ? SplitSum::kCluster : SplitSum::kPartials;
+  return c;
+}
+
+}  // namespace
+
+std::vector<PlanChoice> SpmmPlanCandidates(const SpmmParams& problem, const DeviceInfo& dev) {
+  SpmmParams p = problem;
+  p.choice = PlanChoice{};
+  std::vector<PlanChoice> out;
+  if (p.n <= 0 || p.m <= 0) return out;
+  std::set<std::string> seen;  // plan summaries: no plan twice
+  const auto add = [&](const PlanChoice& c) {
+    SpmmParams q = p;
+    q.choice = c;
+    if (seen.insert(SpmmPlanSummary(q, dev)).second) out.push_back(c);
+  };
+  const Plan plan = MakePlan(p, dev);
+  const PlanChoice planned = ChoiceOf(plan);
+  add(planned);
+  // The planner's kernel and config with every other resident split.
+  if (!plan.wgmma) {
+    const TileConfig& cfg = GetConfig(plan.config);
+    const int64_t col_blocks = p.padded_slots / 32;
+    const int64_t ctas = CeilDiv(p.m, p.tile_rows) * plan.row_ctas_per_tile * plan.n_tiles;
+    const int64_t target = SplitTarget(cfg, dev);
+    const bool cluster_ok = ClusterCanSum(cfg, dev);
+    int64_t last = 0;
+    for (int64_t s = 2; s <= MaxSplits(col_blocks); ++s) {
+      const int64_t se = CeilDiv(col_blocks, CeilDiv(col_blocks, s));  // no empty split
+      if (se == last) continue;
+      last = se;
+      if (ctas * se > target) break;  // more CTAs than are resident at once
+      PlanChoice c = planned;
+      c.splits = static_cast<int32_t>(se);
+      c.sum = SplitSum::kPartials;
+      add(c);
+      if (cluster_ok && ClusterConfig(plan.config, static_cast<int>(se)) >= 0) {
+        c.sum = SplitSum::kCluster;
+        add(c);
+      }
+    }
+    if (plan.splits > 1) {
+      PlanChoice c = planned;
+      c.splits = 1;
+      c.sum = SplitSum::kPartials;
+      add(c);
+    }
+  }
+  // The other kernel and configs that suit N, each as the planner would run
+  // it. The caller's or a knob's forced kernel or config leaves no choice.
+  if (p.kernel != KernelChoice::kAuto || ForcedKernel(KernelChoice::kAuto) != KernelChoice::kAuto ||
+      ForcedConfig() >= 0)
+    return out;
+  for (int id = 0; id < kNumConfigs; ++id) {
+    const int64_t bn = kConfigs[id].block_n();
+    if (!IsBaseConfig(id) || bn > 2 * int64_t{p.n} || 8 * bn < p.n) continue;
+    PlanChoice c;
+    c.kernel = KernelChoice::kMmaSp;
+    c.config = id;
+    SpmmParams q = p;
+    q.choice = c;
+    add(ChoiceOf(MakePlan(q, dev)));
+  }
+  if (IsSm90(dev) && p.tile_rows % kWgmmaSliceRows == 0 && p.n >= kWgmmaCandidateMinN) {
+    PlanChoice c;
+    c.kernel = KernelChoice::kWgmmaSp;
+    add(c);
+  }
   return out;
 }
 

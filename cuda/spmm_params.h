@@ -25,12 +25,21 @@ enum class KernelChoice : int32_t { kAuto = 0, kMmaSp = 1, kWgmmaSp = 2 };
 // and a reduce kernel, or (sm_90) through the shared memory of a cluster.
 enum class SplitSum : int32_t { kPartials = 0, kCluster = 1 };
 
-// A K split chosen outside the planner (the timed plan search of
-// cpp/hinm/device_plan_search.h): `splits` ranges of k-blocks, summed by
-// `sum`. splits = 0 leaves the planner's own choice. Applies to the mma.sp
-// kernel only; a cluster where none can run (not sm_90, more than
-// what the config and its _c8 variant sum) falls back to partials.
-struct SplitChoice {
+// A plan chosen outside the planner (the timed plan search of
+// cpp/hinm/device_plan_search.h): which kernel, which mma.sp tile config and
+// which K split. Every field left at its default leaves that part to the
+// planner. A caller's SpmmParams::kernel other than kAuto and the benchmark
+// knobs (HINM_SPMM_*) take precedence.
+//   kernel  kWgmmaSp where the device cannot run it (not sm_90): ignored.
+//   config  a ConfigId the planner picks by max_n (narrow, mid, wide; the
+//           vector and _c8 variants follow from N and the split as usual);
+//           -1 or any other id: the planner's.
+//   splits  ranges of k-blocks, summed by `sum` (mma.sp only); a cluster
+//           where none can run (not sm_90, more than what the config and its
+//           _c8 variant sum) falls back to partials.
+struct PlanChoice {
+  KernelChoice kernel = KernelChoice::kAuto;
+  int32_t config = -1;
   int32_t splits = 0;
   SplitSum sum = SplitSum::kPartials;
 };
@@ -63,7 +72,7 @@ struct SpmmParams {
   float alpha = 1.f;
   float beta = 0.f;
   KernelChoice kernel = KernelChoice::kAuto;
-  SplitChoice split;            // splits = 0: the planner's
+  PlanChoice choice;            // defaults: the planner's
 };
 
 // What the device offers the planner.
@@ -102,13 +111,16 @@ size_t SpmmWorkspaceBytes(const SpmmParams& p, const DeviceInfo& dev);
 // and tests; not a stable format.
 std::string SpmmPlanSummary(const SpmmParams& p, const DeviceInfo& dev);
 
-// The K splits worth timing for this problem on this device: the planner's
-// own choice first (as an explicit SplitChoice), then every other split
-// count whose CTAs are all resident at once, each as partials and, where a
-// cluster can sum it, as a cluster; no plan twice. One entry where there is
-// nothing to choose (the wgmma.sp kernel, or a grid that fills the GPU
-// unsplit). p.split is ignored. Host-only, like the planner.
-std::vector<SplitChoice> SpmmSplitCandidates(const SpmmParams& p, const DeviceInfo& dev);
+// The plans worth timing for this problem on this device (all explicit
+// PlanChoices, no plan twice): the planner's own first; then every other K
+// split of its kernel and config whose CTAs are all resident at once, each as
+// partials and, where a cluster can sum it, as a cluster; then the other
+// kernel and tile configs that suit N, each with the split the planner would
+// give it (sm_90: wgmma.sp from N = 128, V a multiple of 128; mma.sp configs
+// whose token tile is at most twice N and at least N / 8). One entry where
+// there is nothing to choose. p.choice is ignored. Host-only, like the
+// planner.
+std::vector<PlanChoice> SpmmPlanCandidates(const SpmmParams& p, const DeviceInfo& dev);
 
 // Runs the SpMM on stream. workspace may be null iff workspace_bytes is 0.
 LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev,

@@ -199,8 +199,11 @@ hinm_cuda::KernelChoice ToChoice(GpuKernel k) {
   return hinm_cuda::KernelChoice::kAuto;
 }
 
-hinm_cuda::SplitChoice ToSplitChoice(SpmmSplit s) {
-  return {s.splits, s.cluster ? hinm_cuda::SplitSum::kCluster : hinm_cuda::SplitSum::kPartials};
+hinm_cuda::PlanChoice ToSplitChoice(SpmmSplit s) {
+  hinm_cuda::PlanChoice c;
+  c.splits = s.splits;
+  c.sum = s.cluster ? hinm_cuda::SplitSum::kCluster : hinm_cuda::SplitSum::kPartials;
+  return c;
 }
 
 // The launcher's view of one call (d null: no device arrays, for planning).
@@ -216,7 +219,7 @@ hinm_cuda::SpmmParams MakeCallParams(const CompressedMatrix& a, const DeviceMatr
   p.alpha = args.alpha;
   p.beta = args.beta;
   p.kernel = ToChoice(kernel);
-  p.split = ToSplitChoice(split);
+  p.choice = ToSplitChoice(split);
   return p;
 }
 
@@ -231,8 +234,11 @@ std::string SpmmPlanDescription(const CompressedMatrix& a, const SpmmArgs& args,
 std::vector<SpmmSplit> SpmmSplitCandidates(const CompressedMatrix& a, const SpmmArgs& args) {
   std::vector<SpmmSplit> out;
   const hinm_cuda::SpmmParams p = MakeCallParams(a, nullptr, args, GpuKernel::kAuto, {});
-  for (const hinm_cuda::SplitChoice& c : hinm_cuda::SpmmSplitCandidates(p, CurrentDeviceInfo()))
-    out.push_back({c.splits, c.sum == hinm_cuda::SplitSum::kCluster});
+  const std::vector<hinm_cuda::PlanChoice> all =
+      hinm_cuda::SpmmPlanCandidates(p, CurrentDeviceInfo());
+  for (const hinm_cuda::PlanChoice& c : all)
+    if (c.kernel == all.front().kernel && c.config == all.front().config)
+      out.push_back({c.splits, c.sum == hinm_cuda::SplitSum::kCluster});
   return out;
 }
 
@@ -241,7 +247,7 @@ size_t SpmmWorkspaceSize(const CompressedMatrix& a, int64_t n, Order b_order, Or
   if (n <= 0) return 0;
   hinm_cuda::SpmmParams p = MakeParams(a, nullptr, n, b_order, c_order);
   p.kernel = ToChoice(kernel);
-  p.split = ToSplitChoice(split);
+  p.choice = ToSplitChoice(split);
   // The planner makes the same choice here as in SpmmDevice (same problem,
   // device and knobs), so this is what that call will need.
   return hinm_cuda::SpmmWorkspaceBytes(p, CurrentDeviceInfo());

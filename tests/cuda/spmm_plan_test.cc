@@ -13,17 +13,20 @@
 #include <utility>
 #include <vector>
 
+#include "cuda/spmm_configs.h"
 #include "cuda/spmm_params.h"
 #include "tests/cuda/scoped_env.h"
 
 namespace {
 
 using hinm_cuda::DeviceInfo;
-using hinm_cuda::SplitChoice;
+using hinm_cuda::ConfigId;
+using hinm_cuda::KernelChoice;
+using hinm_cuda::PlanChoice;
 using hinm_cuda::SplitSum;
 using hinm_cuda::SpmmParams;
 using hinm_cuda::SpmmPlanSummary;
-using hinm_cuda::SpmmSplitCandidates;
+using hinm_cuda::SpmmPlanCandidates;
 using hinm_cuda::SpmmWorkspaceBytes;
 using hinm_test::ScopedEnv;
 
@@ -197,38 +200,73 @@ TEST(SpmmPlan, SummaryOfEmptyProblem) {
 }
 
 // ---------------------------------------------------------------- candidates
-// The K splits the timed search (hinmSpMMSearch) compares.
+// The plans the timed search (hinmSpMMSearch) compares.
 
 // "splits=S sum=X" of a plan summary.
 std::string SplitOf(const std::string& plan) {
   const size_t a = plan.find("splits="), b = plan.find(" kb=");
   return a == std::string::npos || b == std::string::npos ? plan : plan.substr(a, b - a);
 }
-std::string SplitText(const SplitChoice& c) {
+std::string SplitText(const PlanChoice& c) {
   const char* sum = c.splits == 1 ? "none" : c.sum == SplitSum::kCluster ? "cluster" : "partials";
   return "splits=" + std::to_string(c.splits) + " sum=" + sum;
 }
+// A K split of the planner's kernel and config.
+PlanChoice Split(int32_t splits, SplitSum sum) {
+  PlanChoice c;
+  c.splits = splits;
+  c.sum = sum;
+  return c;
+}
+PlanChoice Config(ConfigId id) {
+  PlanChoice c;
+  c.kernel = KernelChoice::kMmaSp;
+  c.config = static_cast<int32_t>(id);
+  return c;
+}
+std::string SummaryWith(SpmmParams p, const PlanChoice& c, const DeviceInfo& dev) {
+  p.choice = c;
+  return SpmmPlanSummary(p, dev);
+}
+std::vector<std::string> CandidateSummaries(const SpmmParams& p, const DeviceInfo& dev) {
+  std::vector<std::string> out;
+  for (const PlanChoice& c : SpmmPlanCandidates(p, dev)) out.push_back(SummaryWith(p, c, dev));
+  return out;
+}
 
 // Every candidate is a distinct plan the launcher runs exactly as named
-// (p.split honoured), the planner's own comes first, and no candidate grid
-// has more CTAs than are resident at once (unless the planner's does).
-void ExpectCandidatesWellFormed(SpmmParams p, const DeviceInfo& dev) {
-  const std::vector<SplitChoice> c = SpmmSplitCandidates(p, dev);
+// (p.choice honoured: kernel, config, split), the planner's own comes first,
+// and no candidate puts clusters where none can run.
+void ExpectCandidatesWellFormed(const SpmmParams& p, const DeviceInfo& dev) {
+  const std::vector<PlanChoice> c = SpmmPlanCandidates(p, dev);
   ASSERT_FALSE(c.empty());
-  EXPECT_EQ(SplitText(c[0]), SplitOf(SpmmPlanSummary(p, dev))) << "planner's first";
+  EXPECT_EQ(SummaryWith(p, c[0], dev), SpmmPlanSummary(p, dev)) << "planner's first";
   std::set<std::string> seen;
-  for (const SplitChoice& s : c) {
-    p.split = s;
-    EXPECT_EQ(SplitOf(SpmmPlanSummary(p, dev)), SplitText(s));
-    EXPECT_TRUE(seen.insert(SplitText(s)).second) << SplitText(s) << " twice";
+  for (const PlanChoice& s : c) {
+    const std::string plan = SummaryWith(p, s, dev);
+    EXPECT_TRUE(seen.insert(plan).second) << plan << " twice";
+    ASSERT_NE(s.kernel, KernelChoice::kAuto) << "explicit kernel";
+    if (s.kernel == KernelChoice::kWgmmaSp) {
+      EXPECT_EQ(plan.rfind("wgmma.sp ", 0), 0u) << plan;
+      EXPECT_EQ(dev.cc_major, 9) << "wgmma.sp off sm_90";
+      continue;
+    }
+    EXPECT_EQ(plan.rfind("mma.sp ", 0), 0u) << plan;
+    EXPECT_EQ(SplitOf(plan), SplitText(s));
+    ASSERT_GE(s.config, 0);
+    const std::string base = hinm_cuda::kConfigs[s.config].name;
+    const bool runs_base = plan.find(base.substr(0, base.find('_'))) != std::string::npos ||
+                           (s.config == static_cast<int>(ConfigId::kNarrow) &&
+                            plan.find("vector_128x8") != std::string::npos);
+    EXPECT_TRUE(runs_base) << plan << " for config " << base;
     EXPECT_TRUE(s.sum == SplitSum::kPartials || dev.cc_major == 9) << "cluster off sm_90";
   }
 }
 
-TEST(SpmmPlanCandidates, WellFormedOnDecodeLayers) {
+TEST(SpmmPlanCandidates, WellFormedOnLlamaLayers) {
   for (const DeviceInfo& dev : {kH100, kA100}) {
     for (auto [m, k] : {std::pair{8192, 8192}, {4096, 11008}, {11008, 4096}, {28672, 8192}}) {
-      for (int32_t n : {1, 16, 64, 128}) {
+      for (int32_t n : {1, 16, 64, 128, 256, 512, 4096}) {
         for (int32_t keep_div : {2, 4}) {
           SCOPED_TRACE(std::to_string(m) + "x" + std::to_string(k) + " N " + std::to_string(n) +
                        " keep 1/" + std::to_string(keep_div) + " sm" +
@@ -242,18 +280,14 @@ TEST(SpmmPlanCandidates, WellFormedOnDecodeLayers) {
   }
 }
 
-// 4096x11008 at 87.5%, N = 1 on the H100: 32 CTAs, 86 k-blocks. The
-// candidates are every distinct split up to 16 (4 CTAs per SM: the largest
-// is 15 splits of 6 k-blocks, the next 18 of 5), as partials, and 2-8 also
-// as clusters, plus unsplit; the planner's 8 as a cluster first.
 TEST(SpmmPlanCandidates, DecodeLayerOnH100) {
   SpmmParams p = Problem(4096, 11008, 1, 4);
   p.b = kAlignedB;
-  const std::vector<SplitChoice> c = SpmmSplitCandidates(p, kH100);
+  const std::vector<PlanChoice> c = SpmmPlanCandidates(p, kH100);
   ASSERT_FALSE(c.empty());
   EXPECT_EQ(SplitText(c[0]), "splits=8 sum=cluster");
   std::set<std::string> got;
-  for (const SplitChoice& s : c) got.insert(SplitText(s));
+  for (const PlanChoice& s : c) got.insert(SplitText(s));
   for (const char* want : {"splits=1 sum=none", "splits=2 sum=cluster", "splits=4 sum=cluster",
                            "splits=4 sum=partials", "splits=5 sum=cluster", "splits=8 sum=partials",
                            "splits=15 sum=partials"})
@@ -265,23 +299,90 @@ TEST(SpmmPlanCandidates, DecodeLayerOnH100) {
   p = Problem(4096, 11008, 64, 4);
   p.b = kAlignedB;
   got.clear();
-  for (const SplitChoice& s : SpmmSplitCandidates(p, kH100)) got.insert(SplitText(s));
+  for (const PlanChoice& s : SpmmPlanCandidates(p, kH100))
+    if (s.config == static_cast<int>(ConfigId::kMid)) got.insert(SplitText(s));
   EXPECT_EQ(got.count("splits=4 sum=cluster"), 1u);
   EXPECT_EQ(got.count("splits=5 sum=cluster"), 0u);
 }
 
-// Nothing to choose: the wgmma.sp kernel (N >= 256 on sm_90), and a grid
-// that fills the GPU unsplit (28672x8192 at N = 16: 224 CTAs x 2 > 528).
+// Nothing to choose: the wgmma.sp kernel at a large N (no mma.sp config
+// suits N = 4096), and a grid that fills the GPU unsplit (28672x8192 at
+// N = 16: 224 CTAs x 2 > 528; no other config suits N = 16).
 TEST(SpmmPlanCandidates, OnlyThePlannersWhereNothingToChoose) {
   SpmmParams p = Problem(8192, 8192, 4096, 2);
   p.b = kAlignedB;
-  EXPECT_EQ(SpmmSplitCandidates(p, kH100).size(), 1u);
+  EXPECT_EQ(SpmmPlanCandidates(p, kH100).size(), 1u);
   p = Problem(28672, 8192, 16, 2);
   p.b = kAlignedB;
-  const std::vector<SplitChoice> c = SpmmSplitCandidates(p, kH100);
+  const std::vector<PlanChoice> c = SpmmPlanCandidates(p, kH100);
   EXPECT_LE(c.size(), 3u);  // unsplit, and 2 splits as partials or a cluster
-  for (const SplitChoice& s : c) EXPECT_LE(s.splits, 2);
-  EXPECT_TRUE(SpmmSplitCandidates(Problem(128, 256, 0), kH100).empty());
+  for (const PlanChoice& s : c) {
+    EXPECT_LE(s.splits, 2);
+    EXPECT_EQ(s.config, static_cast<int>(ConfigId::kNarrow));
+  }
+  EXPECT_TRUE(SpmmPlanCandidates(Problem(128, 256, 0), kH100).empty());
+}
+
+// Between decode and prefill the search also times the other kernel and
+// configs (measured: mid beat the planner's wide at N = 128 on 11008x4096
+// 87.5% by 19%, and wgmma.sp beat mma.sp there by 2%; 2026-12-07 kernel
+// choice log).
+TEST(SpmmPlanCandidates, OtherKernelsAndConfigsBetweenDecodeAndPrefill) {
+  SpmmParams p = Problem(11008, 4096, 128, 4);
+  p.b = kAlignedB;
+  std::vector<std::string> plans = CandidateSummaries(p, kH100);
+  ASSERT_FALSE(plans.empty());
+  EXPECT_EQ(plans[0].rfind("mma.sp wide_128x128 ", 0), 0u) << plans[0];
+  const auto has = [&](const char* prefix) {
+    for (const std::string& s : plans)
+      if (s.rfind(prefix, 0) == 0) return true;
+    return false;
+  };
+  EXPECT_TRUE(has("mma.sp mid_128x64 "));
+  EXPECT_TRUE(has("wgmma.sp "));
+  EXPECT_TRUE(has("mma.sp narrow_128x16 ")) << "token tiles of at least N / 8";
+  p.n = 129;
+  plans = CandidateSummaries(p, kH100);
+  EXPECT_FALSE(has("mma.sp narrow_128x16 ")) << "16-token tiles stop at N = 128";
+  p.n = 128;
+  // No wgmma.sp off sm_90; mid and wide there too.
+  plans = CandidateSummaries(p, kA100);
+  EXPECT_FALSE(has("wgmma.sp "));
+  EXPECT_TRUE(has("mma.sp mid_128x64 "));
+  // Where the planner runs wgmma.sp (8192x8192 N = 256), mma.sp is timed too.
+  p = Problem(8192, 8192, 256, 2);
+  p.b = kAlignedB;
+  plans = CandidateSummaries(p, kH100);
+  EXPECT_EQ(plans[0].rfind("wgmma.sp ", 0), 0u) << plans[0];
+  EXPECT_TRUE(has("mma.sp wide_128x128 "));
+  EXPECT_TRUE(has("mma.sp mid_128x64 "));
+  // A caller's forced kernel leaves no other kernel or config.
+  p.kernel = KernelChoice::kWgmmaSp;
+  EXPECT_EQ(SpmmPlanCandidates(p, kH100).size(), 1u);
+}
+
+// A choice of kernel or config from outside overrides the planner's; a
+// wgmma.sp choice where the device cannot run it, and a config that is not
+// one the planner picks by N, are ignored; the caller's kernel wins.
+TEST(SpmmPlanCandidates, KernelAndConfigOverride) {
+  SpmmParams p = Problem(11008, 4096, 128, 4);
+  p.b = kAlignedB;
+  EXPECT_EQ(SummaryWith(p, Config(ConfigId::kMid), kH100).rfind("mma.sp mid_128x64 ", 0), 0u);
+  PlanChoice w;
+  w.kernel = KernelChoice::kWgmmaSp;
+  EXPECT_EQ(SummaryWith(p, w, kH100).rfind("wgmma.sp ", 0), 0u);
+  EXPECT_EQ(SummaryWith(p, w, kA100), SpmmPlanSummary(p, kA100)) << "not on sm_80";
+  EXPECT_EQ(SummaryWith(p, Config(ConfigId::kVectorC8), kH100), SpmmPlanSummary(p, kH100));
+  PlanChoice bad = Config(ConfigId::kMid);
+  bad.config = 99;
+  EXPECT_EQ(SummaryWith(p, bad, kH100), SpmmPlanSummary(p, kH100));
+  p.kernel = KernelChoice::kMmaSp;
+  EXPECT_EQ(SummaryWith(p, w, kH100), SpmmPlanSummary(p, kH100)) << "caller's kernel first";
+  // Narrow chosen at N = 1 still reads B in place (vector config).
+  p = Problem(8192, 8192, 1, 4);
+  p.b = kAlignedB;
+  EXPECT_NE(SummaryWith(p, Config(ConfigId::kNarrow), kH100).find("vector_128x8"),
+            std::string::npos);
 }
 
 // A split from outside (the search's result) overrides the planner's; 5-8
@@ -291,28 +392,28 @@ TEST(SpmmPlanCandidates, OnlyThePlannersWhereNothingToChoose) {
 TEST(SpmmPlanCandidates, SplitOverride) {
   SpmmParams p = Problem(8192, 8192, 16, 4);
   p.b = kAlignedB;
-  p.split = {3, SplitSum::kCluster};
+  p.choice = Split(3, SplitSum::kCluster);
   EXPECT_EQ(SplitOf(SpmmPlanSummary(p, kH100)), "splits=3 sum=cluster");
   EXPECT_EQ(SplitOf(SpmmPlanSummary(p, kA100)), "splits=3 sum=partials");
-  p.split = {6, SplitSum::kCluster};
+  p.choice = Split(6, SplitSum::kCluster);
   EXPECT_EQ(SplitOf(SpmmPlanSummary(p, kH100)), "splits=6 sum=cluster");
   EXPECT_NE(SpmmPlanSummary(p, kH100).find("narrow_128x16_c8"), std::string::npos);
-  p.split = {3, SplitSum::kCluster};
+  p.choice = Split(3, SplitSum::kCluster);
   EXPECT_NE(SpmmPlanSummary(p, kH100).find("narrow_128x16 "), std::string::npos);
-  p.split = {10, SplitSum::kCluster};  // 64 k-blocks: 10 splits of 7 (9 of 8 would be 8)
+  p.choice = Split(10, SplitSum::kCluster);  // 64 k-blocks: 10 splits of 7 (9 of 8 would be 8)
   EXPECT_EQ(SplitOf(SpmmPlanSummary(p, kH100)), "splits=10 sum=partials");
   SpmmParams mid = Problem(8192, 8192, 64, 4);
   mid.b = kAlignedB;
-  mid.split = {6, SplitSum::kCluster};
+  mid.choice = Split(6, SplitSum::kCluster);
   EXPECT_EQ(SplitOf(SpmmPlanSummary(mid, kH100)), "splits=6 sum=partials");
-  p.split = {1, SplitSum::kPartials};
+  p.choice = Split(1, SplitSum::kPartials);
   EXPECT_EQ(SplitOf(SpmmPlanSummary(p, kH100)), "splits=1 sum=none");
-  p.split = {1000, SplitSum::kPartials};
+  p.choice = Split(1000, SplitSum::kPartials);
   EXPECT_EQ(SplitOf(SpmmPlanSummary(p, kH100)), "splits=64 sum=partials");  // 64 k-blocks
   // The workspace follows the split: partials need room, a cluster none.
-  p.split = {4, SplitSum::kCluster};
+  p.choice = Split(4, SplitSum::kCluster);
   EXPECT_EQ(SpmmWorkspaceBytes(p, kH100), 0u);
-  p.split = {4, SplitSum::kPartials};
+  p.choice = Split(4, SplitSum::kPartials);
   EXPECT_GE(SpmmWorkspaceBytes(p, kH100), 4u * 8192 * 16 * 4);
 }
 
