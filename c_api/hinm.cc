@@ -494,9 +494,12 @@ void DeviceSpmm(bool search, hinmHandle_t handle, hinmDescriptor_t a, int64_t n,
             " bytes needed (query hinmSpMMWorkspaceSize, or pass NULL and 0)"));
   const hinm::DeviceMatrix& dm = DeviceCopy(d, stream);
   if (search) {
+    // The key first: if the device cannot be named, nothing has run yet.
+    const hinm::SpmmProblemKey key{hinm::DeviceIdentityOf(dm.device()), n, args.b_order,
+                                   args.c_order};
     const hinm::SpmmSearchResult r =
         hinm::SpmmSearch(d->matrix, dm, args, workspace, workspace_size, stream);
-    d->tuned.Store({hinm::DeviceIdentityOf(dm.device()), n, args.b_order, args.c_order}, r.best);
+    d->tuned.Store(key, r.best);
   } else {
     hinm::SpmmDevice(d->matrix, dm, args, workspace, workspace_size, stream,
                      hinm::GpuKernel::kAuto, split);
