@@ -17,7 +17,7 @@
 // HINM_SPMM_* knobs change. The device copy bandwidth is measured once per
 // run (the TB/s columns' ceiling). --search: each hinm row first runs the
 // timed plan search (hinm::SpmmSearch, the path hinmSpMMSearch runs) and is
-// then timed with the split it picked; the plan column adds what the search
+// then timed with the plan it picked; the plan column adds what the search
 // measured.
 //
 //   spmm_bench [--quick | --full] [--shapes 4096x4096,768x3072]
@@ -345,25 +345,25 @@ int main(int argc, char** argv) {
         args.c = dc.p;
         args.ldc = n;
         args.io_dtype = dt;
-        hinm::SpmmSplit split;  // the planner's, or with --search the search's pick
+        hinm::SpmmPlanChoice choice;  // the planner's, or with --search the search's pick
         std::string searched;
         if (opt.search) {
           const auto t0s = std::chrono::steady_clock::now();
           const hinm::SpmmSearchResult r = hinm::SpmmSearch(a, *dms[0], args, nullptr, 0, nullptr);
           const double ms =
               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0s).count();
-          split = r.best;
+          choice = r.best;
           char buf[160];
-          std::snprintf(buf, sizeof(buf), " | search: %d splits timed in %.0f ms, planned %.2f us, picked %.2f us",
+          std::snprintf(buf, sizeof(buf), " | search: %d plans timed in %.0f ms, planned %.2f us, picked %.2f us",
                         r.candidates, ms, r.planned_us, r.best_us);
           searched = buf;
         }
         const size_t wsb = hinm::SpmmWorkspaceSize(a, n, Order::kFeatureMajor, Order::kFeatureMajor,
-                                                   hinm::GpuKernel::kAuto, split);
+                                                   hinm::GpuKernel::kAuto, choice);
         DeviceBuf ws(wsb);
         auto run_sparse = [&](int i, cudaStream_t st) {
           hinm::SpmmDevice(a, *dms[i % copies_sparse], args, ws.p, wsb, st, hinm::GpuKernel::kAuto,
-                           split);
+                           choice);
         };
         auto run_dense = [&](int i, cudaStream_t st) {
           hinm::DenseGemmDevice(ctx, s.m, n, s.k, 1.f, dws[i % copies_dense]->p, s.k, db.p,
@@ -421,7 +421,7 @@ int main(int argc, char** argv) {
         char check_s[64];
         std::snprintf(check_s, sizeof(check_s), "%s %.1e %s", ok ? "ok" : "FAIL", rel, check.c_str());
         const std::string plan =
-            hinm::SpmmPlanDescription(a, args, hinm::GpuKernel::kAuto, split) + searched;
+            hinm::SpmmPlanDescription(a, args, hinm::GpuKernel::kAuto, choice) + searched;
         std::printf("%5lldx%-6lld %5.1f%% %6lld | %10.2f %10.2f %6.2fx | %8.3f %8.3f | %8.1f %8.1f | %10.2f %6.2fx | %s | host %.1f/%.1f us | %s%s%s\n",
                     static_cast<long long>(s.m), static_cast<long long>(s.k), sp,
                     static_cast<long long>(n), t_s, t_d, ok ? t_d / t_s : 0.0, s_tbs, d_tbs, s_tf,

@@ -12,7 +12,7 @@
 
 #include "cpp/hinm/compressed_matrix.h"
 #include "cpp/hinm/dispatch.h"
-#include "cpp/hinm/tuned_splits.h"
+#include "cpp/hinm/tuned_plans.h"
 
 // A library handle. Owned by one thread at a time (like cuBLAS), so its lazy
 // GPU state needs no lock.
@@ -23,16 +23,16 @@ struct hinmContext {
 };
 
 // A descriptor: an immutable compressed matrix plus its device copies, made
-// on first use, and the K splits hinmSpMMSearch found for it (by GPU model:
+// on first use, and the plans hinmSpMMSearch found for it (by GPU model:
 // saved with the matrix and read back with it). Shared by threads, hence the
-// lock around the lazy copies (TunedSplits has its own).
+// lock around the lazy copies (TunedPlans has its own).
 struct hinmMatrix {
   static constexpr uint64_t kMagic = 0x68696e6d4d617421ull;  // "hinmMat!"
   uint64_t magic = kMagic;
   hinm::CompressedMatrix matrix;
   std::mutex device_mu;
   std::map<int, std::unique_ptr<hinm::DeviceMatrix>> device;  // by CUDA device
-  hinm::TunedSplits tuned;
+  hinm::TunedPlans tuned;
 };
 
 namespace hinm_capi {

@@ -403,13 +403,13 @@ void CheckSaliency(const float* s, int64_t rows, int64_t cols, int64_t ld) {
   }
 }
 
-// A descriptor of m, with the K splits a search found for it (as read from a
+// A descriptor of m, with the plans a search found for it (as read from a
 // file; none for a new matrix).
 hinmMatrix* NewDescriptor(hinm::CompressedMatrix&& m,
-                          const std::vector<hinm::TunedSplits::Entry>& tuned = {}) {
+                          const std::vector<hinm::TunedPlans::Entry>& tuned = {}) {
   auto d = std::make_unique<hinmMatrix>();
   d->matrix = std::move(m);
-  for (const hinm::TunedSplits::Entry& e : tuned) d->tuned.Store(e.problem, e.split);
+  for (const hinm::TunedPlans::Entry& e : tuned) d->tuned.Store(e.problem, e.choice);
   hinm_capi::MatrixRegistry().Register(d.get());
   return d.release();
 }
@@ -439,7 +439,7 @@ const hinm::DeviceMatrix& DeviceCopy(hinmMatrix* d, cudaStream_t stream) {
 }
 
 // The problem key of a call on the current device, which is named by its
-// model (no current device: no key, and so no tuned split).
+// model (no current device: no key, and so no tuned plan).
 std::optional<hinm::SpmmProblemKey> ProblemKey(int64_t n, hinm::Order b_order,
                                                hinm::Order c_order) {
   std::optional<hinm::DeviceIdentity> device = hinm::CurrentDeviceIdentity();
@@ -447,14 +447,14 @@ std::optional<hinm::SpmmProblemKey> ProblemKey(int64_t n, hinm::Order b_order,
   return hinm::SpmmProblemKey{std::move(*device), n, b_order, c_order};
 }
 
-// The split hinmSpMM runs for this problem: the one hinmSpMMSearch stored,
+// The plan hinmSpMM runs for this problem: the one hinmSpMMSearch stored,
 // if any and if the caller's workspace (non-NULL) holds it; else the
-// planner's (splits = 0). Its workspace bytes in *needed.
-hinm::SpmmSplit SplitFor(hinmMatrix* d, int64_t n, hinm::Order bo, hinm::Order co,
-                         const void* workspace, size_t workspace_size, size_t* needed) {
+// planner's (an empty choice). Its workspace bytes in *needed.
+hinm::SpmmPlanChoice PlanFor(hinmMatrix* d, int64_t n, hinm::Order bo, hinm::Order co,
+                             const void* workspace, size_t workspace_size, size_t* needed) {
   const std::optional<hinm::SpmmProblemKey> key = ProblemKey(n, bo, co);
   if (key) {
-    if (const std::optional<hinm::SpmmSplit> tuned = d->tuned.Find(*key)) {
+    if (const std::optional<hinm::SpmmPlanChoice> tuned = d->tuned.Find(*key)) {
       *needed = hinm::SpmmWorkspaceSize(d->matrix, n, bo, co, hinm::GpuKernel::kAuto, *tuned);
       if (workspace == nullptr || workspace_size >= *needed) return *tuned;
     }
@@ -463,8 +463,8 @@ hinm::SpmmSplit SplitFor(hinmMatrix* d, int64_t n, hinm::Order bo, hinm::Order c
   return {};
 }
 
-// hinmSpMM (search false: the stored split if any, else the planner's) and
-// hinmSpMMSearch (search true: time the splits, store the winner), which
+// hinmSpMM (search false: the stored plan if any, else the planner's) and
+// hinmSpMMSearch (search true: time the plans, store the winner), which
 // share every check.
 void DeviceSpmm(bool search, hinmHandle_t handle, hinmDescriptor_t a, int64_t n,
                 const float* alpha, const void* b, hinmOrder_t b_order, int64_t ldb,
@@ -480,14 +480,14 @@ void DeviceSpmm(bool search, hinmHandle_t handle, hinmDescriptor_t a, int64_t n,
   Check(workspace != nullptr || workspace_size == 0, Status::kNullPointer,
         Cat("workspace is NULL but workspace_size = ", workspace_size));
   RequireDevice();
-  // The search is checked against the planner's need (it times only splits
-  // that fit); hinmSpMM against the split it will run.
+  // The search is checked against the planner's need (it times only plans
+  // that fit); hinmSpMM against the plan it will run.
   size_t needed = 0;
-  hinm::SpmmSplit split;
+  hinm::SpmmPlanChoice plan;
   if (search)
     needed = hinm::SpmmWorkspaceSize(d->matrix, n, args.b_order, args.c_order);
   else
-    split = SplitFor(d, n, args.b_order, args.c_order, workspace, workspace_size, &needed);
+    plan = PlanFor(d, n, args.b_order, args.c_order, workspace, workspace_size, &needed);
   // NULL/0 asks the library to allocate it (stream-ordered, in SpmmDevice).
   Check(workspace == nullptr || workspace_size >= needed, Status::kInvalidValue,
         Cat("workspace_size = ", workspace_size, " is smaller than the ", needed,
@@ -502,7 +502,7 @@ void DeviceSpmm(bool search, hinmHandle_t handle, hinmDescriptor_t a, int64_t n,
     d->tuned.Store(key, r.best);
   } else {
     hinm::SpmmDevice(d->matrix, dm, args, workspace, workspace_size, stream,
-                     hinm::GpuKernel::kAuto, split);
+                     hinm::GpuKernel::kAuto, plan);
   }
 }
 
@@ -741,7 +741,7 @@ hinmStatus_t hinmFoldInputPermutation(hinmHandle_t handle, hinmDescriptor_t* fol
     NotNull(perm, "perm");
     Check(count == m.layout.cols, Status::kInvalidValue,
           Cat("count = ", count, " must equal cols = ", m.layout.cols));
-    // desc's searched splits are not carried over: the kernel's shapes are
+    // desc's searched plans are not carried over: the kernel's shapes are
     // the same, but it gathers other rows of B, which no search timed (a
     // search of the new descriptor takes a few ms).
     *folded = NewDescriptor(hinm::FoldInputPermutation(m, perm, count));
@@ -792,7 +792,7 @@ hinmStatus_t hinmLoadDescriptor(hinmHandle_t handle, hinmDescriptor_t* desc, con
     LiveContext(handle, "handle");
     NotNull(desc, "desc");
     CheckPath(path);
-    std::vector<hinm::TunedSplits::Entry> tuned;
+    std::vector<hinm::TunedPlans::Entry> tuned;
     hinm::CompressedMatrix m = hinm::LoadFromFile(path, &tuned);
     *desc = NewDescriptor(std::move(m), tuned);
   });
@@ -810,13 +810,13 @@ hinmStatus_t hinmSerialize(hinmDescriptor_t desc, void* buffer, size_t size) {
   return Guard(__func__, [&] {
     const hinmMatrix* d = LiveMatrix(desc, "desc");
     NotNull(buffer, "buffer");
-    // One snapshot of the tuned splits: a search storing one after the
+    // One snapshot of the tuned plans: a search storing one after the
     // caller's hinmSerializedSize makes the bytes longer, and this call
     // then fails here instead of writing past the buffer.
     const std::vector<uint8_t> bytes = hinm::Serialize(d->matrix, d->tuned.Entries());
     Check(size >= bytes.size(), Status::kInvalidValue,
           Cat("size = ", size, " is smaller than the ", bytes.size(),
-              " bytes needed (query hinmSerializedSize again: a search may have stored a split "
+              " bytes needed (query hinmSerializedSize again: a search may have stored a plan "
               "since)"));
     std::memcpy(buffer, bytes.data(), bytes.size());
   });
@@ -829,7 +829,7 @@ hinmStatus_t hinmDeserialize(hinmHandle_t handle, hinmDescriptor_t* desc, const 
     NotNull(desc, "desc");
     NotNull(buffer, "buffer");
     Check(size > 0, Status::kCorruptFile, "size = 0: an empty buffer holds no descriptor");
-    std::vector<hinm::TunedSplits::Entry> tuned;
+    std::vector<hinm::TunedPlans::Entry> tuned;
     hinm::CompressedMatrix m =
         hinm::Deserialize(static_cast<const uint8_t*>(buffer), size, &tuned);
     *desc = NewDescriptor(std::move(m), tuned);
@@ -868,7 +868,7 @@ hinmStatus_t hinmSpMMWorkspaceSize(hinmHandle_t handle, hinmDescriptor_t a, int6
     const hinm::Order co = OrderOf(c_order, "c_order");
     NotNull(size, "size");
     size_t needed = 0;
-    if (n > 0) SplitFor(d, n, bo, co, nullptr, 0, &needed);  // the split hinmSpMM would run
+    if (n > 0) PlanFor(d, n, bo, co, nullptr, 0, &needed);  // the plan hinmSpMM would run
     *size = needed;
   });
 }

@@ -1,4 +1,4 @@
-// Which GPU model a CUDA device is (DeviceIdentity, cpp/hinm/tuned_splits.h:
+// Which GPU model a CUDA device is (DeviceIdentity, cpp/hinm/tuned_plans.h:
 // name, compute capability, SM count), the key under which a searched K
 // split is stored and saved. Read once per device ordinal with
 // cudaGetDeviceProperties and cached for the process: every hinmSpMM asks,
@@ -9,7 +9,7 @@
 
 #include <optional>
 
-#include "cpp/hinm/tuned_splits.h"
+#include "cpp/hinm/tuned_plans.h"
 
 namespace hinm {
 

@@ -1,10 +1,11 @@
-// The timed plan search: every candidate K split captured as a CUDA graph of
+// The timed plan search: every candidate plan (kernel, tile config, K split)
+// captured as a CUDA graph of
 // back-to-back SpMM calls (the way decode layers run: launch overhead and the
 // programmatic overlap of one call with the next included), timed with
 // events in interleaved rounds, compared by median. The calls rotate over
 // copies of the weights that together exceed the L2 cache, as consecutive
 // layers of a model do: timed on one copy, a 13 MB layer would stay in the
-// H100's 50 MB L2 and the search would rank splits by a speed no model sees.
+// H100's 50 MB L2 and the search would rank plans by a speed no model sees.
 #include "cpp/hinm/device_plan_search.h"
 
 #include <algorithm>
@@ -21,7 +22,7 @@ namespace {
 
 constexpr int kCallsPerGraph = 20;  // ~0.1-2 ms per graph on the decode layers
 constexpr int kRounds = 5;          // medians of 5, candidates interleaved
-constexpr double kMinGain = 0.01;   // below this the planner's split stays
+constexpr double kMinGain = 0.01;   // below this the planner's plan stays
 constexpr double kL2Multiple = 2.5;  // weight copies: this many times the L2 (as spmm_bench)
 constexpr int kMaxCopies = kCallsPerGraph;
 
@@ -88,18 +89,18 @@ WeightCopies CopyWeights(const CompressedMatrix& a, const DeviceMatrix& d) {
   return w;
 }
 
-// kCallsPerGraph calls of SpmmDevice with `split`, captured from `s`, call i
+// kCallsPerGraph calls of SpmmDevice with `choice`, captured from `s`, call i
 // on weight copy i.
 cudaGraphExec_t CaptureCalls(const CompressedMatrix& a, const WeightCopies& w,
                              const SpmmArgs& args, void* workspace, size_t workspace_size,
-                             cudaStream_t s, SpmmSplit split) {
+                             cudaStream_t s, const SpmmPlanChoice& choice) {
   CheckCuda(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal),
             "cudaStreamBeginCapture");
   cudaGraph_t graph = nullptr;
   try {
     for (int i = 0; i < kCallsPerGraph; ++i)
       SpmmDevice(a, *w.all[i % w.all.size()], args, workspace, workspace_size, s,
-                 GpuKernel::kAuto, split);
+                 GpuKernel::kAuto, choice);
   } catch (...) {
     cudaStreamEndCapture(s, &graph);  // ends the capture; its status is the thrown error's
     if (graph != nullptr) cudaGraphDestroy(graph);
@@ -134,23 +135,23 @@ SpmmSearchResult SpmmSearch(const CompressedMatrix& a, const DeviceMatrix& d,
           "captured into a CUDA graph; search before capturing, then capture hinmSpMM");
 
   // Candidates the workspace holds (all, if the search provides it). The
-  // planner's split stays first even if it does not fit: SpmmDevice then
+  // planner's plan stays first even if it does not fit: SpmmDevice then
   // reports the caller's too-small workspace as hinmSpMM would.
   const bool own_workspace = workspace == nullptr && workspace_size == 0;
-  const std::vector<SpmmSplit> all = SpmmSplitCandidates(a, args);
-  std::vector<SpmmSplit> splits;
+  const std::vector<SpmmPlanChoice> all = SpmmPlanCandidates(a, args);
+  std::vector<SpmmPlanChoice> plans;
   size_t largest = 0;
   for (size_t i = 0; i < all.size(); ++i) {
     const size_t need = SpmmWorkspaceSize(a, args.n, args.b_order, args.c_order,
                                           GpuKernel::kAuto, all[i]);
     if (i == 0 || own_workspace || need <= workspace_size) {
-      splits.push_back(all[i]);
+      plans.push_back(all[i]);
       largest = std::max(largest, need);
     }
   }
-  r.planned = r.best = splits.front();
-  r.candidates = static_cast<int>(splits.size());
-  if (splits.size() > 1) {
+  r.planned = r.best = plans.front();
+  r.candidates = static_cast<int>(plans.size());
+  if (plans.size() > 1) {
     CheckCuda(cudaStreamSynchronize(stream), "cudaStreamSynchronize before the plan search");
     OwnedBuffer own(own_workspace ? largest : 0);
     void* ws = own_workspace ? own.p : workspace;
@@ -172,14 +173,14 @@ SpmmSearchResult SpmmSearch(const CompressedMatrix& a, const DeviceMatrix& d,
                 "saving C before the plan search");
 
     OwnedGraphs graphs;
-    for (const SpmmSplit& split : splits)
-      graphs.execs.push_back(CaptureCalls(a, weights, args, ws, ws_bytes, s.s, split));
+    for (const SpmmPlanChoice& plan : plans)
+      graphs.execs.push_back(CaptureCalls(a, weights, args, ws, ws_bytes, s.s, plan));
     for (cudaGraphExec_t g : graphs.execs)  // warm-up: clocks, caches, lazy module loads
       CheckCuda(cudaGraphLaunch(g, s.s), "cudaGraphLaunch");
     OwnedEvent start, stop;
-    std::vector<std::vector<double>> us(splits.size());
+    std::vector<std::vector<double>> us(plans.size());
     for (int round = 0; round < kRounds; ++round) {
-      for (size_t i = 0; i < splits.size(); ++i) {
+      for (size_t i = 0; i < plans.size(); ++i) {
         CheckCuda(cudaEventRecord(start.e, s.s), "cudaEventRecord");
         CheckCuda(cudaGraphLaunch(graphs.execs[i], s.s), "cudaGraphLaunch");
         CheckCuda(cudaEventRecord(stop.e, s.s), "cudaEventRecord");
@@ -190,14 +191,14 @@ SpmmSearchResult SpmmSearch(const CompressedMatrix& a, const DeviceMatrix& d,
       }
     }
     size_t best = 0;
-    std::vector<double> median(splits.size());
-    for (size_t i = 0; i < splits.size(); ++i) {
+    std::vector<double> median(plans.size());
+    for (size_t i = 0; i < plans.size(); ++i) {
       median[i] = Median(us[i]);
       if (median[i] < median[best]) best = i;
     }
     r.planned_us = r.best_us = median[0];
     if (median[best] < (1 - kMinGain) * median[0]) {
-      r.best = splits[best];
+      r.best = plans[best];
       r.best_us = median[best];
     }
     if (saved_c.p != nullptr)

@@ -10,6 +10,7 @@
 
 #include "cpp/hinm/device_error.h"
 #include "cpp/hinm/error.h"
+#include "cuda/spmm_configs.h"
 #include "cuda/spmm_params.h"
 
 namespace hinm {
@@ -199,16 +200,33 @@ hinm_cuda::KernelChoice ToChoice(GpuKernel k) {
   return hinm_cuda::KernelChoice::kAuto;
 }
 
-hinm_cuda::PlanChoice ToSplitChoice(SpmmSplit s) {
-  hinm_cuda::PlanChoice c;
-  c.splits = s.splits;
-  c.sum = s.cluster ? hinm_cuda::SplitSum::kCluster : hinm_cuda::SplitSum::kPartials;
+hinm_cuda::PlanChoice ToPlanChoice(const SpmmPlanChoice& c) {
+  hinm_cuda::PlanChoice p;
+  p.kernel = ToChoice(c.kernel);
+  for (int i = 0; i < hinm_cuda::kNumConfigs; ++i)
+    if (c.config == hinm_cuda::kConfigs[i].name) p.config = i;
+  p.splits = c.splits;
+  p.sum = c.cluster ? hinm_cuda::SplitSum::kCluster : hinm_cuda::SplitSum::kPartials;
+  return p;
+}
+
+SpmmPlanChoice FromPlanChoice(const hinm_cuda::PlanChoice& p) {
+  SpmmPlanChoice c;
+  switch (p.kernel) {
+    case hinm_cuda::KernelChoice::kMmaSp: c.kernel = GpuKernel::kMmaSp; break;
+    case hinm_cuda::KernelChoice::kWgmmaSp: c.kernel = GpuKernel::kWgmmaSp; break;
+    case hinm_cuda::KernelChoice::kAuto: break;
+  }
+  if (p.config >= 0 && p.config < hinm_cuda::kNumConfigs) c.config = hinm_cuda::kConfigs[p.config].name;
+  c.splits = p.splits;
+  c.cluster = p.sum == hinm_cuda::SplitSum::kCluster;
   return c;
 }
 
 // The launcher's view of one call (d null: no device arrays, for planning).
 hinm_cuda::SpmmParams MakeCallParams(const CompressedMatrix& a, const DeviceMatrix* d,
-                                     const SpmmArgs& args, GpuKernel kernel, SpmmSplit split) {
+                                     const SpmmArgs& args, GpuKernel kernel,
+                                     const SpmmPlanChoice& choice) {
   hinm_cuda::SpmmParams p = MakeParams(a, d, args.n, args.b_order, args.c_order);
   p.store_permuted = args.rows == RowOrder::kPermuted;
   p.b = args.b;
@@ -219,35 +237,32 @@ hinm_cuda::SpmmParams MakeCallParams(const CompressedMatrix& a, const DeviceMatr
   p.alpha = args.alpha;
   p.beta = args.beta;
   p.kernel = ToChoice(kernel);
-  p.choice = ToSplitChoice(split);
+  p.choice = ToPlanChoice(choice);
   return p;
 }
 
 }  // namespace
 
 std::string SpmmPlanDescription(const CompressedMatrix& a, const SpmmArgs& args,
-                                GpuKernel kernel, SpmmSplit split) {
-  return hinm_cuda::SpmmPlanSummary(MakeCallParams(a, nullptr, args, kernel, split),
+                                GpuKernel kernel, const SpmmPlanChoice& choice) {
+  return hinm_cuda::SpmmPlanSummary(MakeCallParams(a, nullptr, args, kernel, choice),
                                     CurrentDeviceInfo());
 }
 
-std::vector<SpmmSplit> SpmmSplitCandidates(const CompressedMatrix& a, const SpmmArgs& args) {
-  std::vector<SpmmSplit> out;
+std::vector<SpmmPlanChoice> SpmmPlanCandidates(const CompressedMatrix& a, const SpmmArgs& args) {
+  std::vector<SpmmPlanChoice> out;
   const hinm_cuda::SpmmParams p = MakeCallParams(a, nullptr, args, GpuKernel::kAuto, {});
-  const std::vector<hinm_cuda::PlanChoice> all =
-      hinm_cuda::SpmmPlanCandidates(p, CurrentDeviceInfo());
-  for (const hinm_cuda::PlanChoice& c : all)
-    if (c.kernel == all.front().kernel && c.config == all.front().config)
-      out.push_back({c.splits, c.sum == hinm_cuda::SplitSum::kCluster});
+  for (const hinm_cuda::PlanChoice& c : hinm_cuda::SpmmPlanCandidates(p, CurrentDeviceInfo()))
+    out.push_back(FromPlanChoice(c));
   return out;
 }
 
 size_t SpmmWorkspaceSize(const CompressedMatrix& a, int64_t n, Order b_order, Order c_order,
-                         GpuKernel kernel, SpmmSplit split) {
+                         GpuKernel kernel, const SpmmPlanChoice& choice) {
   if (n <= 0) return 0;
   hinm_cuda::SpmmParams p = MakeParams(a, nullptr, n, b_order, c_order);
   p.kernel = ToChoice(kernel);
-  p.choice = ToSplitChoice(split);
+  p.choice = ToPlanChoice(choice);
   // The planner makes the same choice here as in SpmmDevice (same problem,
   // device and knobs), so this is what that call will need.
   return hinm_cuda::SpmmWorkspaceBytes(p, CurrentDeviceInfo());
@@ -255,7 +270,7 @@ size_t SpmmWorkspaceSize(const CompressedMatrix& a, int64_t n, Order b_order, Or
 
 void SpmmDevice(const CompressedMatrix& a, const DeviceMatrix& d, const SpmmArgs& args,
                 void* workspace, size_t workspace_size, cudaStream_t stream, GpuKernel kernel,
-                SpmmSplit split) {
+                const SpmmPlanChoice& choice) {
   ValidateSpmmArgs(a, args);
   if (args.n == 0) return;
   Require(args.io_dtype == a.layout.dtype, Status::kInvalidDType,
@@ -275,7 +290,7 @@ void SpmmDevice(const CompressedMatrix& a, const DeviceMatrix& d, const SpmmArgs
               std::to_string(info.cc_major * 10 + info.cc_minor) +
               "); use hinmDenseGemm on the decompressed weights");
 
-  const hinm_cuda::SpmmParams p = MakeCallParams(a, &d, args, kernel, split);
+  const hinm_cuda::SpmmParams p = MakeCallParams(a, &d, args, kernel, choice);
 
   const size_t need = hinm_cuda::SpmmWorkspaceBytes(p, info);
   // No caller buffer: take one from the stream-ordered pool. It is freed in

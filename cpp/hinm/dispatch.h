@@ -15,7 +15,7 @@
 
 #include "cpp/hinm/compressed_matrix.h"
 #include "cpp/hinm/reference.h"
-#include "cpp/hinm/tuned_splits.h"
+#include "cpp/hinm/spmm_plan_choice.h"
 
 namespace hinm {
 
@@ -61,38 +61,40 @@ class GpuContext {
   void* cublas_ = nullptr;
 };
 
-// Which sparse kernel SpmmDevice may use. kAuto: chosen by architecture, V
-// and N (docs/kernels.md). The others force one -- for tests and benchmarks
-// -- and throw kNotSupported where it cannot run (wgmma.sp: sm_90 only).
-enum class GpuKernel { kAuto = 0, kMmaSp = 1, kWgmmaSp = 2 };
+
+// The kernel (GpuKernel), tile config and K split of a call are the
+// planner's (docs/kernels.md) unless `choice` (SpmmPlanChoice; from
+// SpmmSearch or a descriptor's TunedPlans) names them. `kernel` other than
+// kAuto forces one -- for tests and benchmarks -- before `choice`, and
+// SpmmDevice throws kNotSupported where it cannot run (wgmma.sp: sm_90
+// only); a choice the device cannot follow is ignored.
 
 // Device workspace bytes SpmmDevice needs for this problem with this kernel
-// choice and K split (splits = 0: the planner's).
+// and plan choice.
 size_t SpmmWorkspaceSize(const CompressedMatrix& a, int64_t n, Order b_order,
                          Order c_order, GpuKernel kernel = GpuKernel::kAuto,
-                         SpmmSplit split = {});
+                         const SpmmPlanChoice& choice = {});
 
 // C = alpha A B + beta C (+bias) on the GPU. args holds device pointers.
-// Validates (ValidateSpmmArgs + alignment + device), picks a kernel, launches
-// on stream. `split` overrides the planner's K split of the mma.sp kernel
-// (from SpmmSearch; 0 splits: the planner's). Throws Error(kNotSupported)
-// with a reason if no kernel fits.
+// Validates (ValidateSpmmArgs + alignment + device), plans (above), launches
+// on stream. Throws Error(kNotSupported) with a reason if no kernel fits.
 void SpmmDevice(const CompressedMatrix& a, const DeviceMatrix& d,
                 const SpmmArgs& args, void* workspace, size_t workspace_size,
                 cudaStream_t stream, GpuKernel kernel = GpuKernel::kAuto,
-                SpmmSplit split = {});
+                const SpmmPlanChoice& choice = {});
 
 // One line naming the kernel, tile config, K split and B handling that
 // SpmmDevice would use for this call on the current device (what
 // benchmarks record beside each timing); see hinm_cuda::SpmmPlanSummary.
 std::string SpmmPlanDescription(const CompressedMatrix& a, const SpmmArgs& args,
                                 GpuKernel kernel = GpuKernel::kAuto,
-                                SpmmSplit split = {});
+                                const SpmmPlanChoice& choice = {});
 
-// The K splits a timed search compares for this call on the current device
-// (hinm_cuda::SpmmSplitCandidates): the planner's choice first, as an
-// explicit split; one entry where the plan has no split to choose.
-std::vector<SpmmSplit> SpmmSplitCandidates(const CompressedMatrix& a, const SpmmArgs& args);
+// The plans a timed search compares for this call on the current device
+// (hinm_cuda::SpmmPlanCandidates, every field explicit): the planner's
+// first; its other K splits; the other kernel and tile configs that suit N.
+// One entry where there is nothing to choose.
+std::vector<SpmmPlanChoice> SpmmPlanCandidates(const CompressedMatrix& a, const SpmmArgs& args);
 
 // Dense C = alpha A B + beta C through cuBLAS (A M x K row-major on device).
 void DenseGemmDevice(GpuContext& ctx, int64_t m, int64_t n, int64_t k,

@@ -6,7 +6,7 @@
 //       12    4 endianness marker 0x01020304 (as written by the host)
 //       16    4 header size in bytes (kHeaderSize)
 //       20    4 flags: bit 0 column_permuted, bit 1 row_perm present,
-//                      bit 2 tuned splits follow the arrays (version 2 only)
+//                      bit 2 tuned plans follow the arrays (version 2 only)
 //       24    8 rows (M)            32  8 cols (K)
 //       40    4 tile_rows (V)       44  4 dtype
 //       48    8 kept_cols (K_keep)
@@ -17,7 +17,7 @@
 //      136    8 FNV-1a 64 of header bytes [0, 136)
 //      144      values (u16), meta (u32), col_idx (i32), row_perm (i32)
 //
-// With flag bit 2, the tuned splits, from S (the end of the arrays) to the
+// With flag bit 2, the tuned plans, from S (the end of the arrays) to the
 // end of the file (Serialize sets the bit only when there are some):
 //        S    4 entry count E (u32, >= 1)
 //      S+4      E entries, in strictly ascending problem order
@@ -27,7 +27,11 @@
 //                 4 cc major (i32, 1..99)    4 cc minor (i32, 0..99)
 //                 4 SM count (i32, >= 1)     8 n (i64, 1 .. 2^31 - 1)
 //                 4 b_order, 4 c_order (i32: 0 feature-major, 1 token-major)
-//                 4 splits (i32, 1..kMaxSavedSplits)   4 cluster (u32: 0 or 1)
+//                 4 kernel (u32: 0 the planner's, 1 mma.sp, 2 wgmma.sp)
+//                32 tile config name ([a-z0-9_], <= kMaxConfigNameBytes, then
+//                   NUL bytes to the end of the field; empty: the planner's)
+//                 4 splits (i32, 0..kMaxSavedSplits; 0 the planner's)
+//                 4 cluster (u32: 0 or 1)
 //    end-8    8 FNV-1a 64 of bytes [S, end - 8)
 // A version 1 file is the same without the section (and without bit 2).
 #include "cpp/hinm/serialize.h"
@@ -60,17 +64,19 @@ constexpr size_t kHeaderSize = 144;
 constexpr size_t kHeaderChecksumOffset = 136;
 constexpr uint32_t kFlagColumnPermuted = 1u << 0;
 constexpr uint32_t kFlagRowPerm = 1u << 1;
-constexpr uint32_t kFlagTunedSplits = 1u << 2;  // version 2 on
+constexpr uint32_t kFlagTunedPlans = 1u << 2;  // version 2 on
 
 uint32_t KnownFlags(uint32_t version) {
-  return kFlagColumnPermuted | kFlagRowPerm | (version >= 2 ? kFlagTunedSplits : 0u);
+  return kFlagColumnPermuted | kFlagRowPerm | (version >= 2 ? kFlagTunedPlans : 0u);
 }
 
-// The tuned splits section: entry count and trailing checksum around the
+// The tuned plans section: entry count and trailing checksum around the
 // entries; an entry is kEntryFixedBytes plus its device name.
 constexpr size_t kCountBytes = 4;
 constexpr size_t kSectionChecksumBytes = 8;
-constexpr size_t kEntryFixedBytes = 40;
+constexpr size_t kConfigFieldBytes = 32;
+constexpr size_t kEntryFixedBytes = 44 + kConfigFieldBytes;
+static_assert(kMaxConfigNameBytes < kConfigFieldBytes, "room for the terminating NUL");
 
 template <typename T>
 void Put(uint8_t* base, size_t offset, T v) {
@@ -99,17 +105,20 @@ void Append(std::vector<uint8_t>* out, T v) {
   Put<T>(out->data(), at, v);
 }
 
-// A tuned split as its fields lie in the file: enums and the bool as plain
+// A tuned plan as its fields lie in the file: enums and the bool as plain
 // integers, so that a reader can check a value before it becomes one.
 struct RawEntry {
   std::string name;
   int32_t cc_major = 0, cc_minor = 0, sm_count = 0;
   int64_t n = 0;
-  int32_t b_order = 0, c_order = 0, splits = 0;
+  int32_t b_order = 0, c_order = 0;
+  uint32_t kernel = 0;
+  std::string config;
+  int32_t splits = 0;
   uint32_t cluster = 0;
 };
 
-RawEntry ToRaw(const TunedSplits::Entry& e) {
+RawEntry ToRaw(const TunedPlans::Entry& e) {
   const SpmmProblemKey& p = e.problem;
   return {p.device.name,
           p.device.cc_major,
@@ -118,18 +127,23 @@ RawEntry ToRaw(const TunedSplits::Entry& e) {
           p.n,
           static_cast<int32_t>(p.b_order),
           static_cast<int32_t>(p.c_order),
-          e.split.splits,
-          e.split.cluster ? 1u : 0u};
+          static_cast<uint32_t>(e.choice.kernel),
+          e.choice.config,
+          e.choice.splits,
+          e.choice.cluster ? 1u : 0u};
 }
 
 // Only for an entry EntryFault passed.
-TunedSplits::Entry FromRaw(RawEntry&& r) {
-  TunedSplits::Entry e;
+TunedPlans::Entry FromRaw(RawEntry&& r) {
+  TunedPlans::Entry e;
   e.problem.device = {std::move(r.name), r.cc_major, r.cc_minor, r.sm_count};
   e.problem.n = r.n;
   e.problem.b_order = static_cast<Order>(r.b_order);
   e.problem.c_order = static_cast<Order>(r.c_order);
-  e.split = {r.splits, r.cluster == 1};
+  e.choice.kernel = static_cast<GpuKernel>(r.kernel);
+  e.choice.config = std::move(r.config);
+  e.choice.splits = r.splits;
+  e.choice.cluster = r.cluster == 1;
   return e;
 }
 
@@ -151,24 +165,32 @@ std::string EntryFault(const RawEntry& r) {
   if (r.n < 1 || r.n > INT32_MAX) return "n = " + std::to_string(r.n) + " outside 1 .. 2^31 - 1";
   if (!is_order(r.b_order)) return "b_order " + std::to_string(r.b_order) + " is not 0 or 1";
   if (!is_order(r.c_order)) return "c_order " + std::to_string(r.c_order) + " is not 0 or 1";
-  if (r.splits < 1 || r.splits > kMaxSavedSplits)
-    return "splits = " + std::to_string(r.splits) + " outside 1 .. " +
+  if (r.kernel > static_cast<uint32_t>(GpuKernel::kWgmmaSp))
+    return "kernel " + std::to_string(r.kernel) + " is not 0, 1 or 2";
+  if (r.config.size() > kMaxConfigNameBytes)
+    return "tile config name of " + std::to_string(r.config.size()) + " bytes (at most " +
+           std::to_string(kMaxConfigNameBytes) + ")";
+  for (const char ch : r.config)
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_'))
+      return "tile config name has a byte outside [a-z0-9_]";
+  if (r.splits < 0 || r.splits > kMaxSavedSplits)
+    return "splits = " + std::to_string(r.splits) + " outside 0 .. " +
            std::to_string(kMaxSavedSplits);
   if (r.cluster > 1) return "cluster flag " + std::to_string(r.cluster) + " is not 0 or 1";
   return "";
 }
 
-// The tuned splits section (layout at the top of this file) of `tuned`,
+// The tuned plans section (layout at the top of this file) of `tuned`,
 // sorted by problem; throws kInvalidValue for what a file cannot hold.
-std::vector<uint8_t> TunedSection(std::vector<TunedSplits::Entry> tuned) {
+std::vector<uint8_t> TunedSection(std::vector<TunedPlans::Entry> tuned) {
   std::sort(tuned.begin(), tuned.end(),
-            [](const TunedSplits::Entry& a, const TunedSplits::Entry& b) {
+            [](const TunedPlans::Entry& a, const TunedPlans::Entry& b) {
               return a.problem < b.problem;
             });
   std::vector<uint8_t> out;
   Append<uint32_t>(&out, static_cast<uint32_t>(tuned.size()));
   for (size_t i = 0; i < tuned.size(); ++i) {
-    const std::string at = "Serialize: tuned split " + std::to_string(i) + " ";
+    const std::string at = "Serialize: tuned plan " + std::to_string(i) + " ";
     Require(i == 0 || tuned[i - 1].problem < tuned[i].problem, Status::kInvalidValue,
             at + "has the same problem as the one before it");
     const RawEntry r = ToRaw(tuned[i]);
@@ -182,6 +204,10 @@ std::vector<uint8_t> TunedSection(std::vector<TunedSplits::Entry> tuned) {
     Append<int64_t>(&out, r.n);
     Append<int32_t>(&out, r.b_order);
     Append<int32_t>(&out, r.c_order);
+    Append<uint32_t>(&out, r.kernel);
+    const size_t config_at = out.size();
+    out.resize(config_at + kConfigFieldBytes, 0);
+    std::memcpy(out.data() + config_at, r.config.data(), r.config.size());
     Append<int32_t>(&out, r.splits);
     Append<uint32_t>(&out, r.cluster);
   }
@@ -189,22 +215,22 @@ std::vector<uint8_t> TunedSection(std::vector<TunedSplits::Entry> tuned) {
   return out;
 }
 
-// Reads the tuned splits section, bytes [begin, end) of data (checked to
+// Reads the tuned plans section, bytes [begin, end) of data (checked to
 // hold at least its count and checksum); throws kCorruptFile.
-std::vector<TunedSplits::Entry> ReadTunedSection(const uint8_t* data, size_t begin, size_t end) {
+std::vector<TunedPlans::Entry> ReadTunedSection(const uint8_t* data, size_t begin, size_t end) {
   const size_t sum_at = end - kSectionChecksumBytes;
   if (Get<uint64_t>(data, sum_at) != Fnv1a64(data + begin, sum_at - begin))
-    Corrupt("tuned splits checksum mismatch");
+    Corrupt("tuned plans checksum mismatch");
   const uint32_t count = Get<uint32_t>(data, begin);
   size_t pos = begin + kCountBytes;
-  if (count == 0) Corrupt("tuned splits section with no entries");
+  if (count == 0) Corrupt("tuned plans section with no entries");
   if (count > (sum_at - pos) / kEntryFixedBytes)
-    Corrupt("tuned split count " + std::to_string(count) + " cannot fit in the section's " +
+    Corrupt("tuned plan count " + std::to_string(count) + " cannot fit in the section's " +
             std::to_string(sum_at - pos) + " bytes of entries");
-  std::vector<TunedSplits::Entry> out;
+  std::vector<TunedPlans::Entry> out;
   out.reserve(count);
   for (uint32_t i = 0; i < count; ++i) {
-    const std::string at = "tuned split " + std::to_string(i) + ": ";
+    const std::string at = "tuned plan " + std::to_string(i) + ": ";
     const auto need = [&](size_t bytes) {
       if (sum_at - pos < bytes)
         Corrupt(at + "truncated (" + std::to_string(sum_at - pos) + " bytes left, it needs " +
@@ -225,8 +251,15 @@ std::vector<TunedSplits::Entry> ReadTunedSection(const uint8_t* data, size_t beg
     r.n = Get<int64_t>(data, pos + 12);
     r.b_order = Get<int32_t>(data, pos + 20);
     r.c_order = Get<int32_t>(data, pos + 24);
-    r.splits = Get<int32_t>(data, pos + 28);
-    r.cluster = Get<uint32_t>(data, pos + 32);
+    r.kernel = Get<uint32_t>(data, pos + 28);
+    const char* config = reinterpret_cast<const char*>(data + pos + 32);
+    const size_t config_len = strnlen(config, kConfigFieldBytes);
+    if (config_len == kConfigFieldBytes) Corrupt(at + "tile config name without a NUL");
+    for (size_t j = config_len; j < kConfigFieldBytes; ++j)
+      if (config[j] != '\0') Corrupt(at + "bytes after the tile config name's NUL");
+    r.config.assign(config, config_len);
+    r.splits = Get<int32_t>(data, pos + 32 + kConfigFieldBytes);
+    r.cluster = Get<uint32_t>(data, pos + 36 + kConfigFieldBytes);
     pos += kEntryFixedBytes - 4;
     const std::string fault = EntryFault(r);
     if (!fault.empty()) Corrupt(at + fault);
@@ -236,14 +269,14 @@ std::vector<TunedSplits::Entry> ReadTunedSection(const uint8_t* data, size_t beg
                    "each problem once)");
   }
   if (pos != sum_at)
-    Corrupt(std::to_string(sum_at - pos) + " stray bytes after the last tuned split");
+    Corrupt(std::to_string(sum_at - pos) + " stray bytes after the last tuned plan");
   return out;
 }
 
 }  // namespace
 
 std::vector<uint8_t> Serialize(const CompressedMatrix& m,
-                               const std::vector<TunedSplits::Entry>& tuned) {
+                               const std::vector<TunedPlans::Entry>& tuned) {
   m.Validate();
   const std::vector<uint8_t> section =
       tuned.empty() ? std::vector<uint8_t>{} : TunedSection(tuned);
@@ -262,7 +295,7 @@ std::vector<uint8_t> Serialize(const CompressedMatrix& m,
   Put<uint32_t>(
       h, 20,
       (m.column_permuted ? kFlagColumnPermuted : 0u) | (m.row_perm.empty() ? 0u : kFlagRowPerm) |
-          (section.empty() ? 0u : kFlagTunedSplits));
+          (section.empty() ? 0u : kFlagTunedPlans));
   Put<int64_t>(h, 24, l.rows);
   Put<int64_t>(h, 32, l.cols);
   Put<int32_t>(h, 40, l.tile_rows);
@@ -284,7 +317,7 @@ std::vector<uint8_t> Serialize(const CompressedMatrix& m,
 }
 
 CompressedMatrix Deserialize(const uint8_t* data, size_t size,
-                             std::vector<TunedSplits::Entry>* tuned) {
+                             std::vector<TunedPlans::Entry>* tuned) {
   Require(data != nullptr || size == 0, Status::kNullPointer, "Deserialize: data is null");
   if (size < kHeaderSize) {
     Corrupt("size " + std::to_string(size) + " is smaller than the " + std::to_string(kHeaderSize) +
@@ -332,12 +365,12 @@ CompressedMatrix Deserialize(const uint8_t* data, size_t size,
     }
     expected_size += want[i] * elem[i];  // bounded: Layout::Make checked the sizes
   }
-  const bool has_tuned = (flags & kFlagTunedSplits) != 0;
+  const bool has_tuned = (flags & kFlagTunedPlans) != 0;
   if (!has_tuned && size != expected_size) {
     Corrupt("size " + std::to_string(size) + " bytes, the header implies " +
             std::to_string(expected_size) + (size < expected_size ? " (truncated)" : ""));
   }
-  // The tuned splits section: at least its count, one entry and its checksum.
+  // The tuned plans section: at least its count, one entry and its checksum.
   const uint64_t min_tuned = kCountBytes + kEntryFixedBytes + kSectionChecksumBytes;
   if (has_tuned && (size < expected_size || size - expected_size < min_tuned)) {
     Corrupt("size " + std::to_string(size) + " bytes, the header implies at least " +
@@ -363,7 +396,7 @@ CompressedMatrix Deserialize(const uint8_t* data, size_t size,
   copy(m.col_idx, want[2], offset);
   offset += want[2] * 4;
   copy(m.row_perm, want[3], offset);
-  std::vector<TunedSplits::Entry> entries;
+  std::vector<TunedPlans::Entry> entries;
   if (has_tuned) entries = ReadTunedSection(data, expected_size, size);
   m.column_permuted = (flags & kFlagColumnPermuted) != 0;
   m.stats.retained_saliency = Get<double>(data, 56);
@@ -378,7 +411,7 @@ CompressedMatrix Deserialize(const uint8_t* data, size_t size,
 }
 
 void SaveToFile(const CompressedMatrix& m, const std::string& path,
-                const std::vector<TunedSplits::Entry>& tuned) {
+                const std::vector<TunedPlans::Entry>& tuned) {
   const std::vector<uint8_t> bytes = Serialize(m, tuned);
   // Write a temporary file beside the target, flush it to disk, then rename:
   // readers see the old file or the whole new one, never half of one.
@@ -419,7 +452,7 @@ void SaveToFile(const CompressedMatrix& m, const std::string& path,
 }
 
 CompressedMatrix LoadFromFile(const std::string& path,
-                              std::vector<TunedSplits::Entry>* tuned) {
+                              std::vector<TunedPlans::Entry>* tuned) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw Error(Status::kIoError, IoMessage("cannot open", path, errno));
   struct stat st;

@@ -1,6 +1,6 @@
 // The C API's GPU entries end to end (skipped without a device): lazy
 // upload, hinmSpMM against hinmSpMMHost, a descriptor shared by threads with
-// their own handles, the plan search (and its splits through save/load), and
+// their own handles, the plan search (and its plans through save/load), and
 // hinmDenseGemm against an fp64 product. The kernels' own exhaustive tests
 // live in tests/cuda; this pins the shim's plumbing.
 #include <cuda_runtime_api.h>
@@ -247,7 +247,7 @@ TEST_F(CApiDevice, LibraryAllocatedWorkspaceGivesSameBitsAsCallers) {
 }
 
 // hinmSpMMSearch computes what hinmSpMM does (C saved and restored around
-// its timed calls: beta != 0 here), and hinmSpMM then runs the stored split,
+// its timed calls: beta != 0 here), and hinmSpMM then runs the stored plan,
 // with the library's workspace and with one sized by the query made after
 // the search. A stream being captured is refused, not searched.
 TEST_F(CApiDevice, SearchThenSpmmMatchHost) {
@@ -257,7 +257,7 @@ TEST_F(CApiDevice, SearchThenSpmmMatchHost) {
   ASSERT_OK(CreateSearchLayer(h_, &a, rng));
   std::uniform_int_distribution<int> k64(-64, 64);
   const auto F = HINM_ORDER_FEATURE_MAJOR;
-  for (int64_t N : {1, 16}) {
+  for (int64_t N : {1, 16, 128}) {  // 128: the candidates span kernels and configs
     SCOPED_TRACE("N = " + std::to_string(N));
     std::vector<float> b(K * N), c0(M * N);
     std::vector<uint16_t> b16(K * N), c16(M * N);
@@ -314,11 +314,11 @@ TEST_F(CApiDevice, SearchThenSpmmMatchHost) {
   ASSERT_OK(hinmDestroyDescriptor(a));
 }
 
-// Tune once, ship the descriptor: the splits a search stored are saved with
+// Tune once, ship the descriptor: the plans a search stored are saved with
 // it, and a descriptor loaded from the file (on the same GPU model) has them:
 // the same bytes, the same workspace query, and hinmSpMM with a workspace of
 // that size computes the host's product.
-TEST_F(CApiDevice, SearchedSplitsSurviveSaveAndLoad) {
+TEST_F(CApiDevice, SearchedPlansSurviveSaveAndLoad) {
   const int64_t M = kSearchM, K = kSearchK;
   std::mt19937 rng(11);
   hinmDescriptor_t a = nullptr;
@@ -340,7 +340,7 @@ TEST_F(CApiDevice, SearchedSplitsSurviveSaveAndLoad) {
   }
   ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
   const std::vector<uint8_t> tuned = SerializedBytes(a);
-  EXPECT_GT(tuned.size(), untuned) << "the searched splits are not in the bytes";
+  EXPECT_GT(tuned.size(), untuned) << "the searched plans are not in the bytes";
 
   const char* dir = std::getenv("TEST_TMPDIR");
   const std::string path = std::string(dir != nullptr ? dir : "/tmp") + "/searched.hinm";

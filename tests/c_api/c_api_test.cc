@@ -2,7 +2,7 @@
 // turn (exact status + a message naming the argument), and the success paths
 // checked against independent references (naive HiNM invariants, an fp64
 // product of the decompressed matrix, round trips through files and memory).
-// The one exception: files with tuned K splits, which only a GPU search can
+// The one exception: files with tuned plans, which only a GPU search can
 // store in a descriptor, are made with the core's Serialize.
 #include "hinm/hinm.h"
 
@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "cpp/hinm/serialize.h"
-#include "cpp/hinm/tuned_splits.h"
+#include "cpp/hinm/tuned_plans.h"
 
 namespace {
 
@@ -1088,10 +1088,10 @@ TEST_F(CApi, SerializeRoundTripAndArguments) {
   EXPECT_EQ(Decompressed(d, 32, 16), Decompressed(back, 32, 16));
 }
 
-// A descriptor carries the K splits hinmSpMMSearch stored in it through
+// A descriptor carries the plans hinmSpMMSearch stored in it through
 // every save/load path. No search can run without a GPU, so the file with
-// splits is made by the core's Serialize from the descriptor's own bytes.
-class CApiTunedSplits : public CApi {
+// plans is made by the core's Serialize from the descriptor's own bytes.
+class CApiTunedPlans : public CApi {
  protected:
   void SetUp() override {
     CApi::SetUp();
@@ -1103,10 +1103,15 @@ class CApiTunedSplits : public CApi {
     ASSERT_OK(hinmSerialize(plain_, plain_bytes_.data(), size));
     const hinm::CompressedMatrix m = hinm::Deserialize(plain_bytes_.data(), size);
     const hinm::Order F = hinm::Order::kFeatureMajor, T = hinm::Order::kTokenMajor;
+    const auto mma = [](int32_t splits, bool cluster) {
+      return hinm::SpmmPlanChoice{hinm::GpuKernel::kMmaSp, "narrow_128x16", splits, cluster};
+    };
     tuned_ = {
-        {{{"NVIDIA H100 80GB HBM3", 9, 0, 132}, 1, F, F}, {6, true}},
-        {{{"NVIDIA H100 80GB HBM3", 9, 0, 132}, 16, T, T}, {3, false}},
-        {{{"NVIDIA A100-SXM4-80GB", 8, 0, 108}, 16, F, T}, {2, false}},
+        {{{"NVIDIA H100 80GB HBM3", 9, 0, 132}, 1, F, F}, mma(6, true)},
+        {{{"NVIDIA H100 80GB HBM3", 9, 0, 132}, 16, T, T}, mma(3, false)},
+        {{{"NVIDIA H100 80GB HBM3", 9, 0, 132}, 256, F, F},
+         {hinm::GpuKernel::kWgmmaSp, "", 0, false}},
+        {{{"NVIDIA A100-SXM4-80GB", 8, 0, 108}, 16, F, T}, mma(2, false)},
     };
     tuned_bytes_ = hinm::Serialize(m, tuned_);
   }
@@ -1120,10 +1125,10 @@ class CApiTunedSplits : public CApi {
   }
   hinmDescriptor_t plain_ = nullptr;
   std::vector<uint8_t> plain_bytes_, tuned_bytes_;
-  std::vector<hinm::TunedSplits::Entry> tuned_;
+  std::vector<hinm::TunedPlans::Entry> tuned_;
 };
 
-TEST_F(CApiTunedSplits, KeptByDeserializeSerializeSaveAndLoad) {
+TEST_F(CApiTunedPlans, KeptByDeserializeSerializeSaveAndLoad) {
   ASSERT_GT(tuned_bytes_.size(), plain_bytes_.size());
   hinmDescriptor_t d = nullptr;
   ASSERT_OK(hinmDeserialize(handle_, &d, tuned_bytes_.data(), tuned_bytes_.size()));
@@ -1139,11 +1144,11 @@ TEST_F(CApiTunedSplits, KeptByDeserializeSerializeSaveAndLoad) {
   descs_.push_back(loaded);
   EXPECT_EQ(BytesOf(loaded), tuned_bytes_);
   // Which entries they are: the core reads the descriptor's bytes back.
-  std::vector<hinm::TunedSplits::Entry> back;
+  std::vector<hinm::TunedPlans::Entry> back;
   const std::vector<uint8_t> again = BytesOf(loaded);
   hinm::Deserialize(again.data(), again.size(), &back);
-  ASSERT_EQ(back.size(), 3u);
-  for (const hinm::TunedSplits::Entry& e : tuned_)
+  ASSERT_EQ(back.size(), tuned_.size());
+  for (const hinm::TunedPlans::Entry& e : tuned_)
     EXPECT_NE(std::find(back.begin(), back.end(), e), back.end()) << e.problem.device.name;
   // A too-small buffer for them is refused, and nothing is written.
   std::vector<uint8_t> small(tuned_bytes_.size() - 1, 0xEE);
@@ -1151,13 +1156,13 @@ TEST_F(CApiTunedSplits, KeptByDeserializeSerializeSaveAndLoad) {
                 "size = " + std::to_string(small.size()));
   EXPECT_EQ(small, std::vector<uint8_t>(small.size(), 0xEE));
   // hinmSpMMWorkspaceSize still answers on a machine without a GPU (no
-  // current device: no tuned split applies).
+  // current device: no tuned plan applies).
   size_t ws = 1;
   ASSERT_OK(hinmSpMMWorkspaceSize(handle_, d, 16, HINM_ORDER_FEATURE_MAJOR,
                                   HINM_ORDER_TOKEN_MAJOR, &ws));
 }
 
-TEST_F(CApiTunedSplits, NotCarriedOverByFoldInputPermutation) {
+TEST_F(CApiTunedPlans, NotCarriedOverByFoldInputPermutation) {
   hinmDescriptor_t d = nullptr;
   ASSERT_OK(hinmDeserialize(handle_, &d, tuned_bytes_.data(), tuned_bytes_.size()));
   descs_.push_back(d);
@@ -1167,23 +1172,23 @@ TEST_F(CApiTunedSplits, NotCarriedOverByFoldInputPermutation) {
   ASSERT_OK(hinmFoldInputPermutation(handle_, &folded, d, perm.data(), 40));
   descs_.push_back(folded);
   const std::vector<uint8_t> bytes = BytesOf(folded);
-  std::vector<hinm::TunedSplits::Entry> back = tuned_;
+  std::vector<hinm::TunedPlans::Entry> back = tuned_;
   hinm::Deserialize(bytes.data(), bytes.size(), &back);
   EXPECT_TRUE(back.empty());
   EXPECT_EQ(bytes.size(), plain_bytes_.size());
   EXPECT_EQ(BytesOf(d), tuned_bytes_);  // the source keeps its own
 }
 
-TEST_F(CApiTunedSplits, DamagedSectionIsCorrupt) {
+TEST_F(CApiTunedPlans, DamagedSectionIsCorrupt) {
   for (size_t at : {plain_bytes_.size(), plain_bytes_.size() + 9, tuned_bytes_.size() - 1}) {
     std::vector<uint8_t> bad = tuned_bytes_;
     bad[at] ^= 0x10;
     hinmDescriptor_t d = nullptr;
     EXPECT_STATUS(hinmDeserialize(handle_, &d, bad.data(), bad.size()), HINM_STATUS_CORRUPT_FILE,
-                  "tuned splits checksum");
+                  "tuned plans checksum");
     EXPECT_EQ(d, nullptr);
   }
-  // Cut just after the matrix: the header says splits follow.
+  // Cut just after the matrix: the header says plans follow.
   hinmDescriptor_t d = nullptr;
   EXPECT_STATUS(hinmDeserialize(handle_, &d, tuned_bytes_.data(), plain_bytes_.size()),
                 HINM_STATUS_CORRUPT_FILE, "truncated");

@@ -23,7 +23,7 @@ namespace {
 
 using testing_util::RandomMatrix;
 using testing_util::StatusOf;
-using Entry = TunedSplits::Entry;
+using Entry = TunedPlans::Entry;
 
 constexpr size_t kHeaderBytes = 144;
 
@@ -60,22 +60,30 @@ void ExpectSame(const CompressedMatrix& a, const CompressedMatrix& b) {
   EXPECT_EQ(a.stats.kept_weights, b.stats.kept_weights);
 }
 
-// Tuned splits, as a plan search would store them (format version 2).
+// Tuned plans, as a plan search would store them (format version 2).
 const DeviceIdentity kH100{"NVIDIA H100 80GB HBM3", 9, 0, 132};
+
+// A K split of the mma.sp narrow config, as the search stores one.
+SpmmPlanChoice Mma(int32_t splits, bool cluster) {
+  return {GpuKernel::kMmaSp, "narrow_128x16", splits, cluster};
+}
 const DeviceIdentity kA100{"NVIDIA A100-SXM4-80GB", 8, 0, 108};
 
-// Several GPUs, N, orders and splits, deliberately not in problem order;
+// Several GPUs, N, orders and plans, deliberately not in problem order;
 // the extremes of every range a file allows.
 std::vector<Entry> SomeTuned() {
   const Order F = Order::kFeatureMajor, T = Order::kTokenMajor;
   return {
-      {{kH100, 16, F, F}, {4, true}},
-      {{kA100, 1, T, T}, {1, false}},
-      {{kH100, 1, F, T}, {64, false}},
-      {{{std::string(kMaxDeviceNameBytes, 'x'), 99, 99, 1}, 2147483647, T, F}, {2, true}},
-      {{{"", 1, 0, 1}, 1, F, F}, {3, false}},
-      {{kH100, 16, T, F}, {8, true}},
-      {{{"NVIDIA H100 80GB HBM3", 9, 0, 16}, 16, F, F}, {2, false}},  // a MIG slice
+      {{kH100, 16, F, F}, Mma(4, true)},
+      {{kA100, 1, T, T}, Mma(1, false)},
+      {{kH100, 1, F, T}, Mma(64, false)},
+      {{{std::string(kMaxDeviceNameBytes, 'x'), 99, 99, 1}, 2147483647, T, F}, Mma(2, true)},
+      {{{"", 1, 0, 1}, 1, F, F}, Mma(3, false)},
+      {{kH100, 16, T, F}, Mma(8, true)},
+      {{{"NVIDIA H100 80GB HBM3", 9, 0, 16}, 16, F, F}, Mma(2, false)},  // a MIG slice
+      {{kH100, 256, F, F}, {GpuKernel::kWgmmaSp, "", 0, false}},          // wgmma.sp
+      {{kH100, 128, F, F}, {GpuKernel::kMmaSp, "mid_128x64", 2, true}},
+      {{kA100, 128, F, F}, {GpuKernel::kAuto, std::string(kMaxConfigNameBytes, 'z'), 0, false}},
   };
 }
 
@@ -259,17 +267,17 @@ TEST(Serialize, SaveLeavesNoTemporaryFile) {
   std::remove(path.c_str());
 }
 
-// ------------------------------------------------ tuned splits (version 2)
+// ------------------------------------------------- tuned plans (version 2)
 
 // One entry whose fields the corruption tests below rewrite.
-const Entry kOne{{{"GPU", 9, 0, 132}, 16, Order::kFeatureMajor, Order::kTokenMajor}, {4, true}};
+const Entry kOne{{{"GPU", 9, 0, 132}, 16, Order::kFeatureMajor, Order::kTokenMajor}, Mma(4, true)};
 constexpr size_t kOneNameBytes = 3;
 
 // Field offsets of the first entry, from the section start S (serialize.cc).
 constexpr size_t kCountAt = 0, kNameLenAt = 4, kNameAt = 8;
 constexpr size_t Field(size_t name_bytes, size_t at) { return kNameAt + name_bytes + at; }
 constexpr size_t kCcMajor = 0, kCcMinor = 4, kSms = 8, kN = 12, kBOrder = 20, kCOrder = 24,
-                 kSplits = 28, kCluster = 32, kEntryBytes = 40;
+                 kKernel = 28, kConfig = 32, kSplits = 64, kCluster = 68, kEntryBytes = 76;
 
 template <typename T>
 void Set(std::vector<uint8_t>* b, size_t at, T v) {
@@ -301,7 +309,7 @@ TEST(SerializeTuned, RoundTripInMemoryAndThroughFile) {
     ExpectSame(a, Deserialize(bytes.data(), bytes.size(), &back));
     EXPECT_EQ(back, Sorted(SomeTuned()));
     EXPECT_EQ(Serialize(a, back), bytes);
-    // The matrix alone reads the same without asking for the splits.
+    // The matrix alone reads the same without asking for the plans.
     ExpectSame(a, Deserialize(bytes.data(), bytes.size()));
   }
   const std::string path = TempPath("tuned.hinm");
@@ -318,8 +326,8 @@ TEST(SerializeTuned, BytesDependOnlyOnTheContents) {
   std::vector<Entry> reversed = SomeTuned();
   std::reverse(reversed.begin(), reversed.end());
   EXPECT_EQ(Serialize(a, reversed), bytes);
-  TunedSplits store;
-  for (const Entry& e : reversed) store.Store(e.problem, e.split);
+  TunedPlans store;
+  for (const Entry& e : reversed) store.Store(e.problem, e.choice);
   EXPECT_EQ(Serialize(a, store.Entries()), bytes);
   EXPECT_EQ(Serialize(a, SomeTuned()), bytes);  // twice, same bytes
   // The section is the last thing in the file: the matrix's bytes come
@@ -331,7 +339,7 @@ TEST(SerializeTuned, BytesDependOnlyOnTheContents) {
   EXPECT_EQ(plain[20] & 4u, 0u);
 }
 
-TEST(SerializeTuned, NoSplitsNoSection) {
+TEST(SerializeTuned, NoPlansNoSection) {
   const CompressedMatrix a = Small();
   const std::vector<uint8_t> bytes = Serialize(a, {});
   EXPECT_EQ(bytes, Serialize(a));
@@ -433,7 +441,6 @@ TEST(SerializeTuned, ResealedBadFieldsAreCorrupt) {
     ResealTuned(&b, s);
     cases.push_back({what, b, needle});
   };
-  with("splits 0", f(kSplits), int32_t{0}, "splits = 0");
   with("splits 65", f(kSplits), int32_t{kMaxSavedSplits + 1}, "splits = 65");
   with("splits -1", f(kSplits), int32_t{-1}, "splits = -1");
   with("b_order 2", f(kBOrder), int32_t{2}, "b_order 2");
@@ -443,6 +450,14 @@ TEST(SerializeTuned, ResealedBadFieldsAreCorrupt) {
   with("n 2^31", f(kN), int64_t{1} << 31, "n = 2147483648");
   with("cluster 2", f(kCluster), uint32_t{2}, "cluster flag 2");
   with("cluster 256", f(kCluster), uint32_t{256}, "cluster flag 256");
+  with("kernel 3", f(kKernel), uint32_t{3}, "kernel 3");
+  with("config upper case", f(kConfig), uint8_t{'N'}, "outside [a-z0-9_]");
+  with("config byte after its NUL", f(kConfig + 20), uint8_t{'x'}, "after the tile config");
+  std::vector<uint8_t> unterminated = good;  // 32 name bytes, no NUL
+  std::fill(unterminated.begin() + static_cast<std::ptrdiff_t>(s + f(kConfig)),
+            unterminated.begin() + static_cast<std::ptrdiff_t>(s + f(kConfig) + 32), uint8_t{'a'});
+  ResealTuned(&unterminated, s);
+  cases.push_back({"config without NUL", unterminated, "without a NUL"});
   with("cc major 0", f(kCcMajor), int32_t{0}, "compute capability 0.0");
   with("cc major 100", f(kCcMajor), int32_t{100}, "compute capability 100.0");
   with("cc minor -1", f(kCcMinor), int32_t{-1}, "compute capability 9.-1");
@@ -457,7 +472,7 @@ TEST(SerializeTuned, ResealedBadFieldsAreCorrupt) {
   std::vector<uint8_t> stray = good;  // 4 bytes between the last entry and the checksum
   stray.insert(stray.end() - 8, 4, uint8_t{0});
   ResealTuned(&stray, s);
-  cases.push_back({"stray bytes", stray, "4 stray bytes after the last tuned split"});
+  cases.push_back({"stray bytes", stray, "4 stray bytes after the last tuned plan"});
   for (const Case& c : cases) {
     SCOPED_TRACE(c.what);
     EXPECT_NE(CorruptMessage(c.bytes).find(c.needle), std::string::npos)
@@ -482,7 +497,7 @@ TEST(SerializeTuned, EntriesMustBeInProblemOrderAndUnique) {
             good.begin() + static_cast<std::ptrdiff_t>(s + 4 + entry),
             swapped.begin() + static_cast<std::ptrdiff_t>(s + 4 + entry));
   ResealTuned(&swapped, s);
-  EXPECT_NE(CorruptMessage(swapped).find("tuned split 1: not after"), std::string::npos);
+  EXPECT_NE(CorruptMessage(swapped).find("tuned plan 1: not after"), std::string::npos);
   // The same problem twice (other splits).
   std::vector<uint8_t> twice = good;
   Set<int64_t>(&twice, s + entry + Field(kOneNameBytes, kN), 16);
@@ -496,9 +511,17 @@ TEST(SerializeTuned, SerializeRefusesWhatAFileCannotHold) {
   const auto status = [&](Entry e) { return StatusOf([&] { Serialize(a, {e}); }); };
   Entry e = kOne;
   EXPECT_EQ(status(e), Status::kSuccess);
-  e.split.splits = 0;  // the planner's: nothing a search stores
+  e.choice.splits = -1;
   EXPECT_EQ(status(e), Status::kInvalidValue);
-  e.split.splits = kMaxSavedSplits + 1;
+  e.choice.splits = kMaxSavedSplits + 1;
+  EXPECT_EQ(status(e), Status::kInvalidValue);
+  e = kOne;
+  e.choice.config.assign(kMaxConfigNameBytes + 1, 'a');
+  EXPECT_EQ(status(e), Status::kInvalidValue);
+  e.choice.config = "Wide";
+  EXPECT_EQ(status(e), Status::kInvalidValue);
+  e = kOne;
+  e.choice.kernel = static_cast<GpuKernel>(7);
   EXPECT_EQ(status(e), Status::kInvalidValue);
   e = kOne;
   e.problem.device.name.assign(kMaxDeviceNameBytes + 1, 'x');
@@ -511,7 +534,7 @@ TEST(SerializeTuned, SerializeRefusesWhatAFileCannotHold) {
   EXPECT_EQ(status(e), Status::kInvalidValue);
   e = kOne;
   Entry other = kOne;
-  other.split.splits = 2;  // same problem, another split
+  other.choice.splits = 2;  // same problem, another split
   EXPECT_EQ(StatusOf([&] { Serialize(a, {e, other}); }), Status::kInvalidValue);
 }
 

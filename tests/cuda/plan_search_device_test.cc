@@ -1,5 +1,6 @@
-// The timed plan search on the GPU: every K split it may pick computes the
-// product the CPU reference does (so whatever wins, the answer is right),
+// The timed plan search on the GPU: every plan it may pick (kernel, tile
+// config, K split) computes the product the CPU reference does (so whatever
+// wins, the answer is right),
 // the search leaves C as one SpMM call would (beta != 0: C saved and
 // restored around the timed calls), it keeps to a caller's workspace, and it
 // refuses a stream being captured. Fresh random problems; skipped without a
@@ -117,6 +118,12 @@ const Problem kProblems[] = {
     {512, 8192, 1, 0.75, DType::kBFloat16, Order::kTokenMajor, Order::kFeatureMajor, 1.5f, -0.75f, true, 32},
     {768, 2048, 64, 0.5, DType::kFloat16, Order::kFeatureMajor, Order::kTokenMajor, 1, 0, false, 33},
     {1280, 4096, 7, 0.75, DType::kBFloat16, Order::kTokenMajor, Order::kTokenMajor, 0.5f, 1, true, 34},
+    // Between decode and prefill the candidates span kernels and configs:
+    // wide (the planner's), mid, narrow and, on sm_90, wgmma.sp at N = 128;
+    // at N = 256 three tiles leave wgmma.sp's grid under half the SMs, so
+    // the planner runs mma.sp wide with a split and wgmma.sp is a candidate.
+    {512, 2048, 128, 0.5, DType::kFloat16, Order::kTokenMajor, Order::kFeatureMajor, 1, 0.25f, true, 35},
+    {384, 4096, 256, 0.75, DType::kBFloat16, Order::kFeatureMajor, Order::kTokenMajor, 1, 0, false, 36},
 };
 
 TEST(PlanSearchDevice, EveryCandidateMatchesTheReference) {
@@ -124,12 +131,12 @@ TEST(PlanSearchDevice, EveryCandidateMatchesTheReference) {
   for (const Problem& p : kProblems) {
     SCOPED_TRACE(Name(p));
     Instance s(p);
-    const std::vector<hinm::SpmmSplit> cands = hinm::SpmmSplitCandidates(s.a, s.args);
-    EXPECT_GT(cands.size(), 2u) << "these problems have K splits to choose from";
-    for (const hinm::SpmmSplit& split : cands) {
-      const std::string what = hinm::SpmmPlanDescription(s.a, s.args, hinm::GpuKernel::kAuto, split);
+    const std::vector<hinm::SpmmPlanChoice> cands = hinm::SpmmPlanCandidates(s.a, s.args);
+    EXPECT_GT(cands.size(), 2u) << "these problems have plans to choose from";
+    for (const hinm::SpmmPlanChoice& plan : cands) {
+      const std::string what = hinm::SpmmPlanDescription(s.a, s.args, hinm::GpuKernel::kAuto, plan);
       s.dc->Upload(s.hc);
-      hinm::SpmmDevice(s.a, *s.dm, s.args, nullptr, 0, nullptr, hinm::GpuKernel::kAuto, split);
+      hinm::SpmmDevice(s.a, *s.dm, s.args, nullptr, 0, nullptr, hinm::GpuKernel::kAuto, plan);
       HINM_CUDA_OK(cudaDeviceSynchronize());
       s.ExpectMatchesReference(p.dtype, what);
     }
@@ -148,7 +155,7 @@ TEST(PlanSearchDevice, LeavesCAsOneCallAndPicksACandidate) {
     HINM_CUDA_OK(cudaStreamSynchronize(stream));
     HINM_CUDA_OK(cudaStreamDestroy(stream));
     s.ExpectMatchesReference(p.dtype, "after the search");
-    const std::vector<hinm::SpmmSplit> cands = hinm::SpmmSplitCandidates(s.a, s.args);
+    const std::vector<hinm::SpmmPlanChoice> cands = hinm::SpmmPlanCandidates(s.a, s.args);
     EXPECT_EQ(r.candidates, static_cast<int>(cands.size()));
     EXPECT_TRUE(r.planned == cands[0]);
     EXPECT_NE(std::find(cands.begin(), cands.end(), r.best), cands.end());
@@ -161,8 +168,8 @@ TEST(PlanSearchDevice, LeavesCAsOneCallAndPicksACandidate) {
   }
 }
 
-// With the caller's workspace only splits that fit it are timed: sized for
-// the planner's split, the winner needs no more.
+// With the caller's workspace only plans that fit it are timed: sized for
+// the planner's plan, the winner needs no more.
 TEST(PlanSearchDevice, KeepsToTheCallersWorkspace) {
   HINM_SKIP_WITHOUT_GPU();
   const Problem& p = kProblems[0];
@@ -176,7 +183,7 @@ TEST(PlanSearchDevice, KeepsToTheCallersWorkspace) {
   EXPECT_LE(hinm::SpmmWorkspaceSize(s.a, p.n, p.b_order, p.c_order, hinm::GpuKernel::kAuto, r.best),
             ws);
   size_t fitting = 0;
-  for (const hinm::SpmmSplit& c : hinm::SpmmSplitCandidates(s.a, s.args))
+  for (const hinm::SpmmPlanChoice& c : hinm::SpmmPlanCandidates(s.a, s.args))
     fitting += hinm::SpmmWorkspaceSize(s.a, p.n, p.b_order, p.c_order, hinm::GpuKernel::kAuto, c) <= ws;
   EXPECT_EQ(r.candidates, static_cast<int>(fitting));
 }

@@ -73,14 +73,16 @@ std::vector<uint8_t> AsVersion1(std::vector<uint8_t> bytes) {
   return bytes;
 }
 
-// The file with K splits a search could have stored (no search runs here:
+// The file with plans a search could have stored (no search runs here:
 // the core writes them).
-std::vector<uint8_t> WithTunedSplits(const std::vector<uint8_t>& bytes) {
+std::vector<uint8_t> WithTunedPlans(const std::vector<uint8_t>& bytes) {
   const hinm::Order F = hinm::Order::kFeatureMajor, T = hinm::Order::kTokenMajor;
-  const std::vector<hinm::TunedSplits::Entry> tuned = {
-      {{{"NVIDIA H100 80GB HBM3", 9, 0, 132}, 1, F, F}, {6, true}},
-      {{{"NVIDIA H100 80GB HBM3", 9, 0, 132}, 16, T, T}, {3, false}},
-      {{{"NVIDIA A100-SXM4-80GB", 8, 0, 108}, 4096, F, T}, {64, false}},
+  const hinm::GpuKernel mma = hinm::GpuKernel::kMmaSp;
+  const std::vector<hinm::TunedPlans::Entry> tuned = {
+      {{{"NVIDIA H100 80GB HBM3", 9, 0, 132}, 1, F, F}, {mma, "narrow_128x16", 6, true}},
+      {{{"NVIDIA H100 80GB HBM3", 9, 0, 132}, 16, T, T}, {mma, "narrow_128x16", 3, false}},
+      {{{"NVIDIA H100 80GB HBM3", 9, 0, 132}, 256, F, F}, {hinm::GpuKernel::kWgmmaSp, "", 0, false}},
+      {{{"NVIDIA A100-SXM4-80GB", 8, 0, 108}, 4096, F, T}, {mma, "wide_128x128", 64, false}},
   };
   return hinm::Serialize(hinm::Deserialize(bytes.data(), bytes.size()), tuned);
 }
@@ -122,7 +124,7 @@ int main(int argc, char** argv) {
   Write(ds + "rows_only_40x8_v32", Serialized(h, 40, 8, 32, 0, HINM_R_16F, HINM_PERMUTE_OUTPUT));
   Write(ds + "padded_kept_gt_k_3x6", Serialized(h, 3, 6, 16, 8, HINM_R_16F, HINM_PERMUTE_NONE));
   Write(ds + "header_only", std::vector<uint8_t>(plain.begin(), plain.begin() + 144));
-  Write(ds + "tuned_splits_20x30", WithTunedSplits(plain));
+  Write(ds + "tuned_plans_20x30", WithTunedPlans(plain));
   Write(ds + "v1_plain_20x30", AsVersion1(plain));
   Write(ds + "v1_2cp_both_32x24_bf16",
         AsVersion1(Serialized(h, 32, 24, 16, 12, HINM_R_16BF, HINM_PERMUTE_BOTH)));

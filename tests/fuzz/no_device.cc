@@ -21,11 +21,12 @@ DeviceMatrix::~DeviceMatrix() = default;
 GpuContext::GpuContext() = default;
 GpuContext::~GpuContext() = default;
 void* GpuContext::cublas() { NoDevice(); }
-size_t SpmmWorkspaceSize(const CompressedMatrix&, int64_t, Order, Order, GpuKernel, SpmmSplit) {
+size_t SpmmWorkspaceSize(const CompressedMatrix&, int64_t, Order, Order, GpuKernel,
+                         const SpmmPlanChoice&) {
   return 0;
 }
 void SpmmDevice(const CompressedMatrix&, const DeviceMatrix&, const SpmmArgs&, void*, size_t,
-                cudaStream_t, GpuKernel, SpmmSplit) {
+                cudaStream_t, GpuKernel, const SpmmPlanChoice&) {
   NoDevice();
 }
 DeviceIdentity DeviceIdentityOf(int) { NoDevice(); }

@@ -207,9 +207,9 @@ def spmm(desc: _hinm.Descriptor, info: Dict[str, Any], B: Any, order: int,
     h = handle()
     with _device_context(b):
         # The search gets no workspace: it then allocates what its largest
-        # candidate needs, so any K split may win (one of ours would limit it
-        # to the splits that fit; hinm.h). Later calls size theirs for the
-        # split it stored: spmm_workspace_size asks for exactly that.
+        # candidate needs, so any plan may win (one of ours would limit it
+        # to the plans that fit; hinm.h). Later calls size theirs for the
+        # plan it stored: spmm_workspace_size asks for exactly that.
         ws_size = 0 if search else desc.spmm_workspace_size(h, n, order, order)
         ws, ws_ptr = None, 0
         if ws_size > 0:

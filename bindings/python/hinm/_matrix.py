@@ -306,11 +306,12 @@ class Matrix:
           bias: M values (B's dtype and device) added to every token.
           rows: "original" (row i of C is output channel i) or "permuted"
             (row p is channel row_permutation[p], to fold into the next layer).
-          search: GPU arrays: first time the K splits the kernel could use
-            for this problem (hinmSpMMSearch, a few ms, synchronous) and keep
-            the fastest in the matrix, which later GPU calls with the same N
-            and layout on the same device then run; C is what it would be
-            without. Do it once per layer shape before a decode loop or a
+          search: GPU arrays: first time the plans (kernel, tile config, K
+            split) the library could use for this problem (hinmSpMMSearch, a
+            few ms at decode sizes, synchronous) and keep the fastest in the
+            matrix, which later GPU calls with the same N and layout on the
+            same GPU model then run, and which save/to_bytes keep; C is what
+            it would be without. Do it once per layer shape before a decode loop or a
             CUDA graph capture: it cannot run while the stream is being
             captured (hinm.Error, HINM_STATUS_NOT_SUPPORTED). numpy arrays
             have nothing to tune: accepted and ignored.

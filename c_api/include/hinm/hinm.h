@@ -275,13 +275,13 @@ HINM_API hinmStatus_t hinmDescriptorToDevice(hinmHandle_t handle,
 /* -------------------------------------------------------------- save/load */
 
 /* Versioned binary file (magic, version, parameters, checksums), with the
- * K splits hinmSpMMSearch stored in the descriptor (docs/format.md). */
+ * plans hinmSpMMSearch stored in the descriptor (docs/format.md). */
 HINM_API hinmStatus_t hinmSaveDescriptor(hinmDescriptor_t desc, const char* path);
 HINM_API hinmStatus_t hinmLoadDescriptor(hinmHandle_t handle,
                                          hinmDescriptor_t* desc,
                                          const char* path);
 /* The same format in memory: size query, then write; and read back. A
- * search storing a split between the two calls makes the bytes longer:
+ * search storing a plan between the two calls makes the bytes longer:
  * hinmSerialize then returns INVALID_VALUE (size too small). */
 HINM_API hinmStatus_t hinmSerializedSize(hinmDescriptor_t desc, size_t* size);
 HINM_API hinmStatus_t hinmSerialize(hinmDescriptor_t desc, void* buffer,
@@ -323,12 +323,13 @@ HINM_API hinmStatus_t hinmSpMM(hinmHandle_t handle, hinmDescriptor_t a,
                                size_t workspace_size, cudaStream_t stream);
 
 /* hinmSpMM, after finding the fastest way to run this problem on this GPU
- * (like cusparseLtMatmulSearch). The planner picks a K split from a cost
- * model that can miss the fastest on decode-sized problems (H100, 4096x11008
- * at 75%: the search's split is 10% faster at N = 1, 8% at N = 16); this
- * times each K split the kernel could use for it (the planner's first, each
- * as CUDA graphs of 20 calls, medians of 5 interleaved rounds; a few ms in
- * all; the calls rotate over temporary copies of the weights, up to 2.5x the
+ * (like cusparseLtMatmulSearch). The planner picks a kernel, tile config and
+ * K split from cost models that can miss the fastest plan (H100, 4096x11008
+ * at 75%: the search's split is 10% faster at N = 1, 8% at N = 16; at
+ * N = 128 another tile config is up to 19% faster on some layers); this
+ * times the plans the kernels could use for it (the planner's first, each
+ * as CUDA graphs of 20 calls, medians of 5 interleaved rounds; a few ms at
+ * decode sizes; the calls rotate over temporary copies of the weights, up to 2.5x the
  * L2 cache in all, so that they read weights from DRAM as a model's layers
  * do) and stores the fastest in the descriptor. From then on hinmSpMM on
  * this descriptor with the same n, b_order and c_order on the same GPU model
@@ -337,12 +338,13 @@ HINM_API hinmStatus_t hinmSpMM(hinmHandle_t handle, hinmDescriptor_t a,
  * hinmSerialize keep it, hinmLoadDescriptor and hinmDeserialize bring it
  * back (docs/format.md, version 2); hinmFoldInputPermutation does not carry
  * it over.
- * Where there is nothing to choose (n >= 256 on sm_90, or a grid that fills
- * the GPU unsplit) nothing is timed.
+ * Where there is nothing to choose (a large n on sm_90, where only the
+ * wgmma.sp kernel suits it, or a decode grid that fills the GPU unsplit)
+ * nothing is timed.
  * Arguments and statuses as hinmSpMM, and C ends as hinmSpMM leaves it (C is
  * saved and restored around the timed calls when beta != 0). A workspace
- * passed here limits the search to splits that fit it; with NULL and 0 any
- * split may win: query hinmSpMMWorkspaceSize again before sizing one.
+ * passed here limits the search to plans that fit it; with NULL and 0 any
+ * plan may win: query hinmSpMMWorkspaceSize again before sizing one.
  * Synchronous: waits for `stream`, times on a stream of its own, then
  * enqueues the product on `stream`. NOT_SUPPORTED while `stream` is being
  * captured into a CUDA graph (search first, then capture hinmSpMM). */
@@ -356,7 +358,7 @@ HINM_API hinmStatus_t hinmSpMMSearch(hinmHandle_t handle, hinmDescriptor_t a,
                                      size_t workspace_size,
                                      cudaStream_t stream);
 
-/* Device workspace hinmSpMM needs for this problem (may be 0): for the split
+/* Device workspace hinmSpMM needs for this problem (may be 0): for the plan
  * hinmSpMMSearch stored, where one was. */
 HINM_API hinmStatus_t hinmSpMMWorkspaceSize(hinmHandle_t handle,
                                             hinmDescriptor_t a, int64_t n,

@@ -151,16 +151,18 @@ impl Matrix {
     }
 
     /// [`Matrix::spmm`], after finding the fastest way to run this problem on this GPU
-    /// (`hinmSpMMSearch`, like cuSPARSELt's `cusparseLtMatmulSearch`): times each K split the
-    /// kernel could use for it (a few ms) and stores the fastest in the matrix, which later
-    /// [`Matrix::spmm`] calls with the same `n`, B and C orders on the same device then run
-    /// (another search replaces it; [`Matrix::save`] and [`Matrix::to_bytes`] do not keep
-    /// it). C ends as [`Matrix::spmm`] would leave it. Run it once per layer shape before a
-    /// decode loop or a CUDA graph capture.
+    /// (`hinmSpMMSearch`, like cuSPARSELt's `cusparseLtMatmulSearch`): times the plans
+    /// (kernel, tile config, K split) the library could use for it (a few ms at decode sizes)
+    /// and stores the fastest in the matrix, which later [`Matrix::spmm`] calls with the same
+    /// `n`, B and C orders on the same GPU model (name, compute capability, SM count) then run
+    /// (another search replaces it; [`Matrix::save`] and [`Matrix::to_bytes`] keep it, and
+    /// [`Matrix::load`] / [`Matrix::from_bytes`] bring it back). C ends as [`Matrix::spmm`]
+    /// would leave it. Run it once per layer shape before a decode loop or a CUDA graph
+    /// capture.
     ///
     /// Synchronous: waits for `stream`, times on a stream of its own, then queues the product
-    /// on `stream`. A workspace in `buffers` limits the search to the splits that fit it;
-    /// with none, any split may win: query [`Matrix::spmm_workspace_size`] again afterwards
+    /// on `stream`. A workspace in `buffers` limits the search to the plans that fit it;
+    /// with none, any plan may win: query [`Matrix::spmm_workspace_size`] again afterwards
     /// before sizing one for [`Matrix::spmm`].
     ///
     /// Errors: those of [`Matrix::spmm`], for the same inputs; `NotSupported` also while
@@ -177,7 +179,7 @@ impl Matrix {
     ///     // SAFETY: live device allocations of the sizes `spmm` needs for N = 1.
     ///     unsafe { w.spmm_search(h, 1, DataType::F16, &buffers, stream, &options)? };
     ///     for _ in 0..128 {
-    ///         // Runs the split the search stored.
+    ///         // Runs the plan the search stored.
     ///         unsafe { w.spmm(h, 1, DataType::F16, &buffers, stream, &options)? };
     ///     }
     ///     Ok(())

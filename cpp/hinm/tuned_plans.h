@@ -1,13 +1,13 @@
-// The K splits a timed plan search (cpp/hinm/device_plan_search.h) found for
-// one compressed matrix, by problem: which GPU model, how many tokens, and
-// the orders of B and C -- everything the planner's choice of tile config and
-// split depends on besides the matrix itself. A descriptor owns one; its
+// The plans (kernel, tile config, K split: SpmmPlanChoice) a timed plan
+// search (cpp/hinm/device_plan_search.h) found for one compressed matrix, by
+// problem: which GPU model, how many tokens, and the orders of B and C --
+// everything the planner's choice depends on besides the matrix itself. A descriptor owns one; its
 // SpMM calls look their problem up here before asking the planner. Saved
 // with the matrix (cpp/hinm/serialize.h, format version 2), so the GPU is
 // named by what it is, not by its ordinal on the machine that searched.
 // Host-only, thread-safe (a descriptor is shared by threads).
-#ifndef HINM_TUNED_SPLITS_H_
-#define HINM_TUNED_SPLITS_H_
+#ifndef HINM_TUNED_PLANS_H_
+#define HINM_TUNED_PLANS_H_
 
 #include <cstdint>
 #include <map>
@@ -15,20 +15,13 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "cpp/hinm/reference.h"
+#include "cpp/hinm/spmm_plan_choice.h"
 
 namespace hinm {
-
-// A K split for the SpMM kernel: `splits` ranges of k-blocks, summed through
-// a cluster's shared memory (`cluster`) or fp32 partials. splits = 0: the
-// planner's own choice.
-struct SpmmSplit {
-  int32_t splits = 0;
-  bool cluster = false;
-  bool operator==(const SpmmSplit& o) const { return splits == o.splits && cluster == o.cluster; }
-};
 
 // A GPU model, as far as the planner can tell GPUs apart: its name, compute
 // capability and SM count. Two cards of one model (two H100 SXM) compare
@@ -45,7 +38,7 @@ struct DeviceIdentity {
   bool operator<(const DeviceIdentity& o) const { return Tie() < o.Tie(); }
 };
 
-// The problem a split was found for.
+// The problem a plan was found for.
 struct SpmmProblemKey {
   DeviceIdentity device;
   int64_t n = 0;
@@ -56,45 +49,45 @@ struct SpmmProblemKey {
   bool operator<(const SpmmProblemKey& o) const { return Tie() < o.Tie(); }
 };
 
-class TunedSplits {
+class TunedPlans {
  public:
-  // One stored split and its problem (what a file holds, cpp/hinm/serialize.h).
+  // One stored plan and its problem (what a file holds, cpp/hinm/serialize.h).
   struct Entry {
     SpmmProblemKey problem;
-    SpmmSplit split;
-    bool operator==(const Entry& o) const { return problem == o.problem && split == o.split; }
+    SpmmPlanChoice choice;
+    bool operator==(const Entry& o) const { return problem == o.problem && choice == o.choice; }
   };
 
-  std::optional<SpmmSplit> Find(const SpmmProblemKey& key) const {
+  std::optional<SpmmPlanChoice> Find(const SpmmProblemKey& key) const {
     std::lock_guard<std::mutex> lock(mu_);
-    const auto it = splits_.find(key);
-    if (it == splits_.end()) return std::nullopt;
+    const auto it = plans_.find(key);
+    if (it == plans_.end()) return std::nullopt;
     return it->second;
   }
   // Replaces what an earlier search stored for the same problem.
-  void Store(const SpmmProblemKey& key, SpmmSplit split) {
+  void Store(const SpmmProblemKey& key, SpmmPlanChoice choice) {
     std::lock_guard<std::mutex> lock(mu_);
-    splits_[key] = split;
+    plans_[key] = std::move(choice);
   }
   size_t size() const {
     std::lock_guard<std::mutex> lock(mu_);
-    return splits_.size();
+    return plans_.size();
   }
   // Every entry at one instant (a search storing meanwhile is either all in
   // or not at all), in ascending problem order: what Serialize writes.
   std::vector<Entry> Entries() const {
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<Entry> out;
-    out.reserve(splits_.size());
-    for (const auto& [key, split] : splits_) out.push_back({key, split});
+    out.reserve(plans_.size());
+    for (const auto& [key, choice] : plans_) out.push_back({key, choice});
     return out;
   }
 
  private:
   mutable std::mutex mu_;
-  std::map<SpmmProblemKey, SpmmSplit> splits_;
+  std::map<SpmmProblemKey, SpmmPlanChoice> plans_;
 };
 
 }  // namespace hinm
 
-#endif  // HINM_TUNED_SPLITS_H_
+#endif  // HINM_TUNED_PLANS_H_
