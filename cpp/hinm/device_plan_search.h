@@ -34,7 +34,7 @@ struct SpmmSearchResult {
 // calls over temporary copies of the weights (up to 2.5x the L2 in all, so
 // each call reads its weights from DRAM as a model's layers do), in
 // interleaved rounds; keeps the planner's plan unless another is at least
-// 1% faster. Then computes the product once more with the winner,
+// 2% faster. Then computes the product once more with the winner,
 // on `stream`, so C ends as SpmmDevice would leave it (C is saved before
 // the timed calls and restored after, when beta != 0).
 // Synchronous: waits for `stream`, times on a stream of its own. Throws
