@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <new>
@@ -63,6 +64,9 @@ HINM_SAME_VALUE(HINM_ROWS_ORIGINAL, hinm::RowOrder::kOriginal);
 HINM_SAME_VALUE(HINM_ROWS_PERMUTED, hinm::RowOrder::kPermuted);
 HINM_SAME_VALUE(HINM_PERMUTE_ALGO_DEFAULT, hinm::PermuteAlgo::kDefault);
 HINM_SAME_VALUE(HINM_PERMUTE_ALGO_PUBLISHED, hinm::PermuteAlgo::kPublished);
+HINM_SAME_VALUE(HINM_KERNEL_AUTO, hinm::GpuKernel::kAuto);
+HINM_SAME_VALUE(HINM_KERNEL_MMA_SP, hinm::GpuKernel::kMmaSp);
+HINM_SAME_VALUE(HINM_KERNEL_WGMMA_SP, hinm::GpuKernel::kWgmmaSp);
 #undef HINM_SAME_VALUE
 static_assert(HINM_STATUS_MISALIGNED == 16, "update kStatusTable when appending statuses");
 
@@ -728,6 +732,41 @@ hinmStatus_t hinmGetColumnIndices(hinmDescriptor_t desc, int32_t* idx, int64_t c
         idx[t * l.kept_cols + s] = m.col_idx[l.col_index(t, s)];
       }
     }
+  });
+}
+
+hinmStatus_t hinmGetTunedPlans(hinmDescriptor_t desc, hinmTunedPlan_t* plans, int64_t capacity,
+                               size_t plan_size, int64_t* count) {
+  return Guard(__func__, [&] {
+    const hinmMatrix* d = LiveMatrix(desc, "desc");
+    NotNull(count, "count");
+    Check(capacity >= 0, Status::kInvalidValue, Cat("capacity = ", capacity, " must be >= 0"));
+    Check(capacity == 0 || plans != nullptr, Status::kNullPointer,
+          Cat("plans is NULL but capacity = ", capacity));
+    Check(plan_size > 0, Status::kInvalidValue,
+          Cat("plan_size = 0: pass sizeof(hinmTunedPlan_t) (", sizeof(hinmTunedPlan_t), ")"));
+    const std::vector<hinm::TunedPlans::Entry> entries = d->tuned.Entries();
+    const int64_t n = static_cast<int64_t>(entries.size());
+    for (int64_t i = 0; i < std::min(n, capacity); ++i) {
+      const hinm::TunedPlans::Entry& e = entries[static_cast<size_t>(i)];
+      hinmTunedPlan_t out;
+      std::memset(&out, 0, sizeof(out));
+      // The core keeps names within these fields (serialize.h's limits).
+      std::snprintf(out.device_name, sizeof(out.device_name), "%s", e.problem.device.name.c_str());
+      out.cc_major = e.problem.device.cc_major;
+      out.cc_minor = e.problem.device.cc_minor;
+      out.sm_count = e.problem.device.sm_count;
+      out.n = e.problem.n;
+      out.b_order = static_cast<hinmOrder_t>(e.problem.b_order);
+      out.c_order = static_cast<hinmOrder_t>(e.problem.c_order);
+      out.kernel = static_cast<hinmKernel_t>(e.choice.kernel);
+      std::snprintf(out.config, sizeof(out.config), "%s", e.choice.config.c_str());
+      out.splits = e.choice.splits;
+      out.cluster = e.choice.cluster ? 1 : 0;
+      std::memcpy(reinterpret_cast<char*>(plans) + static_cast<size_t>(i) * plan_size, &out,
+                  std::min(plan_size, sizeof(out)));
+    }
+    *count = n;
   });
 }
 

@@ -22,6 +22,7 @@ int main(void) {
   float weights[16 * 8];
   float back[16 * 8];
   int i;
+  int64_t plans = -1;
 
   expect(hinmGetVersion() == HINM_VERSION, "hinmGetVersion() == HINM_VERSION");
   expect(strcmp(hinmGetErrorName(HINM_STATUS_NULL_POINTER), "HINM_STATUS_NULL_POINTER") == 0,
@@ -43,6 +44,9 @@ int main(void) {
   expect(info.rows == 16 && info.cols == 8 && info.kept_cols == 4, "info shape");
   expect(info.sparsity == 0.75, "info.sparsity == 0.75");
   expect(hinmDecompress(desc, back, HINM_R_32F, 8) == HINM_STATUS_SUCCESS, "hinmDecompress");
+  expect(hinmGetTunedPlans(desc, NULL, 0, sizeof(hinmTunedPlan_t), &plans) == HINM_STATUS_SUCCESS &&
+             plans == 0,
+         "hinmGetTunedPlans: a new descriptor has none");
   expect(hinmDestroyDescriptor(desc) == HINM_STATUS_SUCCESS, "hinmDestroyDescriptor");
   expect(hinmDestroyDescriptor(desc) == HINM_STATUS_NOT_INITIALIZED, "double destroy");
   expect(hinmDestroy(handle) == HINM_STATUS_SUCCESS, "hinmDestroy");

@@ -296,6 +296,23 @@ TEST_F(CApiDevice, SearchThenSpmmMatchHost) {
       expect_host(dc.Get(), "hinmSpMM, queried workspace");
     }
   }
+  // The three searches stored one plan each, for this GPU.
+  int64_t count = 0;
+  ASSERT_OK(hinmGetTunedPlans(a, nullptr, 0, sizeof(hinmTunedPlan_t), &count));
+  ASSERT_EQ(count, 3);
+  std::vector<hinmTunedPlan_t> plans(3);
+  ASSERT_OK(hinmGetTunedPlans(a, plans.data(), 3, sizeof(hinmTunedPlan_t), &count));
+  cudaDeviceProp prop;
+  int dev = 0;
+  ASSERT_EQ(cudaGetDevice(&dev), cudaSuccess);
+  ASSERT_EQ(cudaGetDeviceProperties(&prop, dev), cudaSuccess);
+  const int64_t want_n[3] = {1, 16, 128};
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_STREQ(plans[i].device_name, prop.name);
+    EXPECT_EQ(plans[i].sm_count, prop.multiProcessorCount);
+    EXPECT_EQ(plans[i].n, want_n[i]);
+    EXPECT_NE(plans[i].kernel, HINM_KERNEL_AUTO) << "the search stores explicit plans";
+  }
   std::vector<uint16_t> zeros(K * 16, 0);
   DeviceArray<uint16_t> db(zeros), dc(std::vector<uint16_t>(M * 16, 0));
   cudaStream_t s = nullptr;

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <atomic>
 #include <cmath>
 #include <cstdint>
@@ -1160,6 +1161,79 @@ TEST_F(CApiTunedPlans, KeptByDeserializeSerializeSaveAndLoad) {
   size_t ws = 1;
   ASSERT_OK(hinmSpMMWorkspaceSize(handle_, d, 16, HINM_ORDER_FEATURE_MAJOR,
                                   HINM_ORDER_TOKEN_MAJOR, &ws));
+}
+
+// hinmGetTunedPlans lists what a descriptor holds, in problem order, with
+// a count query, a short capacity, an older (smaller) struct, and each bad
+// argument refused.
+TEST_F(CApiTunedPlans, ListedByGetTunedPlans) {
+  hinmDescriptor_t d = nullptr;
+  ASSERT_OK(hinmDeserialize(handle_, &d, tuned_bytes_.data(), tuned_bytes_.size()));
+  descs_.push_back(d);
+  int64_t count = -1;
+  ASSERT_OK(hinmGetTunedPlans(d, nullptr, 0, sizeof(hinmTunedPlan_t), &count));
+  ASSERT_EQ(count, static_cast<int64_t>(tuned_.size()));
+  std::vector<hinm::TunedPlans::Entry> want = tuned_;
+  std::sort(want.begin(), want.end(), [](const auto& a, const auto& b) { return a.problem < b.problem; });
+  std::vector<hinmTunedPlan_t> got(want.size() + 2);
+  std::memset(got.data(), 0x5A, got.size() * sizeof(hinmTunedPlan_t));
+  count = -1;
+  ASSERT_OK(hinmGetTunedPlans(d, got.data(), static_cast<int64_t>(got.size()),
+                              sizeof(hinmTunedPlan_t), &count));
+  ASSERT_EQ(count, static_cast<int64_t>(want.size()));
+  for (size_t i = 0; i < want.size(); ++i) {
+    SCOPED_TRACE(i);
+    const hinm::TunedPlans::Entry& e = want[i];
+    const hinmTunedPlan_t& p = got[i];
+    EXPECT_EQ(std::string(p.device_name), e.problem.device.name);
+    EXPECT_EQ(p.cc_major, e.problem.device.cc_major);
+    EXPECT_EQ(p.cc_minor, e.problem.device.cc_minor);
+    EXPECT_EQ(p.sm_count, e.problem.device.sm_count);
+    EXPECT_EQ(p.n, e.problem.n);
+    EXPECT_EQ(static_cast<int>(p.b_order), static_cast<int>(e.problem.b_order));
+    EXPECT_EQ(static_cast<int>(p.c_order), static_cast<int>(e.problem.c_order));
+    EXPECT_EQ(static_cast<int>(p.kernel), static_cast<int>(e.choice.kernel));
+    EXPECT_EQ(std::string(p.config), e.choice.config);
+    EXPECT_EQ(p.splits, e.choice.splits);
+    EXPECT_EQ(p.cluster, e.choice.cluster ? 1 : 0);
+  }
+  // The wgmma.sp entry reads as such, with the planner's config and split.
+  bool wgmma = false;
+  for (size_t i = 0; i < want.size(); ++i)
+    wgmma |= got[i].kernel == HINM_KERNEL_WGMMA_SP && got[i].config[0] == '\0' && got[i].splits == 0;
+  EXPECT_TRUE(wgmma);
+  // Entries past the count are left alone.
+  const std::vector<uint8_t> untouched(sizeof(hinmTunedPlan_t), 0x5A);
+  EXPECT_EQ(std::memcmp(&got[want.size()], untouched.data(), untouched.size()), 0);
+  // A short capacity: the first ones, and the full count.
+  std::vector<hinmTunedPlan_t> one(1);
+  count = -1;
+  ASSERT_OK(hinmGetTunedPlans(d, one.data(), 1, sizeof(hinmTunedPlan_t), &count));
+  EXPECT_EQ(count, static_cast<int64_t>(want.size()));
+  EXPECT_EQ(std::memcmp(&one[0], &got[0], sizeof(hinmTunedPlan_t)), 0);
+  // An older, smaller struct (name, cc, SMs only): that prefix of each,
+  // packed at its own stride.
+  const size_t old_size = offsetof(hinmTunedPlan_t, n);
+  std::vector<uint8_t> packed(old_size * want.size() + 1, 0xEE);
+  ASSERT_OK(hinmGetTunedPlans(d, reinterpret_cast<hinmTunedPlan_t*>(packed.data()),
+                              static_cast<int64_t>(want.size()), old_size, &count));
+  for (size_t i = 0; i < want.size(); ++i)
+    EXPECT_EQ(std::memcmp(packed.data() + i * old_size, &got[i], old_size), 0) << i;
+  EXPECT_EQ(packed.back(), 0xEE);
+  // A descriptor without plans has none.
+  ASSERT_OK(hinmGetTunedPlans(plain_, nullptr, 0, sizeof(hinmTunedPlan_t), &count));
+  EXPECT_EQ(count, 0);
+  // Bad arguments.
+  EXPECT_STATUS(hinmGetTunedPlans(d, nullptr, 0, sizeof(hinmTunedPlan_t), nullptr),
+                HINM_STATUS_NULL_POINTER, "count");
+  EXPECT_STATUS(hinmGetTunedPlans(d, nullptr, 2, sizeof(hinmTunedPlan_t), &count),
+                HINM_STATUS_NULL_POINTER, "plans");
+  EXPECT_STATUS(hinmGetTunedPlans(d, one.data(), -1, sizeof(hinmTunedPlan_t), &count),
+                HINM_STATUS_INVALID_VALUE, "capacity");
+  EXPECT_STATUS(hinmGetTunedPlans(d, one.data(), 1, 0, &count), HINM_STATUS_INVALID_VALUE,
+                "plan_size");
+  EXPECT_STATUS(hinmGetTunedPlans(nullptr, nullptr, 0, sizeof(hinmTunedPlan_t), &count),
+                HINM_STATUS_NOT_INITIALIZED, "desc");
 }
 
 TEST_F(CApiTunedPlans, NotCarriedOverByFoldInputPermutation) {

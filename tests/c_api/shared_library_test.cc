@@ -61,7 +61,7 @@ TEST(SharedLibrary, ExportsExactlyTheCApi) {
         "hinmDescriptorToDevice", "hinmSaveDescriptor", "hinmLoadDescriptor",
         "hinmSerializedSize", "hinmSerialize", "hinmDeserialize", "hinmSpMM",
         "hinmSpMMWorkspaceSize", "hinmSpMMSearch", "hinmSpMMHost", "hinmDenseGemm",
-        "hinmFoldInputPermutation"}) {
+        "hinmFoldInputPermutation", "hinmGetTunedPlans"}) {
     EXPECT_EQ(syms.count(fn), 1u) << fn << " is not exported";
   }
 }

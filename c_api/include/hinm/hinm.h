@@ -132,6 +132,13 @@ typedef enum {
   HINM_PERMUTE_ALGO_PUBLISHED = 1  /* the published 2CP, faithfully (baseline) */
 } hinmPermuteAlgo_t;
 
+/* Which sparse kernel runs an SpMM (a plan hinmSpMMSearch stored). */
+typedef enum {
+  HINM_KERNEL_AUTO = 0,     /* the planner's choice */
+  HINM_KERNEL_MMA_SP = 1,   /* mma.sp.sync (sm_80 and later) */
+  HINM_KERNEL_WGMMA_SP = 2  /* wgmma.sp (sm_90a) */
+} hinmKernel_t;
+
 /* Progress of a long operation, fraction in [0, 1]. Return nonzero to cancel
  * (the operation then returns HINM_STATUS_CANCELLED). It may be called from
  * the library's worker threads, but never concurrently: calls are serialised
@@ -190,6 +197,23 @@ typedef struct {
   int32_t has_column_permutation; /* 1 if 2CP permuted within tiles */
 } hinmDescriptorInfo_t;
 
+/* One plan hinmSpMMSearch stored in a descriptor (saved and loaded with it):
+ * the problem it was found for and how hinmSpMM then runs that problem.
+ * Filled by hinmGetTunedPlans. */
+typedef struct {
+  char device_name[256]; /* the GPU model: cudaDeviceProp::name, NUL-terminated */
+  int32_t cc_major;      /* its compute capability */
+  int32_t cc_minor;
+  int32_t sm_count;      /* its SMs (a MIG slice has fewer: another model) */
+  int64_t n;             /* tokens */
+  hinmOrder_t b_order;
+  hinmOrder_t c_order;
+  hinmKernel_t kernel;   /* HINM_KERNEL_AUTO: the planner's */
+  char config[32];       /* mma.sp tile config, e.g. "mid_128x64"; "": the planner's */
+  int32_t splits;        /* K split of the mma.sp kernel; 0: the planner's */
+  int32_t cluster;       /* 1: the splits are summed in a cluster's shared memory */
+} hinmTunedPlan_t;
+
 /* ---------------------------------------------------------- library handle */
 
 /* Creates a library handle. Works without a GPU (CPU paths only). */
@@ -241,6 +265,19 @@ HINM_API hinmStatus_t hinmGetRowPermutation(hinmDescriptor_t desc,
  * in [0, K), or -1 for the padding slots when K_keep > K. */
 HINM_API hinmStatus_t hinmGetColumnIndices(hinmDescriptor_t desc,
                                            int32_t* idx, int64_t count);
+
+/* The plans hinmSpMMSearch stored in desc (or a loaded file brought), in
+ * ascending problem order (GPU model, n, b_order, c_order), one snapshot:
+ * *count is how many there are, and the first min(*count, capacity) are
+ * written to plans, each plan_size bytes apart (plan_size =
+ * sizeof(hinmTunedPlan_t); a smaller one gets each struct's first plan_size
+ * bytes). plans may be NULL when capacity is 0 (a count query).
+ * Statuses: SUCCESS, NOT_INITIALIZED, NULL_POINTER, INVALID_VALUE
+ * (capacity < 0, plan_size 0). */
+HINM_API hinmStatus_t hinmGetTunedPlans(hinmDescriptor_t desc,
+                                        hinmTunedPlan_t* plans,
+                                        int64_t capacity, size_t plan_size,
+                                        int64_t* count);
 
 /* Folds a producer layer's output permutation into this descriptor's input
  * gather, for chains of layers kept in 2CP's permuted order: if the previous
