@@ -23,6 +23,8 @@ int RunInfo(const std::vector<std::string>& args);
 std::string InfoHelp();
 int RunSpmm(const std::vector<std::string>& args);
 std::string SpmmHelp();
+int RunTune(const std::vector<std::string>& args);
+std::string TuneHelp();
 
 }  // namespace hinm_cli
 

@@ -6,6 +6,7 @@
 #include "cli/api_check.h"
 #include "cli/commands.h"
 #include "cli/flags.h"
+#include "cli/tuned_plans.h"
 #include "hinm/hinm.h"
 
 namespace hinm_cli {
@@ -29,7 +30,8 @@ const char* TypeName(hinmDataType_t t) {
 std::string InfoHelp() {
   return "Usage: hinm info FILE.hinm\n\n"
          "Prints the shape, tiling, sparsity, retained saliency, sizes and permutations\n"
-         "of a saved HiNM matrix (after checking the file's checksums).\n";
+         "of a saved HiNM matrix (after checking the file's checksums), and the plans\n"
+         "`hinm tune` or hinmSpMMSearch stored in it.\n";
 }
 
 int RunInfo(const std::vector<std::string>& args) {
@@ -56,6 +58,7 @@ int RunInfo(const std::vector<std::string>& args) {
   std::printf("compression ratio:  %.2fx\n", i.compression_ratio);
   std::printf("row permutation:    %s\n", i.has_row_permutation ? "yes" : "no");
   std::printf("column permutation: %s\n", i.has_column_permutation ? "yes" : "no");
+  PrintTunedPlans(desc.get());
   return 0;
 }
 

@@ -19,6 +19,8 @@ const Command kCommands[] = {
     {"info", "print what a .hinm file holds", hinm_cli::RunInfo, hinm_cli::InfoHelp},
     {"spmm", "run the SpMM of a .hinm file on random activations and check it",
      hinm_cli::RunSpmm, hinm_cli::SpmmHelp},
+    {"tune", "time the plans of a .hinm file on this GPU and save them with it (needs a GPU)",
+     hinm_cli::RunTune, hinm_cli::TuneHelp},
 };
 
 void PrintHelp() {

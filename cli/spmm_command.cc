@@ -13,6 +13,7 @@
 
 #include "cli/api_check.h"
 #include "cli/commands.h"
+#include "cli/device_buffer.h"
 #include "cli/flags.h"
 #include "cli/half_bits.h"
 #include "hinm/hinm.h"
@@ -28,32 +29,11 @@ const std::vector<FlagSpec>& Specs() {
        "storage of B and C: feature-major (K x N, M x N) or token-major (default feature)"},
       {"--seed", "", true, "S", "seed of the random B (default 0)"},
       {"--search", "", false, "",
-       "GPU: first hinmSpMMSearch (time the K splits, keep the fastest), then check and time "
-       "hinmSpMM with the split it kept"},
+       "GPU: first hinmSpMMSearch (time the plans: kernel, tile config, K split; keep the "
+       "fastest), then check and time hinmSpMM with the plan it kept"},
   };
   return specs;
 }
-
-void CheckCuda(cudaError_t e, const char* what) {
-  if (e != cudaSuccess) throw RunError(std::string(what) + " failed: " + cudaGetErrorString(e));
-}
-
-// A device buffer freed on scope exit.
-class DeviceBuffer {
- public:
-  explicit DeviceBuffer(size_t bytes) {
-    if (bytes > 0) CheckCuda(cudaMalloc(&p_, bytes), "cudaMalloc");
-  }
-  ~DeviceBuffer() {
-    if (p_ != nullptr) cudaFree(p_);
-  }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-  void* get() const { return p_; }
-
- private:
-  void* p_ = nullptr;
-};
 
 struct Comparison {
   double max_abs_err = 0, max_ref = 0;
@@ -145,7 +125,7 @@ int RunSpmm(const std::vector<std::string>& args) {
     const hinmDataType_t io = bf16 ? HINM_R_16BF : HINM_R_16F;
     CheckApi(hinmDescriptorToDevice(handle.get(), desc.get(), nullptr), "hinmDescriptorToDevice");
     if (search) {
-      // The search may keep a split that needs another workspace: size it again.
+      // The search may keep a plan that needs another workspace: size it again.
       CheckApi(hinmSpMMSearch(handle.get(), desc.get(), n, &one, db.get(), order, ldb, &zero,
                               dc.get(), order, ldc, nullptr, io, HINM_ROWS_ORIGINAL, nullptr, 0,
                               nullptr),

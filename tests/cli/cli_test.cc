@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -14,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "cpp/hinm/serialize.h"
 #include "cpp/hinm/tensor_io.h"
 #include "hinm/hinm.h"
 
@@ -319,6 +322,115 @@ TEST(Cli, SpmmChecksBothOrders) {
       EXPECT_TRUE(Contains(r.out, "no CUDA device")) << r.out;
     }
   }
+}
+
+
+// ------------------------------------------------------------------- tune
+
+bool HasDevice() {
+  hinmHandle_t h = nullptr;
+  int32_t has_device = 0;
+  EXPECT_EQ(hinmCreate(&h), HINM_STATUS_SUCCESS);
+  EXPECT_EQ(hinmHasDevice(h, &has_device), HINM_STATUS_SUCCESS);
+  hinmDestroy(h);
+  return has_device != 0;
+}
+
+// The plans a .hinm file holds, read back through the C API.
+std::vector<hinmTunedPlan_t> PlansOf(const std::string& path) {
+  hinmHandle_t h = nullptr;
+  hinmDescriptor_t d = nullptr;
+  std::vector<hinmTunedPlan_t> plans(8);
+  int64_t count = 0;
+  EXPECT_EQ(hinmCreate(&h), HINM_STATUS_SUCCESS);
+  EXPECT_EQ(hinmLoadDescriptor(h, &d, path.c_str()), HINM_STATUS_SUCCESS)
+      << hinmGetLastErrorMessage();
+  if (d != nullptr) {
+    EXPECT_EQ(hinmGetTunedPlans(d, plans.data(), 8, sizeof(hinmTunedPlan_t), &count),
+              HINM_STATUS_SUCCESS);
+    hinmDestroyDescriptor(d);
+  }
+  hinmDestroy(h);
+  plans.resize(static_cast<size_t>(std::min<int64_t>(count, 8)));
+  return plans;
+}
+
+// `hinm info` lists the plans a file holds, one line each. No search runs
+// here, so the file with plans is written by the core's Serialize.
+TEST(Cli, InfoListsTunedPlans) {
+  const std::string in = WriteWeight("t.npy", 64, 64, 10);
+  ASSERT_EQ(RunTool("prune " + in + " -o " + Tmp("t.hinm")).code, 0);
+  Result r = RunTool("info " + Tmp("t.hinm"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(Contains(r.out, "tuned plans:        none")) << r.out;
+  const std::string bytes = Slurp(Tmp("t.hinm"));
+  const hinm::CompressedMatrix m =
+      hinm::Deserialize(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  const hinm::Order F = hinm::Order::kFeatureMajor, T = hinm::Order::kTokenMajor;
+  const hinm::DeviceIdentity h100{"NVIDIA H100 80GB HBM3", 9, 0, 132};
+  hinm::SaveToFile(m, Tmp("t_tuned.hinm"),
+                   {{{h100, 16, F, T}, {hinm::GpuKernel::kMmaSp, "mid_128x64", 2, true}},
+                    {{h100, 256, F, F}, {hinm::GpuKernel::kWgmmaSp, "", 0, false}},
+                    {{h100, 1, F, F}, {hinm::GpuKernel::kMmaSp, "narrow_128x16", 8, false}}});
+  r = RunTool("info " + Tmp("t_tuned.hinm"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(Contains(r.out, "tuned plans:        3\n")) << r.out;
+  const std::string gpu = "  NVIDIA H100 80GB HBM3 (sm_90, 132 SMs), ";
+  EXPECT_TRUE(Contains(r.out, gpu + "N = 1, B feature, C feature: mma.sp narrow_128x16, 8 K "
+                                    "splits summed through partials\n"))
+      << r.out;
+  EXPECT_TRUE(Contains(r.out, gpu + "N = 16, B feature, C token: mma.sp mid_128x64, 2 K splits "
+                                    "summed in a cluster\n"))
+      << r.out;
+  EXPECT_TRUE(Contains(r.out, gpu + "N = 256, B feature, C feature: wgmma.sp\n")) << r.out;
+  // In problem order (N = 1, 16, 256).
+  EXPECT_LT(r.out.find("N = 1,"), r.out.find("N = 16,")) << r.out;
+  EXPECT_LT(r.out.find("N = 16,"), r.out.find("N = 256,")) << r.out;
+}
+
+// `hinm tune`: with a GPU it searches each N and saves the plans with the
+// matrix (the output loads, with one plan per N for this GPU, and keeps the
+// plans the input already had); without one it says so and writes nothing.
+TEST(Cli, TuneSavesThePlansOrNeedsAGpu) {
+  const std::string in = WriteWeight("u.npy", 256, 512, 11);
+  ASSERT_EQ(RunTool("prune " + in + " -o " + Tmp("u.hinm")).code, 0);
+  std::remove(Tmp("u_tuned.hinm").c_str());
+  const Result r = RunTool("tune " + Tmp("u.hinm") + " --n 1,16,128 -o " + Tmp("u_tuned.hinm"));
+  if (!HasDevice()) {
+    EXPECT_EQ(r.code, 1) << r.out << r.err;
+    EXPECT_TRUE(Contains(r.err, "no CUDA device")) << r.err;
+    EXPECT_FALSE(std::ifstream(Tmp("u_tuned.hinm")).good()) << "wrote a file without tuning";
+    return;
+  }
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  const std::vector<hinmTunedPlan_t> plans = PlansOf(Tmp("u_tuned.hinm"));
+  ASSERT_EQ(plans.size(), 3u);
+  EXPECT_EQ(plans[0].n, 1);
+  EXPECT_EQ(plans[1].n, 16);
+  EXPECT_EQ(plans[2].n, 128);
+  EXPECT_TRUE(Contains(r.out, "tuned plans:        3")) << r.out;
+  EXPECT_TRUE(Contains(r.out, std::string(plans[0].device_name))) << r.out;
+  // Tuning the tuned file for another N adds to what it holds.
+  const Result again =
+      RunTool("tune " + Tmp("u_tuned.hinm") + " --n 64 --order token -o " + Tmp("u_tuned.hinm"));
+  ASSERT_EQ(again.code, 0) << again.out << again.err;
+  EXPECT_EQ(PlansOf(Tmp("u_tuned.hinm")).size(), 4u);
+  EXPECT_EQ(RunTool("spmm " + Tmp("u_tuned.hinm") + " --n 16").code, 0);
+}
+
+TEST(Cli, TuneUsageErrorsExitTwo) {
+  const std::string in = WriteWeight("v.npy", 32, 32, 12);
+  ASSERT_EQ(RunTool("prune " + in + " -o " + Tmp("v.hinm")).code, 0);
+  const std::string f = Tmp("v.hinm");
+  for (const std::string& args :
+       {"tune " + f, "tune " + f + " --n 0 -o x.hinm", "tune " + f + " --n 1,x -o x.hinm",
+        "tune " + f + " --n 4,4 -o x.hinm", "tune " + f + " --n 1, -o x.hinm",
+        "tune " + f + " --order diagonal -o x.hinm", std::string("tune -o x.hinm")}) {
+    const Result r = RunTool(args);
+    EXPECT_EQ(r.code, 2) << args << "\n" << r.out << r.err;
+    EXPECT_TRUE(Contains(r.err, "--help")) << args << "\n" << r.err;
+  }
+  EXPECT_EQ(RunTool("tune --help").code, 0);
 }
 
 }  // namespace

@@ -1,0 +1,138 @@
+// `hinm tune`: hinmSpMMSearch on this machine's GPU for the token counts a
+// model will run, then the descriptor with the plans it found saved to a
+// file -- "tune once, ship the tuned file" (docs/cli.md).
+#include <cuda_runtime_api.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "cli/api_check.h"
+#include "cli/commands.h"
+#include "cli/device_buffer.h"
+#include "cli/flags.h"
+#include "cli/half_bits.h"
+#include "cli/tuned_plans.h"
+#include "hinm/hinm.h"
+
+namespace hinm_cli {
+
+namespace {
+
+const std::vector<FlagSpec>& Specs() {
+  static const std::vector<FlagSpec> specs = {
+      {"--output", "-o", true, "PATH", "where to save the tuned matrix (may be FILE itself); required"},
+      {"--n", "", true, "N[,N...]", "token counts to tune, comma-separated (default 1,16)"},
+      {"--order", "", true, "feature|token",
+       "storage of B and C the model uses: feature-major (K x N, M x N) or token-major "
+       "(default feature)"},
+      {"--seed", "", true, "S", "seed of the random activations (default 0)"},
+  };
+  return specs;
+}
+
+// "1,16,128" -> {1, 16, 128}: each a whole number in [1, 2^24], none twice.
+std::vector<int64_t> ParseTokenCounts(const std::string& text) {
+  std::vector<int64_t> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = text.find(',', start);
+    const std::string item = text.substr(start, comma == std::string::npos ? comma : comma - start);
+    char* end = nullptr;
+    const long long v = item.empty() ? 0 : std::strtoll(item.c_str(), &end, 10);
+    if (item.empty() || *end != '\0' || v < 1 || v > (int64_t{1} << 24))
+      throw UsageError("--n: '" + item + "' is not a token count in [1, 16777216]");
+    for (int64_t seen : out)
+      if (seen == v) throw UsageError("--n: " + item + " is listed twice");
+    out.push_back(v);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string TuneHelp() {
+  return "Usage: hinm tune FILE.hinm -o OUTPUT.hinm [options]\n\n"
+         "Times, on this machine's GPU, the plans hinmSpMM could run for the matrix of\n"
+         "FILE.hinm at each token count N (hinmSpMMSearch: kernel, tile config and K\n"
+         "split; random activations), keeps the fastest per N, and saves the matrix with\n"
+         "them to OUTPUT.hinm. hinmSpMM on that file then runs them on any GPU of the same\n"
+         "model (name, compute capability, SM count); `hinm info` lists them. Plans already\n"
+         "in the file for other problems are kept. Needs a GPU (exit 1 without one).\n\n"
+         "Options:\n" +
+         FlagsHelp(Specs());
+}
+
+int RunTune(const std::vector<std::string>& args) {
+  const ParsedFlags flags(args, Specs());
+  if (flags.positional().size() != 1) throw UsageError("expected one FILE.hinm");
+  if (!flags.Has("--output")) throw UsageError("-o OUTPUT.hinm is required");
+  const std::string path = flags.positional()[0], out = flags.Value("--output");
+  if (out.empty()) throw UsageError("-o: empty path");
+  const std::vector<int64_t> ns = ParseTokenCounts(flags.String("--n", "1,16"));
+  const std::string order_text = flags.String("--order", "feature");
+  if (order_text != "feature" && order_text != "token")
+    throw UsageError("--order must be feature or token, got '" + order_text + "'");
+  const hinmOrder_t order = order_text == "feature" ? HINM_ORDER_FEATURE_MAJOR
+                                                    : HINM_ORDER_TOKEN_MAJOR;
+  const uint64_t seed = flags.Uint64("--seed", 0);
+
+  Handle handle;
+  Descriptor desc;
+  CheckApi(hinmLoadDescriptor(handle.get(), desc.out(), path.c_str()), "loading '" + path + "'");
+  int32_t has_device = 0;
+  CheckApi(hinmHasDevice(handle.get(), &has_device), "hinmHasDevice");
+  if (!has_device)
+    throw RunError("no CUDA device: hinm tune times the plans on this machine's GPU");
+  hinmDescriptorInfo_t info;
+  CheckApi(hinmGetDescriptorInfo(desc.get(), &info, sizeof(info)), "hinmGetDescriptorInfo");
+  const int64_t M = info.rows, K = info.cols;
+  const bool bf16 = info.value_type == HINM_R_16BF;
+  const hinmDataType_t io = bf16 ? HINM_R_16BF : HINM_R_16F;
+  cudaDeviceProp prop;
+  int dev = 0;
+  CheckCuda(cudaGetDevice(&dev), "cudaGetDevice");
+  CheckCuda(cudaGetDeviceProperties(&prop, dev), "cudaGetDeviceProperties");
+  std::printf("matrix %s: %lld x %lld, K_keep %lld, %s; %s-major B and C; GPU %s\n", path.c_str(),
+              static_cast<long long>(M), static_cast<long long>(K),
+              static_cast<long long>(info.kept_cols), bf16 ? "bf16" : "fp16", order_text.c_str(),
+              prop.name);
+  CheckApi(hinmDescriptorToDevice(handle.get(), desc.get(), nullptr), "hinmDescriptorToDevice");
+
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int> dist(-64, 64);
+  const float one = 1.0f, zero = 0.0f;
+  for (const int64_t n : ns) {
+    // Activations of the model's size; their values do not change the timing.
+    std::vector<uint16_t> b16(static_cast<size_t>(K * n));
+    for (uint16_t& v : b16) {
+      const float x = static_cast<float>(dist(rng)) / 64.0f;
+      v = bf16 ? ExactFloatToBFloat16(x) : ExactFloatToHalf(x);
+    }
+    DeviceBuffer db(b16.size() * 2), dc(static_cast<size_t>(M * n) * 2);
+    CheckCuda(cudaMemcpy(db.get(), b16.data(), b16.size() * 2, cudaMemcpyHostToDevice),
+              "cudaMemcpy B");
+    const bool feature = order == HINM_ORDER_FEATURE_MAJOR;
+    const auto t0 = std::chrono::steady_clock::now();
+    CheckApi(hinmSpMMSearch(handle.get(), desc.get(), n, &one, db.get(), order, feature ? n : K,
+                            &zero, dc.get(), order, feature ? n : M, nullptr, io,
+                            HINM_ROWS_ORIGINAL, nullptr, 0, nullptr),
+             "hinmSpMMSearch at N = " + std::to_string(n));
+    CheckCuda(cudaDeviceSynchronize(), "hinmSpMMSearch (synchronize)");
+    std::printf("N = %lld: searched in %.0f ms\n", static_cast<long long>(n),
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                    .count());
+  }
+  CheckApi(hinmSaveDescriptor(desc.get(), out.c_str()), "saving '" + out + "'");
+  PrintTunedPlans(desc.get());
+  std::printf("saved %s\n", out.c_str());
+  return 0;
+}
+
+}  // namespace hinm_cli
