@@ -49,7 +49,7 @@ _hinm = _load_extension()
 from ._errors import Error, InvalidDtypeError, InvalidValueError  # noqa: E402
 from ._gpu import dense_gemm  # noqa: E402
 from ._handle import has_gpu  # noqa: E402
-from ._matrix import Matrix, from_bytes, load, prune  # noqa: E402
+from ._matrix import Matrix, TunedPlan, from_bytes, load, prune  # noqa: E402
 
 #: Version of the hinm C API header this package was built against (the one
 #: place the version is defined: HINM_VERSION_* in hinm.h).
@@ -63,6 +63,7 @@ def library_version() -> str:
 
 
 __all__ = [
-    "Error", "InvalidDtypeError", "InvalidValueError", "Matrix", "dense_gemm",
-    "from_bytes", "has_gpu", "library_version", "load", "prune", "__version__",
+    "Error", "InvalidDtypeError", "InvalidValueError", "Matrix", "TunedPlan",
+    "dense_gemm", "from_bytes", "has_gpu", "library_version", "load", "prune",
+    "__version__",
 ]

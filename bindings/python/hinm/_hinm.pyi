@@ -1,6 +1,6 @@
 # Type stubs of the extension module hinm._hinm (bindings/python/src/hinm_ext.cc).
 # Internal: the public API is in hinm/__init__.py and is annotated inline.
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -19,6 +19,9 @@ PERMUTE_INPUT: int
 PERMUTE_BOTH: int
 PERMUTE_ALGO_DEFAULT: int
 PERMUTE_ALGO_PUBLISHED: int
+KERNEL_AUTO: int
+KERNEL_MMA_SP: int
+KERNEL_WGMMA_SP: int
 STATUS_INVALID_VALUE: int
 STATUS_INVALID_DTYPE: int
 STATUS_SIZE_OVERFLOW: int
@@ -40,6 +43,7 @@ class Descriptor:
     def decompress(self, type: int) -> np.ndarray: ...
     def save(self, path: str) -> None: ...
     def serialize(self) -> bytes: ...
+    def tuned_plans(self) -> List[Dict[str, Any]]: ...
     def spmm_host(self, handle: Handle, n: int, alpha: float, b: np.ndarray,
                   b_order: int, ldb: int, beta: float, c: np.ndarray, c_order: int,
                   ldc: int, bias: Optional[np.ndarray], io_type: int,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Dict, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple, Union
 
 import numpy as np
 
@@ -28,7 +28,43 @@ _PERMUTE_ALGO = {
 _VALUE_TYPES = {"float16": _hinm.R_16F, "bfloat16": _hinm.R_16BF}
 _VALUE_TYPE_NAMES = {v: k for k, v in _VALUE_TYPES.items()}
 _LAYOUTS = {"feature": _hinm.ORDER_FEATURE_MAJOR, "token": _hinm.ORDER_TOKEN_MAJOR}
+_LAYOUT_NAMES = {v: k for k, v in _LAYOUTS.items()}
 _ROWS = {"original": _hinm.ROWS_ORIGINAL, "permuted": _hinm.ROWS_PERMUTED}
+_KERNEL_NAMES = {
+    _hinm.KERNEL_AUTO: "auto",
+    _hinm.KERNEL_MMA_SP: "mma.sp",
+    _hinm.KERNEL_WGMMA_SP: "wgmma.sp",
+}
+
+
+class TunedPlan(NamedTuple):
+    """One plan ``matmul(..., search=True)`` stored in a :class:`Matrix` (or
+    a loaded file brought): the problem it was timed for and how later GPU
+    ``matmul`` calls run that problem (``hinmTunedPlan_t``).
+
+    Attributes:
+      device_name: the GPU model (``torch.cuda.get_device_name()``).
+      compute_capability: (major, minor) of that GPU.
+      sm_count: its SMs (a MIG slice has fewer: another model).
+      n: N, the tokens of the product.
+      b_layout, c_layout: "feature" or "token", the layouts of B and C
+        (``matmul``'s ``layout=`` sets both).
+      kernel: "mma.sp", "wgmma.sp", or "auto" (the planner's).
+      config: the mma.sp tile config, e.g. "mid_128x64"; "" the planner's.
+      splits: the K split of the mma.sp kernel; 0 the planner's.
+      cluster: True if the splits are summed in a cluster's shared memory.
+    """
+
+    device_name: str
+    compute_capability: Tuple[int, int]
+    sm_count: int
+    n: int
+    b_layout: str
+    c_layout: str
+    kernel: str
+    config: str
+    splits: int
+    cluster: bool
 
 
 def _choice(name: str, value: Any, table: Dict[str, int]) -> int:
@@ -239,6 +275,20 @@ class Matrix:
         """int32 [num_tiles, K_keep]: each tile's kept input columns, in the
         tile's order (its 2:4 groups are 4 consecutive entries); -1 pads."""
         return self._desc.column_indices()
+
+    @property
+    def tuned_plans(self) -> List[TunedPlan]:
+        """The plans ``matmul(..., search=True)`` stored (or :func:`hinm.load`
+        brought), one :class:`TunedPlan` per (GPU model, N, layouts), in
+        ascending order of those; ``[]`` until a search. A snapshot: a later
+        search adds to the matrix, not to this list."""
+        return [TunedPlan(
+            device_name=p["device_name"],
+            compute_capability=(p["cc_major"], p["cc_minor"]),
+            sm_count=p["sm_count"], n=p["n"],
+            b_layout=_LAYOUT_NAMES[p["b_order"]], c_layout=_LAYOUT_NAMES[p["c_order"]],
+            kernel=_KERNEL_NAMES[p["kernel"]], config=p["config"],
+            splits=p["splits"], cluster=p["cluster"]) for p in self._desc.tuned_plans()]
 
     # ------------------------------------------------------------- methods
     def fold_input_permutation(self, perm: Any) -> "Matrix":

@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "hinm/hinm.h"
 
@@ -74,6 +75,16 @@ void TranslateStatusError(const StatusError& e) {
 template <typename T>
 T* AsPointer(std::uintptr_t address) {
   return reinterpret_cast<T*>(address);
+}
+
+// A NUL-terminated char field of a C struct as str (the bytes up to the NUL,
+// at most `size`; invalid UTF-8 replaced rather than raised).
+py::str CString(const char* field, size_t size) {
+  size_t len = 0;
+  while (len < size && field[len] != '\0') ++len;
+  PyObject* s = PyUnicode_DecodeUTF8(field, static_cast<Py_ssize_t>(len), "replace");
+  if (s == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::str>(s);
 }
 
 // ------------------------------------------------------------------ handle
@@ -214,6 +225,37 @@ class Descriptor {
     Check(hinmGetColumnIndices(desc_, idx.mutable_data(),
                                info.num_tiles * info.kept_cols));
     return idx;
+  }
+
+  // hinmGetTunedPlans, one dict per plan in the C order; enums stay ints
+  // (hinm._matrix names them). Asked again while a search on another thread
+  // adds plans between the count query and the fill.
+  py::list TunedPlans() const {
+    std::vector<hinmTunedPlan_t> plans;
+    int64_t count = 0;
+    do {
+      plans.resize(static_cast<size_t>(count));
+      Check(hinmGetTunedPlans(desc_, plans.data(), count, sizeof(hinmTunedPlan_t),
+                              &count));
+    } while (static_cast<size_t>(count) > plans.size());
+    plans.resize(static_cast<size_t>(count));
+    py::list out;
+    for (const hinmTunedPlan_t& p : plans) {
+      py::dict d;
+      d["device_name"] = CString(p.device_name, sizeof(p.device_name));
+      d["cc_major"] = p.cc_major;
+      d["cc_minor"] = p.cc_minor;
+      d["sm_count"] = p.sm_count;
+      d["n"] = p.n;
+      d["b_order"] = static_cast<int>(p.b_order);
+      d["c_order"] = static_cast<int>(p.c_order);
+      d["kernel"] = static_cast<int>(p.kernel);
+      d["config"] = CString(p.config, sizeof(p.config));
+      d["splits"] = p.splits;
+      d["cluster"] = p.cluster != 0;
+      out.append(std::move(d));
+    }
+    return out;
   }
 
   // dtype: HINM_R_32F or HINM_R_16F (numpy has no bfloat16).
@@ -532,6 +574,7 @@ PYBIND11_MODULE(_hinm, m) {
       .def("decompress", &Descriptor::Decompress, py::arg("type"))
       .def("save", &Descriptor::Save, py::arg("path"))
       .def("serialize", &Descriptor::Serialize)
+      .def("tuned_plans", &Descriptor::TunedPlans)
       .def("spmm_host", &Descriptor::SpMMHost, py::arg("handle"), py::arg("n"),
            py::arg("alpha"), py::arg("b"), py::arg("b_order"), py::arg("ldb"),
            py::arg("beta"), py::arg("c"), py::arg("c_order"), py::arg("ldc"),
@@ -590,6 +633,9 @@ PYBIND11_MODULE(_hinm, m) {
   m.attr("PERMUTE_ALGO_DEFAULT") = static_cast<int>(HINM_PERMUTE_ALGO_DEFAULT);
   m.attr("PERMUTE_ALGO_PUBLISHED") =
       static_cast<int>(HINM_PERMUTE_ALGO_PUBLISHED);
+  m.attr("KERNEL_AUTO") = static_cast<int>(HINM_KERNEL_AUTO);
+  m.attr("KERNEL_MMA_SP") = static_cast<int>(HINM_KERNEL_MMA_SP);
+  m.attr("KERNEL_WGMMA_SP") = static_cast<int>(HINM_KERNEL_WGMMA_SP);
   m.attr("STATUS_INVALID_VALUE") = static_cast<int>(HINM_STATUS_INVALID_VALUE);
   m.attr("STATUS_INVALID_DTYPE") = static_cast<int>(HINM_STATUS_INVALID_DTYPE);
   m.attr("STATUS_SIZE_OVERFLOW") = static_cast<int>(HINM_STATUS_SIZE_OVERFLOW);

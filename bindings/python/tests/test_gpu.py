@@ -214,6 +214,34 @@ def test_torch_search(rng, layout):
 
 
 @needs_gpu
+@pytest.mark.parametrize("layout", ["feature", "token"])
+def test_torch_search_stores_a_tuned_plan(rng, layout):
+    """After a search the matrix lists the plan it stored: this GPU's model,
+    N and the layout; a second search of the same problem replaces it."""
+    torch = _torch()
+    A = hinm.prune(fp16_exact(rng, (M, K)), vector=64, permute=True, seed=4)
+    assert A.tuned_plans == []
+    n = 16
+    B = torch.randn((K, n) if layout == "feature" else (n, K), device="cuda",
+                    dtype=torch.float16)
+    A.matmul(B, layout=layout, search=True)
+    plans = A.tuned_plans
+    assert len(plans) == 1, plans
+    (plan,) = plans
+    device = torch.cuda.current_device()
+    props = torch.cuda.get_device_properties(device)
+    assert plan.device_name == torch.cuda.get_device_name(device)
+    assert plan.compute_capability == torch.cuda.get_device_capability(device)
+    assert plan.sm_count == props.multi_processor_count
+    assert (plan.n, plan.b_layout, plan.c_layout) == (n, layout, layout)
+    assert plan.kernel in ("mma.sp", "wgmma.sp")  # the search stores explicit plans
+    assert plan.splits >= 0 and isinstance(plan.cluster, bool)
+    A.matmul(B, layout=layout, search=True)
+    assert len(A.tuned_plans) == 1
+    assert hinm.from_bytes(A.to_bytes()).tuned_plans == A.tuned_plans
+
+
+@needs_gpu
 def test_torch_search_then_graph_capture(rng):
     """The search cannot run inside a CUDA graph capture (NOT_SUPPORTED);
     searched first, the plain call captures and replays correctly."""

@@ -9,7 +9,8 @@
 //! - [`Matrix`]: a pruned, compressed weight matrix: [`Matrix::prune`] with
 //!   [`PruneOptions`], info queries, [`Matrix::to_dense`], save/load and bytes.
 //! - [`Matrix::spmm_host`]: the CPU reference product on slices; [`Matrix::spmm`]: the GPU
-//!   product on device pointers (`unsafe`, with its contract).
+//!   product on device pointers (`unsafe`, with its contract); [`Matrix::spmm_search`] times
+//!   the plans and stores the fastest, which [`Matrix::tuned_plans`] lists.
 //! - Every fallible call returns [`Result`], whose [`Error`] carries the C API's
 //!   [`Status`] and the library's message.
 //!
@@ -41,6 +42,7 @@ mod handle;
 mod matrix;
 mod options;
 mod spmm;
+mod tuned;
 mod types;
 
 pub use device::{DenseGemm, DeviceBuffers};
@@ -50,7 +52,8 @@ pub use handle::Handle;
 pub use matrix::{Matrix, MatrixInfo};
 pub use options::PruneOptions;
 pub use spmm::SpmmOptions;
-pub use types::{DataType, Order, Permute, PermuteAlgorithm, RowOrder};
+pub use tuned::TunedPlan;
+pub use types::{DataType, Kernel, Order, Permute, PermuteAlgorithm, RowOrder};
 
 /// The raw FFI this crate wraps.
 pub use hinm_sys as sys;

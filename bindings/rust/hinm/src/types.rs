@@ -1,5 +1,5 @@
 //! Small enums mirroring the C API's `hinmDataType_t`, `hinmOrder_t`, `hinmRowOrder_t`,
-//! `hinmPermute_t` and `hinmPermuteAlgo_t`.
+//! `hinmPermute_t`, `hinmPermuteAlgo_t` and `hinmKernel_t`.
 
 use hinm_sys as sys;
 
@@ -58,6 +58,15 @@ impl Order {
         match self {
             Order::FeatureMajor => sys::HINM_ORDER_FEATURE_MAJOR,
             Order::TokenMajor => sys::HINM_ORDER_TOKEN_MAJOR,
+        }
+    }
+
+    /// `None` for a value this crate does not know (a newer library).
+    pub(crate) fn from_raw(raw: sys::hinmOrder_t) -> Option<Order> {
+        match raw {
+            sys::HINM_ORDER_FEATURE_MAJOR => Some(Order::FeatureMajor),
+            sys::HINM_ORDER_TOKEN_MAJOR => Some(Order::TokenMajor),
+            _ => None,
         }
     }
 }
@@ -124,6 +133,30 @@ impl PermuteAlgorithm {
         match self {
             PermuteAlgorithm::Default => sys::HINM_PERMUTE_ALGO_DEFAULT,
             PermuteAlgorithm::Published => sys::HINM_PERMUTE_ALGO_PUBLISHED,
+        }
+    }
+}
+
+/// Which sparse kernel runs a GPU product: part of a plan [`crate::Matrix::spmm_search`]
+/// stored ([`crate::TunedPlan`], `hinmKernel_t`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kernel {
+    /// The planner's choice.
+    Auto,
+    /// `mma.sp.sync` (sm_80 and later).
+    MmaSp,
+    /// `wgmma.sp` (sm_90a).
+    WgmmaSp,
+}
+
+impl Kernel {
+    /// `None` for a value this crate does not know (a newer library).
+    pub(crate) fn from_raw(raw: sys::hinmKernel_t) -> Option<Kernel> {
+        match raw {
+            sys::HINM_KERNEL_AUTO => Some(Kernel::Auto),
+            sys::HINM_KERNEL_MMA_SP => Some(Kernel::MmaSp),
+            sys::HINM_KERNEL_WGMMA_SP => Some(Kernel::WgmmaSp),
+            _ => None,
         }
     }
 }
