@@ -20,6 +20,7 @@ struct hinmContext {
   static constexpr uint64_t kMagic = 0x68696e6d43747821ull;  // "hinmCtx!"
   uint64_t magic = kMagic;
   std::unique_ptr<hinm::GpuContext> gpu;  // created on the first GPU call
+  bool autotune = false;                   // hinmSetAutotune
 };
 
 // A descriptor: an immutable compressed matrix plus its device copies, made

@@ -453,10 +453,14 @@ std::optional<hinm::SpmmProblemKey> ProblemKey(int64_t n, hinm::Order b_order,
 
 // The plan hinmSpMM runs for this problem: the one hinmSpMMSearch stored,
 // if any and if the caller's workspace (non-NULL) holds it; else the
-// planner's (an empty choice). Its workspace bytes in *needed.
+// planner's (an empty choice). Its workspace bytes in *needed; in *untuned
+// (if given) whether the descriptor holds no plan for the problem at all
+// (false where the device cannot be named).
 hinm::SpmmPlanChoice PlanFor(hinmMatrix* d, int64_t n, hinm::Order bo, hinm::Order co,
-                             const void* workspace, size_t workspace_size, size_t* needed) {
+                             const void* workspace, size_t workspace_size, size_t* needed,
+                             bool* untuned = nullptr) {
   const std::optional<hinm::SpmmProblemKey> key = ProblemKey(n, bo, co);
+  if (untuned != nullptr) *untuned = key && !d->tuned.Find(*key);
   if (key) {
     if (const std::optional<hinm::SpmmPlanChoice> tuned = d->tuned.Find(*key)) {
       *needed = hinm::SpmmWorkspaceSize(d->matrix, n, bo, co, hinm::GpuKernel::kAuto, *tuned);
@@ -467,15 +471,27 @@ hinm::SpmmPlanChoice PlanFor(hinmMatrix* d, int64_t n, hinm::Order bo, hinm::Ord
   return {};
 }
 
-// hinmSpMM (search false: the stored plan if any, else the planner's) and
-// hinmSpMMSearch (search true: time the plans, store the winner), which
-// share every check.
+// Whether work enqueued on `stream` now would be captured into a graph (an
+// error asking counts as yes: then nothing is timed).
+bool Capturing(cudaStream_t stream) {
+  cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+  if (cudaStreamIsCapturing(stream, &status) != cudaSuccess) {
+    cudaGetLastError();
+    return true;
+  }
+  return status != cudaStreamCaptureStatusNone;
+}
+
+// hinmSpMM (search false: the stored plan if any, else the planner's, or --
+// with the handle's autotune on, for a problem the descriptor holds no plan
+// for, outside a capture -- the search) and hinmSpMMSearch (search true:
+// time the plans, store the winner), which share every check.
 void DeviceSpmm(bool search, hinmHandle_t handle, hinmDescriptor_t a, int64_t n,
                 const float* alpha, const void* b, hinmOrder_t b_order, int64_t ldb,
                 const float* beta, void* c, hinmOrder_t c_order, int64_t ldc, const void* bias,
                 hinmDataType_t io_type, hinmRowOrder_t rows, void* workspace,
                 size_t workspace_size, cudaStream_t stream) {
-  LiveContext(handle, "handle");
+  const hinmContext* ctx = LiveContext(handle, "handle");
   hinmMatrix* d = LiveMatrix(a, "a");
   Check(n >= 0, Status::kInvalidValue, Cat("n = ", n, " must be >= 0"));
   if (n == 0) return;  // empty problem
@@ -488,10 +504,16 @@ void DeviceSpmm(bool search, hinmHandle_t handle, hinmDescriptor_t a, int64_t n,
   // that fit); hinmSpMM against the plan it will run.
   size_t needed = 0;
   hinm::SpmmPlanChoice plan;
-  if (search)
+  if (search) {
     needed = hinm::SpmmWorkspaceSize(d->matrix, n, args.b_order, args.c_order);
-  else
-    plan = PlanFor(d, n, args.b_order, args.c_order, workspace, workspace_size, &needed);
+  } else {
+    bool untuned = false;
+    plan = PlanFor(d, n, args.b_order, args.c_order, workspace, workspace_size, &needed,
+                   &untuned);
+    // Untuned, the plan and its need are the planner's: what the search
+    // is checked against too.
+    search = ctx->autotune && untuned && !Capturing(stream);
+  }
   // NULL/0 asks the library to allocate it (stream-ordered, in SpmmDevice).
   Check(workspace == nullptr || workspace_size >= needed, Status::kInvalidValue,
         Cat("workspace_size = ", workspace_size, " is smaller than the ", needed,
@@ -603,6 +625,22 @@ hinmStatus_t hinmDestroy(hinmHandle_t handle) {
           "handle was destroyed by another thread meanwhile");
     handle->magic = 0;
     delete handle;
+  });
+}
+
+hinmStatus_t hinmSetAutotune(hinmHandle_t handle, int32_t on) {
+  return Guard(__func__, [&] {
+    hinmContext* ctx = LiveContext(handle, "handle");
+    Check(on == 0 || on == 1, Status::kInvalidValue, Cat("on = ", on, " must be 0 or 1"));
+    ctx->autotune = on == 1;
+  });
+}
+
+hinmStatus_t hinmGetAutotune(hinmHandle_t handle, int32_t* on) {
+  return Guard(__func__, [&] {
+    const hinmContext* ctx = LiveContext(handle, "handle");
+    NotNull(on, "on");
+    *on = ctx->autotune ? 1 : 0;
   });
 }
 

@@ -30,6 +30,7 @@ int main(void) {
   expect(hinmCreate(NULL) == HINM_STATUS_NULL_POINTER, "hinmCreate(NULL)");
   expect(strlen(hinmGetLastErrorMessage()) > 0, "message after a failure");
   expect(hinmCreate(&handle) == HINM_STATUS_SUCCESS, "hinmCreate");
+  expect(hinmSetAutotune(handle, 1) == HINM_STATUS_SUCCESS, "hinmSetAutotune");
   expect(hinmPruneConfigInit(&config) == HINM_STATUS_SUCCESS, "hinmPruneConfigInit");
   expect(config.struct_size == sizeof(hinmPruneConfig_t), "struct_size set by Init");
   config.tile_rows = 16;

@@ -331,6 +331,75 @@ TEST_F(CApiDevice, SearchThenSpmmMatchHost) {
   ASSERT_OK(hinmDestroyDescriptor(a));
 }
 
+// With the handle's autotuning on, the first hinmSpMM of each problem runs
+// the search (the descriptor then holds a plan for it) and computes the
+// host's product; later calls of the problem search no more; inside a CUDA
+// graph capture an untuned problem runs the planner's plan and is not
+// searched; a handle with autotuning off never searches.
+TEST_F(CApiDevice, AutotuneSearchesEachProblemOnce) {
+  const int64_t M = kSearchM, K = kSearchK;
+  std::mt19937 rng(13);
+  hinmDescriptor_t a = nullptr;
+  ASSERT_OK(CreateSearchLayer(h_, &a, rng));
+  const auto plans = [&] {
+    int64_t count = -1;
+    EXPECT_EQ(hinmGetTunedPlans(a, nullptr, 0, sizeof(hinmTunedPlan_t), &count),
+              HINM_STATUS_SUCCESS);
+    return count;
+  };
+  const auto F = HINM_ORDER_FEATURE_MAJOR;
+  const float alpha = 1.0f, beta = 0.0f;
+  std::uniform_int_distribution<int> k64(-64, 64);
+  // One product on `handle` at N (optionally captured into a graph and
+  // replayed), checked against the host.
+  const auto run = [&](hinmHandle_t handle, int64_t N, bool capture) {
+    std::vector<float> b(K * N);
+    std::vector<uint16_t> b16(K * N);
+    for (size_t i = 0; i < b.size(); ++i) b16[i] = Half(b[i] = k64(rng) / 64.0f);
+    std::vector<float> ref(M * N, 0.0f);
+    ASSERT_OK(hinmSpMMHost(handle, a, N, &alpha, b.data(), F, N, &beta, ref.data(), F, N, nullptr,
+                           HINM_R_32F, HINM_ROWS_ORIGINAL));
+    DeviceArray<uint16_t> db(b16), dc(std::vector<uint16_t>(M * N, 0));
+    cudaStream_t s = nullptr;
+    ASSERT_EQ(cudaStreamCreate(&s), cudaSuccess);
+    cudaGraph_t g = nullptr;
+    cudaGraphExec_t exec = nullptr;
+    if (capture) {
+      ASSERT_EQ(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal), cudaSuccess);
+    }
+    // With the library's workspace (stream-ordered, capturable).
+    ASSERT_OK(hinmSpMM(handle, a, N, &alpha, db.p, F, N, &beta, dc.p, F, N, nullptr, HINM_R_16F,
+                       HINM_ROWS_ORIGINAL, nullptr, 0, s));
+    if (capture) {
+      ASSERT_EQ(cudaStreamEndCapture(s, &g), cudaSuccess);
+      ASSERT_EQ(cudaGraphInstantiate(&exec, g, 0), cudaSuccess);
+      ASSERT_EQ(cudaGraphLaunch(exec, s), cudaSuccess);
+    }
+    ASSERT_EQ(cudaStreamSynchronize(s), cudaSuccess);
+    if (exec != nullptr) cudaGraphExecDestroy(exec);
+    if (g != nullptr) cudaGraphDestroy(g);
+    cudaStreamDestroy(s);
+    ExpectNearHost(dc.Get(), ref, capture ? "captured" : "direct");
+  };
+  hinmHandle_t tuning = nullptr;
+  ASSERT_OK(hinmCreate(&tuning));
+  ASSERT_OK(hinmSetAutotune(tuning, 1));
+  run(h_, 16, false);  // autotuning off: no search
+  EXPECT_EQ(plans(), 0);
+  run(tuning, 16, false);  // on: the first call searches
+  EXPECT_EQ(plans(), 1);
+  run(tuning, 16, false);  // tuned: runs the stored plan (the count stays 1)
+  EXPECT_EQ(plans(), 1);
+  run(tuning, 1, false);
+  EXPECT_EQ(plans(), 2);
+  run(tuning, 7, true);  // inside a capture: not searched, still right
+  EXPECT_EQ(plans(), 2);
+  run(tuning, 7, false);  // outside: searched
+  EXPECT_EQ(plans(), 3);
+  ASSERT_OK(hinmDestroy(tuning));
+  ASSERT_OK(hinmDestroyDescriptor(a));
+}
+
 // Tune once, ship the descriptor: the plans a search stored are saved with
 // it, and a descriptor loaded from the file (on the same GPU model) has them:
 // the same bytes, the same workspace query, and hinmSpMM with a workspace of

@@ -191,6 +191,35 @@ TEST(CApiHandle, HasDeviceChecksArguments) {
   EXPECT_STATUS(hinmHasDevice(h, &has), HINM_STATUS_NOT_INITIALIZED, "handle");
 }
 
+// Autotuning is a per-handle switch, off by default, 0 or 1 only.
+TEST(CApiHandle, AutotuneSwitch) {
+  int32_t on = -1;
+  EXPECT_STATUS(hinmGetAutotune(nullptr, &on), HINM_STATUS_NOT_INITIALIZED, "handle");
+  EXPECT_STATUS(hinmSetAutotune(nullptr, 1), HINM_STATUS_NOT_INITIALIZED, "handle");
+  hinmHandle_t h = nullptr, other = nullptr;
+  ASSERT_OK(hinmCreate(&h));
+  ASSERT_OK(hinmCreate(&other));
+  ASSERT_OK(hinmGetAutotune(h, &on));
+  EXPECT_EQ(on, 0);
+  ASSERT_OK(hinmSetAutotune(h, 1));
+  ASSERT_OK(hinmGetAutotune(h, &on));
+  EXPECT_EQ(on, 1);
+  ASSERT_OK(hinmGetAutotune(other, &on));
+  EXPECT_EQ(on, 0) << "one handle's switch is its own";
+  for (int32_t bad : {2, -1, 100}) {
+    EXPECT_STATUS(hinmSetAutotune(h, bad), HINM_STATUS_INVALID_VALUE,
+                  "on = " + std::to_string(bad));
+  }
+  ASSERT_OK(hinmGetAutotune(h, &on));
+  EXPECT_EQ(on, 1) << "a refused value changes nothing";
+  EXPECT_STATUS(hinmGetAutotune(h, nullptr), HINM_STATUS_NULL_POINTER, "on");
+  ASSERT_OK(hinmSetAutotune(h, 0));
+  ASSERT_OK(hinmGetAutotune(h, &on));
+  EXPECT_EQ(on, 0);
+  ASSERT_OK(hinmDestroy(other));
+  ASSERT_OK(hinmDestroy(h));
+}
+
 TEST(CApiHandle, ForeignPointersAreNotHandles) {
   // A descriptor pointer is not a handle and vice versa; a stack address is
   // neither. The registry answers without dereferencing them.

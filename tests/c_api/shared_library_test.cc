@@ -61,7 +61,8 @@ TEST(SharedLibrary, ExportsExactlyTheCApi) {
         "hinmDescriptorToDevice", "hinmSaveDescriptor", "hinmLoadDescriptor",
         "hinmSerializedSize", "hinmSerialize", "hinmDeserialize", "hinmSpMM",
         "hinmSpMMWorkspaceSize", "hinmSpMMSearch", "hinmSpMMHost", "hinmDenseGemm",
-        "hinmFoldInputPermutation", "hinmGetTunedPlans"}) {
+        "hinmFoldInputPermutation", "hinmGetTunedPlans", "hinmSetAutotune",
+        "hinmGetAutotune"}) {
     EXPECT_EQ(syms.count(fn), 1u) << fn << " is not exported";
   }
 }

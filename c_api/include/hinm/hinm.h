@@ -223,6 +223,17 @@ HINM_API hinmStatus_t hinmDestroy(hinmHandle_t handle);
 /* 1 if a CUDA device usable by hinm is present, else 0. */
 HINM_API hinmStatus_t hinmHasDevice(hinmHandle_t handle, int32_t* has_device);
 
+/* Autotuning (off by default), like a framework's "benchmark mode": with
+ * on = 1, hinmSpMM on this handle runs hinmSpMMSearch instead whenever the
+ * descriptor holds no plan yet for the call's problem (this GPU model, n,
+ * b_order, c_order) and `stream` is not being captured into a CUDA graph.
+ * That first call per problem is then synchronous and takes a few ms more;
+ * later calls (on any handle) run the stored plan. Inside a capture an
+ * untuned problem runs the planner's plan, as with autotuning off.
+ * on must be 0 or 1 (else INVALID_VALUE). */
+HINM_API hinmStatus_t hinmSetAutotune(hinmHandle_t handle, int32_t on);
+HINM_API hinmStatus_t hinmGetAutotune(hinmHandle_t handle, int32_t* on);
+
 /* ------------------------------------------------------------ descriptors */
 
 /* Prunes dense host weights to HiNM and compresses them.
