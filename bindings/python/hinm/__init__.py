@@ -48,7 +48,7 @@ _hinm = _load_extension()
 
 from ._errors import Error, InvalidDtypeError, InvalidValueError  # noqa: E402
 from ._gpu import dense_gemm  # noqa: E402
-from ._handle import has_gpu  # noqa: E402
+from ._handle import autotune, has_gpu, set_autotune  # noqa: E402
 from ._matrix import Matrix, TunedPlan, from_bytes, load, prune  # noqa: E402
 
 #: Version of the hinm C API header this package was built against (the one
@@ -64,6 +64,6 @@ def library_version() -> str:
 
 __all__ = [
     "Error", "InvalidDtypeError", "InvalidValueError", "Matrix", "TunedPlan",
-    "dense_gemm", "from_bytes", "has_gpu", "library_version", "load", "prune",
-    "__version__",
+    "autotune", "dense_gemm", "from_bytes", "has_gpu", "library_version", "load",
+    "prune", "set_autotune", "__version__",
 ]

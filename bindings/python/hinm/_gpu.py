@@ -17,9 +17,9 @@ from __future__ import annotations
 import contextlib
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Set, Tuple
 
-from . import _hinm
+from . import _handle, _hinm
 from ._errors import Error, invalid_dtype, invalid_value
 from ._handle import handle
 
@@ -144,6 +144,29 @@ def _empty(ref: DeviceArray, shape: Tuple[int, ...], dtype: Optional[str] = None
     return None
 
 
+def _capturing(ref: DeviceArray) -> bool:
+    """Whether B's stream (the framework's current one, on the current
+    device) is being captured into a CUDA graph."""
+    if ref.framework == "torch":
+        import torch
+        return bool(torch.cuda.is_current_stream_capturing())
+    if ref.framework == "cupy":
+        import cupy
+        return bool(cupy.cuda.get_current_stream().is_capturing())
+    return False
+
+
+def _autotune_first(ref: DeviceArray, key: Tuple[Any, ...], seen: Set[Any]) -> bool:
+    """With autotuning on: whether this call may be the one in which
+    hinmSpMM searches the problem `key` (its first on the matrix outside a
+    capture; the caller marks it in `seen` once the call has run). It then
+    gets no workspace of ours, as search=True: hinmSpMM would time only the
+    plans that fit one sized for the planner's plan."""
+    if ref.framework is None or key in seen:
+        return False  # not torch/cupy: hinm allocates every workspace anyway
+    return not _capturing(ref)  # a capture runs the planner's plan: as usual
+
+
 def _output(ref: DeviceArray, out: Any, shape: Tuple[int, ...], beta: float
             ) -> Tuple[Any, DeviceArray]:
     if out is None:
@@ -170,9 +193,10 @@ def _as_2d(a: DeviceArray, shape2: Tuple[int, int]) -> DeviceArray:
 
 def spmm(desc: _hinm.Descriptor, info: Dict[str, Any], B: Any, order: int,
          alpha: float, beta: float, out: Any, bias: Any, row_order: int,
-         search: bool = False) -> Any:
+         search: bool = False, autotuned: Optional[Set[Any]] = None) -> Any:
     """hinmSpMM on GPU arrays, or hinmSpMMSearch with search=True (see
-    Matrix.matmul)."""
+    Matrix.matmul). `autotuned`: the matrix's problems that have run with
+    autotuning on (hinm.set_autotune), outside a capture."""
     m, k = info["rows"], info["cols"]
     feature = order == _hinm.ORDER_FEATURE_MAJOR
     b = as_device_array("B", B)
@@ -208,9 +232,13 @@ def spmm(desc: _hinm.Descriptor, info: Dict[str, Any], B: Any, order: int,
     with _device_context(b):
         # The search gets no workspace: it then allocates what its largest
         # candidate needs, so any plan may win (one of ours would limit it
-        # to the plans that fit; hinm.h). Later calls size theirs for the
-        # plan it stored: spmm_workspace_size asks for exactly that.
-        ws_size = 0 if search else desc.spmm_workspace_size(h, n, order, order)
+        # to the plans that fit; hinm.h). So does the call that autotuning
+        # may turn into one. Later calls size theirs for the plan it stored:
+        # spmm_workspace_size asks for exactly that.
+        key = (b.device, n, order)
+        first = (not search and autotuned is not None and _handle.handle_autotune()
+                 and _autotune_first(b, key, autotuned))
+        ws_size = 0 if search or first else desc.spmm_workspace_size(h, n, order, order)
         ws, ws_ptr = None, 0
         if ws_size > 0:
             ws = _empty(b, (ws_size,), "uint8")
@@ -224,6 +252,8 @@ def spmm(desc: _hinm.Descriptor, info: Dict[str, Any], B: Any, order: int,
         desc.spmm_device(h, n, alpha, b.ptr, order, ldb, beta, c.ptr, order, ldc,
                          bias_ptr, io_type, row_order, ws_ptr, ws_size, b.stream,
                          search)
+    if autotuned is not None and (first or search):
+        autotuned.add(key)  # tuned now: later calls get a workspace of ours
     return out
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Set, Tuple, Union
 
 import numpy as np
 
@@ -187,7 +187,7 @@ class Matrix:
     with torch/cupy GPU arrays on the GPU.
     """
 
-    __slots__ = ("_desc", "_info")
+    __slots__ = ("_desc", "_info", "_autotuned")
 
     def __init__(self) -> None:
         raise TypeError("use hinm.prune, hinm.load or hinm.from_bytes")
@@ -197,6 +197,10 @@ class Matrix:
         self = object.__new__(cls)
         self._desc = desc
         self._info = desc.info()  # read-only after creation: cache it
+        # (device, N, layout) of the GPU products run with autotuning on,
+        # outside a capture: hinmSpMM has searched them or found them
+        # tuned (see _gpu.spmm).
+        self._autotuned: Set[Tuple[Any, int, int]] = set()
         return self
 
     # ---------------------------------------------------------- properties
@@ -364,7 +368,9 @@ class Matrix:
             it would be without. Do it once per layer shape before a decode loop or a
             CUDA graph capture: it cannot run while the stream is being
             captured (hinm.Error, HINM_STATUS_NOT_SUPPORTED). numpy arrays
-            have nothing to tune: accepted and ignored.
+            have nothing to tune: accepted and ignored. With
+            :func:`hinm.set_autotune` on, a plain GPU call searches by itself
+            the first time it meets a problem the matrix holds no plan for.
         """
         order = _choice("layout", layout, _LAYOUTS)
         row_order = _choice("rows", rows, _ROWS)
@@ -372,7 +378,8 @@ class Matrix:
             raise invalid_value(f"search must be a bool, got {search!r}")
         if is_device_array(B):
             return _gpu.spmm(self._desc, self._info, B, order, float(alpha),
-                             float(beta), out, bias, row_order, bool(search))
+                             float(beta), out, bias, row_order, bool(search),
+                             self._autotuned)
         return self._matmul_host(B, order, float(alpha), float(beta), out, bias,
                                  row_order)
 

@@ -107,6 +107,16 @@ class Handle {
     return has != 0;
   }
 
+  // on: 0 or 1 (hinmSetAutotune checks it). The package's set_autotune is
+  // process-wide; hinm/_handle.py applies it to each thread's handle.
+  void SetAutotune(int32_t on) { Check(hinmSetAutotune(handle_, on)); }
+
+  bool GetAutotune() const {
+    int32_t on = 0;
+    Check(hinmGetAutotune(handle_, &on));
+    return on != 0;
+  }
+
  private:
   hinmHandle_t handle_ = nullptr;
 };
@@ -565,7 +575,9 @@ PYBIND11_MODULE(_hinm, m) {
 
   py::class_<Handle>(m, "Handle")
       .def(py::init<>())
-      .def("has_device", &Handle::HasDevice);
+      .def("has_device", &Handle::HasDevice)
+      .def("set_autotune", &Handle::SetAutotune, py::arg("on"))
+      .def("get_autotune", &Handle::GetAutotune);
 
   py::class_<Descriptor>(m, "Descriptor")
       .def("info", &Descriptor::InfoDict)
