@@ -105,7 +105,10 @@ impl Matrix {
     /// C = alpha * A * B + beta * C (+ bias) on the GPU with Sparse Tensor Cores
     /// (`hinmSpMM`), asynchronous on `stream`. `io_type` is the type of B, C and bias: the
     /// matrix's value type. Layouts and scalars come from `options` as for
-    /// [`Matrix::spmm_host`], whose result this matches to fp32-accumulation rounding.
+    /// [`Matrix::spmm_host`], whose result this matches to fp32-accumulation rounding. It runs
+    /// the plan [`Matrix::spmm_search`] stored for the problem, if any, else the planner's;
+    /// with [`Handle::set_autotune`] on, a problem with no stored plan is searched by this
+    /// call (synchronous), unless `stream` is being captured into a CUDA graph.
     ///
     /// Errors (the call returns them without launching): `NoDevice`, `InvalidValue`,
     /// `InvalidDtype`, `NullPointer`, `Misaligned` (pointers must be 16-byte aligned and

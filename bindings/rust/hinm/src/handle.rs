@@ -59,6 +59,43 @@ impl Handle {
         Ok(has != 0)
     }
 
+    /// Turns autotuning on or off for this handle (`hinmSetAutotune`; off when created).
+    ///
+    /// On, [`Matrix::spmm`](crate::Matrix::spmm) with this handle runs
+    /// [`Matrix::spmm_search`](crate::Matrix::spmm_search) instead whenever the matrix holds
+    /// no tuned plan yet for the call's problem (this GPU model, `n`, B and C orders) and the
+    /// stream is not being captured into a CUDA graph: that first call is synchronous and a
+    /// few ms longer, and later calls of the problem, on any handle, run the stored plan.
+    /// Inside a capture an untuned problem runs the planner's plan and nothing is timed. Like
+    /// a framework's benchmark mode, for code whose layers call `spmm` and cannot call
+    /// `spmm_search` first; the CPU paths are unaffected. The search that `spmm` runs gets
+    /// `spmm`'s workspace: pass none to let any plan win (a workspace limits the search to
+    /// the plans that fit it).
+    ///
+    /// Takes `&self` like every other call on a handle: the setting lives in the C handle,
+    /// which only one thread can use at a time (`Handle` is not `Sync`).
+    ///
+    /// ```
+    /// let handle = hinm::Handle::new()?;
+    /// assert!(!handle.autotune()?);
+    /// handle.set_autotune(true)?;
+    /// assert!(handle.autotune()?);
+    /// # Ok::<(), hinm::Error>(())
+    /// ```
+    pub fn set_autotune(&self, on: bool) -> Result<()> {
+        // SAFETY: live handle; `on` is 0 or 1.
+        check(unsafe { sys::hinmSetAutotune(self.raw.as_ptr(), i32::from(on)) })
+    }
+
+    /// Whether autotuning is on for this handle (`hinmGetAutotune`); see
+    /// [`set_autotune`](Handle::set_autotune).
+    pub fn autotune(&self) -> Result<bool> {
+        let mut on: i32 = 0;
+        // SAFETY: live handle, valid out-pointer.
+        check(unsafe { sys::hinmGetAutotune(self.raw.as_ptr(), &mut on) })?;
+        Ok(on != 0)
+    }
+
     /// The raw handle, for calls into `hinm_sys`. It stays owned by `self`.
     pub fn as_raw(&self) -> sys::hinmHandle_t {
         self.raw.as_ptr()
