@@ -137,3 +137,24 @@ def import_optional(name: str):
 
 def expect_installed() -> bool:
     return os.environ.get("HINM_EXPECT_INSTALLED") == "1"
+
+
+class FakeCudaArray:
+    """Exposes only __cuda_array_interface__ with a made-up device address
+    (the GPU argument plumbing, checked without a GPU)."""
+
+    def __init__(self, shape, typestr="<f2", ptr=0x7F0000000000, strides=None, stream=None):
+        self.__cuda_array_interface__ = {
+            "shape": shape, "typestr": typestr, "data": (ptr, False),
+            "strides": strides, "version": 3, "stream": stream}
+
+
+@pytest.fixture
+def autotune_on():
+    """hinm.set_autotune(True) for one test, off again afterwards whatever
+    happens (the switch is process-wide)."""
+    hinm.set_autotune(True)
+    try:
+        yield
+    finally:
+        hinm.set_autotune(False)

@@ -1,7 +1,6 @@
 """hinm.set_autotune / hinm.autotune: one process-wide switch that every
-thread's library handle follows (hinmSetAutotune), and on a GPU (torch,
-skipped without one) the first product of each problem searching by itself,
-never inside a CUDA graph capture."""
+thread's library handle follows (hinmSetAutotune), checked on any machine.
+What it does on a GPU is test_gpu.py's test_torch_autotune_*."""
 
 from __future__ import annotations
 
@@ -11,24 +10,11 @@ import numpy as np
 import pytest
 
 import hinm
-from conftest import fp16_exact, import_optional
+from conftest import FakeCudaArray, fp16_exact
 from hinm import _gpu, _handle, _hinm
 
 GPU = hinm.has_gpu()
-needs_gpu = pytest.mark.skipif(not GPU, reason="no CUDA device")
 needs_no_gpu = pytest.mark.skipif(GPU, reason="fake device pointers: only without a GPU")
-
-M, K = 256, 512
-
-
-@pytest.fixture
-def autotune_on():
-    """Autotuning on for one test, off again afterwards whatever happens."""
-    hinm.set_autotune(True)
-    try:
-        yield
-    finally:
-        hinm.set_autotune(False)
 
 
 def _on_new_thread(fn):
@@ -150,15 +136,6 @@ def test_cpu_products_are_unaffected(rng, autotune_on):
     assert A.tuned_plans == []
 
 
-class FakeCudaArray:
-    """Exposes only __cuda_array_interface__ with a made-up device address."""
-
-    def __init__(self, shape, typestr="<f2", ptr=0x7F0000000000):
-        self.__cuda_array_interface__ = {
-            "shape": shape, "typestr": typestr, "data": (ptr, False),
-            "strides": None, "version": 3, "stream": None}
-
-
 @needs_no_gpu
 def test_gpu_call_without_gpu_still_reports_no_device(rng, autotune_on):
     A = hinm.prune(fp16_exact(rng, (64, 64)), vector=32, permute=False)
@@ -223,62 +200,3 @@ def test_autotuning_call_gets_no_workspace_of_ours(monkeypatch, autotune_on):
     hinm.set_autotune(True)
     assert call(32) == (32, 0, False)
     assert call(32) == (32, 4096, False)
-
-
-# ------------------------------------------------------------ torch (GPU)
-
-def _torch():
-    torch = import_optional("torch")
-    if not torch.cuda.is_available():
-        pytest.skip("torch without CUDA")
-    return torch
-
-
-def _check(got, D, Bref, rel=2e-3):
-    """got (host) vs the float64 product of the pruned matrix."""
-    ref = D @ Bref
-    bound = np.abs(D) @ np.abs(Bref)
-    err = np.abs(np.asarray(got, dtype=np.float64) - ref)
-    assert np.all(err <= rel * np.abs(ref) + 1e-3 * bound + 1e-3), err.max()
-
-
-@needs_gpu
-def test_torch_autotune_searches_each_problem_once_outside_captures(rng, autotune_on):
-    """The first A @ x of a problem stores one plan (this GPU, its N, the
-    layout); a second call stores none; a call captured into a CUDA graph for
-    a new N stores none and replays right; outside the capture that N is then
-    searched."""
-    torch = _torch()
-    A = hinm.prune(fp16_exact(rng, (M, K)), vector=64, permute=True, seed=6)
-    D = A.to_dense().astype(np.float64)
-    assert A.tuned_plans == []
-    n = 16
-    x = torch.randn(K, n, device="cuda", dtype=torch.float16)
-    xn = x.float().cpu().numpy().astype(np.float64)
-    y = A @ x
-    plans = A.tuned_plans
-    assert [(p.n, p.b_layout, p.c_layout) for p in plans] == [(n, "feature", "feature")]
-    device = torch.cuda.current_device()
-    assert plans[0].device_name == torch.cuda.get_device_name(device)
-    assert plans[0].kernel in ("mma.sp", "wgmma.sp")  # a search stores explicit plans
-    _check(y.float().cpu().numpy(), D, xn)
-    y = A @ x  # tuned: runs the stored plan, searches no more
-    assert A.tuned_plans == plans
-    _check(y.float().cpu().numpy(), D, xn)
-
-    n2 = 4
-    b = torch.randn(K, n2, device="cuda", dtype=torch.float16)
-    out = torch.empty(M, n2, device="cuda", dtype=torch.float16)
-    torch.cuda.synchronize()
-    graph = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(graph):
-        A.matmul(b, out=out)  # untuned, captured: the planner's plan, no search
-    assert A.tuned_plans == plans
-    b.copy_(torch.randn(K, n2, device="cuda", dtype=torch.float16))
-    out.zero_()
-    graph.replay()
-    torch.cuda.synchronize()
-    _check(out.float().cpu().numpy(), D, b.float().cpu().numpy().astype(np.float64))
-    A.matmul(b, out=out)  # outside the capture: searched now
-    assert sorted(p.n for p in A.tuned_plans) == [n2, n]
-    _check(out.float().cpu().numpy(), D, b.float().cpu().numpy().astype(np.float64))

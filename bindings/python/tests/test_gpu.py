@@ -8,22 +8,13 @@ import numpy as np
 import pytest
 
 import hinm
-from conftest import fp16_exact, import_optional
+from conftest import FakeCudaArray, fp16_exact, import_optional
 
 GPU = hinm.has_gpu()
 needs_gpu = pytest.mark.skipif(not GPU, reason="no CUDA device")
 needs_no_gpu = pytest.mark.skipif(GPU, reason="fake device pointers: only without a GPU")
 
 M, K, N = 256, 512, 64
-
-
-class FakeCudaArray:
-    """Exposes only __cuda_array_interface__ with a made-up device address."""
-
-    def __init__(self, shape, typestr="<f2", ptr=0x7F0000000000, strides=None, stream=None):
-        self.__cuda_array_interface__ = {
-            "shape": shape, "typestr": typestr, "data": (ptr, False),
-            "strides": strides, "version": 3, "stream": stream}
 
 
 # ------------------------------------------------------- plumbing (no GPU)
@@ -267,6 +258,48 @@ def test_torch_search_then_graph_capture(rng):
     graph.replay()
     torch.cuda.synchronize()
     _check(out.float().cpu().numpy(), D, B.float().cpu().numpy().astype(np.float64))
+
+
+@needs_gpu
+def test_torch_autotune_searches_each_problem_once_outside_captures(rng, autotune_on):
+    """The first A @ x of a problem stores one plan (this GPU, its N, the
+    layout); a second call stores none; a call captured into a CUDA graph for
+    a new N stores none and replays right; outside the capture that N is then
+    searched."""
+    torch = _torch()
+    A = hinm.prune(fp16_exact(rng, (M, K)), vector=64, permute=True, seed=6)
+    D = A.to_dense().astype(np.float64)
+    assert A.tuned_plans == []
+    n = 16
+    x = torch.randn(K, n, device="cuda", dtype=torch.float16)
+    xn = x.float().cpu().numpy().astype(np.float64)
+    y = A @ x
+    plans = A.tuned_plans
+    assert [(p.n, p.b_layout, p.c_layout) for p in plans] == [(n, "feature", "feature")]
+    device = torch.cuda.current_device()
+    assert plans[0].device_name == torch.cuda.get_device_name(device)
+    assert plans[0].kernel in ("mma.sp", "wgmma.sp")  # a search stores explicit plans
+    _check(y.float().cpu().numpy(), D, xn)
+    y = A @ x  # tuned: runs the stored plan, searches no more
+    assert A.tuned_plans == plans
+    _check(y.float().cpu().numpy(), D, xn)
+
+    n2 = 4
+    b = torch.randn(K, n2, device="cuda", dtype=torch.float16)
+    out = torch.empty(M, n2, device="cuda", dtype=torch.float16)
+    torch.cuda.synchronize()
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        A.matmul(b, out=out)  # untuned, captured: the planner's plan, no search
+    assert A.tuned_plans == plans
+    b.copy_(torch.randn(K, n2, device="cuda", dtype=torch.float16))
+    out.zero_()
+    graph.replay()
+    torch.cuda.synchronize()
+    _check(out.float().cpu().numpy(), D, b.float().cpu().numpy().astype(np.float64))
+    A.matmul(b, out=out)  # outside the capture: searched now
+    assert sorted(p.n for p in A.tuned_plans) == [n2, n]
+    _check(out.float().cpu().numpy(), D, b.float().cpu().numpy().astype(np.float64))
 
 
 @needs_gpu

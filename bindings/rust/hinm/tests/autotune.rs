@@ -1,13 +1,12 @@
 //! `Handle::set_autotune` / `Handle::autotune` (`hinmSetAutotune` / `hinmGetAutotune`): the
 //! per-handle switch, on any machine. (What it does on a GPU, the first `spmm` of each problem
-//! searching, is checked by the C API's GPU tests.)
+//! searching, is checked by the C API's GPU tests; `spmm` with it on and no GPU, in
+//! `tests/device.rs`.)
 
 mod common;
 
-use std::os::raw::c_void;
-
 use common::{handle, Rng};
-use hinm::{DataType, DeviceBuffers, Handle, Matrix, PruneOptions, SpmmOptions, Status};
+use hinm::{Handle, Matrix, PruneOptions, SpmmOptions};
 
 #[test]
 fn off_when_created() {
@@ -57,32 +56,4 @@ fn cpu_products_are_unaffected() {
     h.set_autotune(true).unwrap();
     assert_eq!(product(&h), plain);
     assert!(a.tuned_plans().unwrap().is_empty(), "nothing is tuned on the CPU");
-}
-
-#[test]
-fn without_a_gpu_spmm_still_says_so() {
-    let h = handle();
-    if h.has_device().unwrap() {
-        eprintln!("a CUDA device is present: the NoDevice path does not apply");
-        return;
-    }
-    h.set_autotune(true).unwrap();
-    let a = Matrix::prune(&h, &Rng::new(5).weights(32 * 64), 32, 64, None, &PruneOptions::new())
-        .unwrap();
-    let mut fake = vec![0u64; 4096];
-    let p = fake.as_mut_ptr().cast::<c_void>();
-    // SAFETY: without a device the library returns NoDevice before using any pointer.
-    let err = unsafe {
-        a.spmm(
-            &h,
-            8,
-            DataType::F16,
-            &DeviceBuffers::new(p, p),
-            std::ptr::null_mut(),
-            &SpmmOptions::new(),
-        )
-    }
-    .unwrap_err();
-    assert_eq!(err.status, Status::NoDevice, "{err}");
-    assert!(err.message.starts_with("hinmSpMM:"), "{err}");
 }

@@ -107,7 +107,9 @@ fn without_a_gpu_every_device_call_says_so() {
     }
     let mut fake = vec![0u64; 4096];
     let p = fake.as_mut_ptr().cast::<c_void>();
-    for (name, spmm) in SPMMS {
+    // With autotuning on too: spmm still reaches hinmSpMM (no search without a device).
+    for ((name, spmm), autotune) in SPMMS.into_iter().flat_map(|s| [(s, false), (s, true)]) {
+        h.set_autotune(autotune).unwrap();
         // SAFETY: without a device the library returns NoDevice before using any pointer.
         let err = unsafe {
             spmm(
@@ -122,9 +124,10 @@ fn without_a_gpu_every_device_call_says_so() {
         }
         .unwrap_err();
         assert_eq!(err.status, Status::NoDevice, "{err}");
-        assert!(err.message.starts_with(name), "reaches {name}: {err}");
+        assert!(err.message.starts_with(name), "reaches {name} (autotune {autotune}): {err}");
         assert!(err.message.contains("hinmSpMMHost"), "points to the CPU path: {err}");
     }
+    h.set_autotune(false).unwrap();
     let err = unsafe { a.to_device(&h, std::ptr::null_mut()) }.unwrap_err();
     assert_eq!(err.status, Status::NoDevice, "{err}");
     let gemm = DenseGemm {
