@@ -49,3 +49,7 @@ extern "C" cudaError_t cudaGetDevice(int* device) {
 }
 extern "C" const char* cudaGetErrorString(cudaError_t) { return "no CUDA device (fuzz build)"; }
 extern "C" cudaError_t cudaGetLastError() { return cudaSuccess; }
+extern "C" cudaError_t cudaStreamIsCapturing(cudaStream_t, cudaStreamCaptureStatus* status) {
+  *status = cudaStreamCaptureStatusNone;
+  return cudaErrorNoDevice;
+}
