@@ -460,12 +460,11 @@ hinm::SpmmPlanChoice PlanFor(hinmMatrix* d, int64_t n, hinm::Order bo, hinm::Ord
                              const void* workspace, size_t workspace_size, size_t* needed,
                              bool* untuned = nullptr) {
   const std::optional<hinm::SpmmProblemKey> key = ProblemKey(n, bo, co);
-  if (untuned != nullptr) *untuned = key && !d->tuned.Find(*key);
-  if (key) {
-    if (const std::optional<hinm::SpmmPlanChoice> tuned = d->tuned.Find(*key)) {
-      *needed = hinm::SpmmWorkspaceSize(d->matrix, n, bo, co, hinm::GpuKernel::kAuto, *tuned);
-      if (workspace == nullptr || workspace_size >= *needed) return *tuned;
-    }
+  const std::optional<hinm::SpmmPlanChoice> tuned = key ? d->tuned.Find(*key) : std::nullopt;
+  if (untuned != nullptr) *untuned = key && !tuned;
+  if (tuned) {
+    *needed = hinm::SpmmWorkspaceSize(d->matrix, n, bo, co, hinm::GpuKernel::kAuto, *tuned);
+    if (workspace == nullptr || workspace_size >= *needed) return *tuned;
   }
   *needed = hinm::SpmmWorkspaceSize(d->matrix, n, bo, co);
   return {};
