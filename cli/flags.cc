@@ -16,6 +16,21 @@ const FlagSpec* Find(const std::vector<FlagSpec>& specs, const std::string& toke
   return nullptr;
 }
 
+// text as an integer in [min, max], else a UsageError naming the option.
+int64_t ParseInt(const std::string& name, const std::string& text, int64_t min, int64_t max) {
+  char* end = nullptr;
+  errno = 0;
+  const long long v = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno == ERANGE) {
+    throw UsageError("option '" + name + "' expects an integer, got '" + text + "'");
+  }
+  if (v < min || v > max) {
+    throw UsageError("option '" + name + "' must be in [" + std::to_string(min) + ", " +
+                     std::to_string(max) + "], got " + text);
+  }
+  return v;
+}
+
 }  // namespace
 
 ParsedFlags::ParsedFlags(const std::vector<std::string>& args, const std::vector<FlagSpec>& specs) {
@@ -60,19 +75,20 @@ std::string ParsedFlags::String(const std::string& name, const std::string& def)
 }
 
 int64_t ParsedFlags::Int(const std::string& name, int64_t def, int64_t min, int64_t max) const {
-  if (!Has(name)) return def;
-  const std::string& text = Value(name);
-  char* end = nullptr;
-  errno = 0;
-  const long long v = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || errno == ERANGE) {
-    throw UsageError("option '" + name + "' expects an integer, got '" + text + "'");
+  return Has(name) ? ParseInt(name, Value(name), min, max) : def;
+}
+
+std::vector<int64_t> ParsedFlags::IntList(const std::string& name, const std::string& def,
+                                          int64_t min, int64_t max) const {
+  const std::string text = String(name, def);
+  std::vector<int64_t> out;
+  size_t start = 0;
+  for (;;) {
+    const size_t comma = text.find(',', start);
+    out.push_back(ParseInt(name, text.substr(start, comma - start), min, max));
+    if (comma == std::string::npos) return out;
+    start = comma + 1;
   }
-  if (v < min || v > max) {
-    throw UsageError("option '" + name + "' must be in [" + std::to_string(min) + ", " +
-                     std::to_string(max) + "], got " + text);
-  }
-  return v;
 }
 
 uint64_t ParsedFlags::Uint64(const std::string& name, uint64_t def) const {

@@ -47,6 +47,10 @@ class ParsedFlags {
   // Typed values with the default when absent; UsageError on bad text.
   std::string String(const std::string& name, const std::string& def) const;
   int64_t Int(const std::string& name, int64_t def, int64_t min, int64_t max) const;
+  // A comma-separated list of such integers ("1,16,128"), `def` when absent;
+  // an empty item is a UsageError.
+  std::vector<int64_t> IntList(const std::string& name, const std::string& def, int64_t min,
+                               int64_t max) const;
   uint64_t Uint64(const std::string& name, uint64_t def) const;
   double Double(const std::string& name, double def) const;
 

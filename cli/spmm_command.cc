@@ -16,6 +16,7 @@
 #include "cli/device_buffer.h"
 #include "cli/flags.h"
 #include "cli/half_bits.h"
+#include "cli/order_flag.h"
 #include "hinm/hinm.h"
 
 namespace hinm_cli {
@@ -60,15 +61,7 @@ int RunSpmm(const std::vector<std::string>& args) {
   const ParsedFlags flags(args, Specs());
   if (flags.positional().size() != 1) throw UsageError("expected one FILE.hinm");
   const int64_t n = flags.Int("--n", 128, 1, int64_t{1} << 24);
-  const std::string order_text = flags.String("--order", "feature");
-  hinmOrder_t order;
-  if (order_text == "feature") {
-    order = HINM_ORDER_FEATURE_MAJOR;
-  } else if (order_text == "token") {
-    order = HINM_ORDER_TOKEN_MAJOR;
-  } else {
-    throw UsageError("--order must be feature or token, got '" + order_text + "'");
-  }
+  const hinmOrder_t order = OrderFlag(flags);
   const uint64_t seed = flags.Uint64("--seed", 0);
   const bool search = flags.Has("--search");
   const std::string path = flags.positional()[0];
@@ -106,7 +99,7 @@ int RunSpmm(const std::vector<std::string>& args) {
   std::printf("matrix %s: %lld x %lld, K_keep %lld, %s; N = %lld, %s-major B and C\n",
               path.c_str(), static_cast<long long>(M), static_cast<long long>(K),
               static_cast<long long>(info.kept_cols), bf16 ? "bf16" : "fp16",
-              static_cast<long long>(n), order_text.c_str());
+              static_cast<long long>(n), OrderName(order));
   std::printf("hinmSpMMHost: %.2f ms\n", host_ms);
 
   int32_t has_device = 0;

@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
@@ -16,6 +15,7 @@
 #include "cli/device_buffer.h"
 #include "cli/flags.h"
 #include "cli/half_bits.h"
+#include "cli/order_flag.h"
 #include "cli/tuned_plans.h"
 #include "hinm/hinm.h"
 
@@ -33,26 +33,6 @@ const std::vector<FlagSpec>& Specs() {
       {"--seed", "", true, "S", "seed of the random activations (default 0)"},
   };
   return specs;
-}
-
-// "1,16,128" -> {1, 16, 128}: each a whole number in [1, 2^24], none twice.
-std::vector<int64_t> ParseTokenCounts(const std::string& text) {
-  std::vector<int64_t> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    const size_t comma = text.find(',', start);
-    const std::string item = text.substr(start, comma == std::string::npos ? comma : comma - start);
-    char* end = nullptr;
-    const long long v = item.empty() ? 0 : std::strtoll(item.c_str(), &end, 10);
-    if (item.empty() || *end != '\0' || v < 1 || v > (int64_t{1} << 24))
-      throw UsageError("--n: '" + item + "' is not a token count in [1, 16777216]");
-    for (int64_t seen : out)
-      if (seen == v) throw UsageError("--n: " + item + " is listed twice");
-    out.push_back(v);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
 }
 
 }  // namespace
@@ -75,12 +55,11 @@ int RunTune(const std::vector<std::string>& args) {
   if (!flags.Has("--output")) throw UsageError("-o OUTPUT.hinm is required");
   const std::string path = flags.positional()[0], out = flags.Value("--output");
   if (out.empty()) throw UsageError("-o: empty path");
-  const std::vector<int64_t> ns = ParseTokenCounts(flags.String("--n", "1,16"));
-  const std::string order_text = flags.String("--order", "feature");
-  if (order_text != "feature" && order_text != "token")
-    throw UsageError("--order must be feature or token, got '" + order_text + "'");
-  const hinmOrder_t order = order_text == "feature" ? HINM_ORDER_FEATURE_MAJOR
-                                                    : HINM_ORDER_TOKEN_MAJOR;
+  const std::vector<int64_t> ns = flags.IntList("--n", "1,16", 1, int64_t{1} << 24);
+  for (size_t i = 0; i < ns.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (ns[j] == ns[i]) throw UsageError("--n: " + std::to_string(ns[i]) + " is listed twice");
+  const hinmOrder_t order = OrderFlag(flags);
   const uint64_t seed = flags.Uint64("--seed", 0);
 
   Handle handle;
@@ -101,7 +80,7 @@ int RunTune(const std::vector<std::string>& args) {
   CheckCuda(cudaGetDeviceProperties(&prop, dev), "cudaGetDeviceProperties");
   std::printf("matrix %s: %lld x %lld, K_keep %lld, %s; %s-major B and C; GPU %s\n", path.c_str(),
               static_cast<long long>(M), static_cast<long long>(K),
-              static_cast<long long>(info.kept_cols), bf16 ? "bf16" : "fp16", order_text.c_str(),
+              static_cast<long long>(info.kept_cols), bf16 ? "bf16" : "fp16", OrderName(order),
               prop.name);
   CheckApi(hinmDescriptorToDevice(handle.get(), desc.get(), nullptr), "hinmDescriptorToDevice");
 

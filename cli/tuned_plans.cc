@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli/api_check.h"
+#include "cli/order_flag.h"
 
 namespace hinm_cli {
 
@@ -23,7 +24,6 @@ std::vector<hinmTunedPlan_t> TunedPlansOf(hinmDescriptor_t desc) {
 }
 
 std::string DescribePlan(const hinmTunedPlan_t& p) {
-  const auto order = [](hinmOrder_t o) { return o == HINM_ORDER_TOKEN_MAJOR ? "token" : "feature"; };
   std::string what;
   switch (p.kernel) {
     case HINM_KERNEL_MMA_SP: what = "mma.sp"; break;
@@ -40,7 +40,7 @@ std::string DescribePlan(const hinmTunedPlan_t& p) {
   char head[512];
   std::snprintf(head, sizeof(head), "%s (sm_%d%d, %d SMs), N = %lld, B %s, C %s: ", p.device_name,
                 p.cc_major, p.cc_minor, p.sm_count, static_cast<long long>(p.n),
-                order(p.b_order), order(p.c_order));
+                OrderName(p.b_order), OrderName(p.c_order));
   return head + what;
 }
 
