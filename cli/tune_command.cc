@@ -25,7 +25,8 @@ namespace {
 
 const std::vector<FlagSpec>& Specs() {
   static const std::vector<FlagSpec> specs = {
-      {"--output", "-o", true, "PATH", "where to save the tuned matrix (may be FILE itself); required"},
+      {"--output", "-o", true, "PATH",
+       "where to save the tuned matrix (may be FILE itself); required"},
       {"--n", "", true, "N[,N...]", "token counts to tune, comma-separated (default 1,16)"},
       {"--order", "", true, "feature|token",
        "storage of B and C the model uses: feature-major (K x N, M x N) or token-major "

@@ -59,6 +59,19 @@ struct DeviceArray {
   size_t n;
 };
 
+// `count` values k/64 with |k| <= 64 from rng, exact in fp16: as fp32 for
+// the host and as fp16 bits for the device.
+struct ExactValues {
+  std::vector<float> f32;
+  std::vector<uint16_t> f16;
+};
+ExactValues RandomExact(size_t count, std::mt19937& rng) {
+  std::uniform_int_distribution<int> k64(-64, 64);
+  ExactValues v{std::vector<float>(count), std::vector<uint16_t>(count)};
+  for (size_t i = 0; i < count; ++i) v.f16[i] = Half(v.f32[i] = k64(rng) / 64.0f);
+  return v;
+}
+
 // C (fp16 bits) against the host's fp32 product: within fp16 rounding of
 // each entry plus 1e-4 of the largest.
 void ExpectNearHost(const std::vector<uint16_t>& c, const std::vector<float>& ref,
@@ -125,22 +138,18 @@ TEST_F(CApiDevice, SpmmMatchesHostForBothOrdersAndRowOrders) {
   hinmDescriptor_t a = nullptr;
   ASSERT_OK(hinmCreateDescriptor(h_, &a, M, K, w.data(), HINM_R_32F, K, nullptr, 0, &cfg));
   ASSERT_OK(hinmDescriptorToDevice(h_, a, nullptr));
-  std::uniform_int_distribution<int> k64(-64, 64);
   for (hinmOrder_t order : {HINM_ORDER_FEATURE_MAJOR, HINM_ORDER_TOKEN_MAJOR}) {
     for (hinmRowOrder_t rows : {HINM_ROWS_ORIGINAL, HINM_ROWS_PERMUTED}) {
       const bool fm = order == HINM_ORDER_FEATURE_MAJOR;
       const int64_t ldb = fm ? N : K, ldc = fm ? N : M;
-      std::vector<float> b(K * N), bias(M);
-      std::vector<uint16_t> b16(K * N), bias16(M);
-      for (size_t i = 0; i < b.size(); ++i) b16[i] = Half(b[i] = k64(rng) / 64.0f);
-      for (int64_t i = 0; i < M; ++i) bias16[i] = Half(bias[i] = k64(rng) / 64.0f);
+      const ExactValues bv = RandomExact(K * N, rng), biasv = RandomExact(M, rng);
       const float alpha = 1.0f, beta = 0.0f;
       std::vector<float> ref(M * N, 0.0f);
-      ASSERT_OK(hinmSpMMHost(h_, a, N, &alpha, b.data(), order, ldb, &beta, ref.data(), order,
-                             ldc, bias.data(), HINM_R_32F, rows));
+      ASSERT_OK(hinmSpMMHost(h_, a, N, &alpha, bv.f32.data(), order, ldb, &beta, ref.data(), order,
+                             ldc, biasv.f32.data(), HINM_R_32F, rows));
       size_t ws = 0;
       ASSERT_OK(hinmSpMMWorkspaceSize(h_, a, N, order, order, &ws));
-      DeviceArray<uint16_t> db(b16), dbias(bias16), dc(std::vector<uint16_t>(M * N, 0));
+      DeviceArray<uint16_t> db(bv.f16), dbias(biasv.f16), dc(std::vector<uint16_t>(M * N, 0));
       DeviceArray<uint8_t> dws(std::vector<uint8_t>(ws + 1));
       ASSERT_OK(hinmSpMM(h_, a, N, &alpha, db.p, order, ldb, &beta, dc.p, order, ldc, dbias.p,
                          HINM_R_16F, rows, dws.p, ws, nullptr));
@@ -255,31 +264,27 @@ TEST_F(CApiDevice, SearchThenSpmmMatchHost) {
   std::mt19937 rng(7);
   hinmDescriptor_t a = nullptr;
   ASSERT_OK(CreateSearchLayer(h_, &a, rng));
-  std::uniform_int_distribution<int> k64(-64, 64);
   const auto F = HINM_ORDER_FEATURE_MAJOR;
   for (int64_t N : {1, 16, 128}) {  // 128: the candidates span kernels and configs
     SCOPED_TRACE("N = " + std::to_string(N));
-    std::vector<float> b(K * N), c0(M * N);
-    std::vector<uint16_t> b16(K * N), c16(M * N);
-    for (size_t i = 0; i < b.size(); ++i) b16[i] = Half(b[i] = k64(rng) / 64.0f);
-    for (size_t i = 0; i < c0.size(); ++i) c16[i] = Half(c0[i] = k64(rng) / 64.0f);
+    const ExactValues bv = RandomExact(K * N, rng), cv = RandomExact(M * N, rng);
     const float alpha = 1.0f, beta = 0.5f;
-    std::vector<float> ref = c0;
-    ASSERT_OK(hinmSpMMHost(h_, a, N, &alpha, b.data(), F, N, &beta, ref.data(), F, N, nullptr,
+    std::vector<float> ref = cv.f32;
+    ASSERT_OK(hinmSpMMHost(h_, a, N, &alpha, bv.f32.data(), F, N, &beta, ref.data(), F, N, nullptr,
                            HINM_R_32F, HINM_ROWS_ORIGINAL));
     const auto expect_host = [&](const std::vector<uint16_t>& c, const char* what) {
       ExpectNearHost(c, ref, what);
     };
-    DeviceArray<uint16_t> db(b16);
+    DeviceArray<uint16_t> db(bv.f16);
     {
-      DeviceArray<uint16_t> dc(c16);
+      DeviceArray<uint16_t> dc(cv.f16);
       ASSERT_OK(hinmSpMMSearch(h_, a, N, &alpha, db.p, F, N, &beta, dc.p, F, N, nullptr,
                                HINM_R_16F, HINM_ROWS_ORIGINAL, nullptr, 0, nullptr));
       ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
       expect_host(dc.Get(), "hinmSpMMSearch");
     }
     {
-      DeviceArray<uint16_t> dc(c16);
+      DeviceArray<uint16_t> dc(cv.f16);
       ASSERT_OK(hinmSpMM(h_, a, N, &alpha, db.p, F, N, &beta, dc.p, F, N, nullptr, HINM_R_16F,
                          HINM_ROWS_ORIGINAL, nullptr, 0, nullptr));
       ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
@@ -289,7 +294,7 @@ TEST_F(CApiDevice, SearchThenSpmmMatchHost) {
       size_t ws = 0;
       ASSERT_OK(hinmSpMMWorkspaceSize(h_, a, N, F, F, &ws));
       DeviceArray<uint8_t> dws(std::vector<uint8_t>(ws + 16));
-      DeviceArray<uint16_t> dc(c16);
+      DeviceArray<uint16_t> dc(cv.f16);
       ASSERT_OK(hinmSpMM(h_, a, N, &alpha, db.p, F, N, &beta, dc.p, F, N, nullptr, HINM_R_16F,
                          HINM_ROWS_ORIGINAL, dws.p, ws, nullptr));
       ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
@@ -349,17 +354,14 @@ TEST_F(CApiDevice, AutotuneSearchesEachProblemOnce) {
   };
   const auto F = HINM_ORDER_FEATURE_MAJOR;
   const float alpha = 1.0f, beta = 0.0f;
-  std::uniform_int_distribution<int> k64(-64, 64);
   // One product on `handle` at N (optionally captured into a graph and
   // replayed), checked against the host.
   const auto run = [&](hinmHandle_t handle, int64_t N, bool capture) {
-    std::vector<float> b(K * N);
-    std::vector<uint16_t> b16(K * N);
-    for (size_t i = 0; i < b.size(); ++i) b16[i] = Half(b[i] = k64(rng) / 64.0f);
+    const ExactValues b = RandomExact(K * N, rng);
     std::vector<float> ref(M * N, 0.0f);
-    ASSERT_OK(hinmSpMMHost(handle, a, N, &alpha, b.data(), F, N, &beta, ref.data(), F, N, nullptr,
-                           HINM_R_32F, HINM_ROWS_ORIGINAL));
-    DeviceArray<uint16_t> db(b16), dc(std::vector<uint16_t>(M * N, 0));
+    ASSERT_OK(hinmSpMMHost(handle, a, N, &alpha, b.f32.data(), F, N, &beta, ref.data(), F, N,
+                           nullptr, HINM_R_32F, HINM_ROWS_ORIGINAL));
+    DeviceArray<uint16_t> db(b.f16), dc(std::vector<uint16_t>(M * N, 0));
     cudaStream_t s = nullptr;
     ASSERT_EQ(cudaStreamCreate(&s), cudaSuccess);
     cudaGraph_t g = nullptr;
@@ -410,17 +412,13 @@ TEST_F(CApiDevice, SearchedPlansSurviveSaveAndLoad) {
   hinmDescriptor_t a = nullptr;
   ASSERT_OK(CreateSearchLayer(h_, &a, rng));
   const size_t untuned = SerializedBytes(a).size();
-  std::uniform_int_distribution<int> k64(-64, 64);
   const auto F = HINM_ORDER_FEATURE_MAJOR;
   const float alpha = 1.0f, beta = 0.0f;
   const std::vector<int64_t> ns = {1, 16};
-  std::vector<std::vector<float>> bs;
+  std::vector<ExactValues> bs;
   for (int64_t N : ns) {
-    std::vector<float> b(K * N);
-    std::vector<uint16_t> b16(K * N);
-    for (size_t i = 0; i < b.size(); ++i) b16[i] = Half(b[i] = k64(rng) / 64.0f);
-    bs.push_back(b);
-    DeviceArray<uint16_t> db(b16), dc(std::vector<uint16_t>(M * N, 0));
+    bs.push_back(RandomExact(K * N, rng));
+    DeviceArray<uint16_t> db(bs.back().f16), dc(std::vector<uint16_t>(M * N, 0));
     ASSERT_OK(hinmSpMMSearch(h_, a, N, &alpha, db.p, F, N, &beta, dc.p, F, N, nullptr,
                              HINM_R_16F, HINM_ROWS_ORIGINAL, nullptr, 0, nullptr));
   }
@@ -443,11 +441,9 @@ TEST_F(CApiDevice, SearchedPlansSurviveSaveAndLoad) {
     ASSERT_OK(hinmSpMMWorkspaceSize(h_, loaded, N, F, F, &ws_loaded));
     EXPECT_EQ(ws_loaded, ws_searched);
     std::vector<float> ref(M * N, 0.0f);
-    ASSERT_OK(hinmSpMMHost(h_, a, N, &alpha, bs[i].data(), F, N, &beta, ref.data(), F, N,
+    ASSERT_OK(hinmSpMMHost(h_, a, N, &alpha, bs[i].f32.data(), F, N, &beta, ref.data(), F, N,
                            nullptr, HINM_R_32F, HINM_ROWS_ORIGINAL));
-    std::vector<uint16_t> b16(bs[i].size());
-    for (size_t j = 0; j < b16.size(); ++j) b16[j] = Half(bs[i][j]);
-    DeviceArray<uint16_t> db(b16), dc(std::vector<uint16_t>(M * N, 0));
+    DeviceArray<uint16_t> db(bs[i].f16), dc(std::vector<uint16_t>(M * N, 0));
     DeviceArray<uint8_t> dws(std::vector<uint8_t>(ws_loaded + 16));
     ASSERT_OK(hinmSpMM(h_, loaded, N, &alpha, db.p, F, N, &beta, dc.p, F, N, nullptr,
                        HINM_R_16F, HINM_ROWS_ORIGINAL, dws.p, ws_loaded, nullptr));
@@ -461,12 +457,10 @@ TEST_F(CApiDevice, SearchedPlansSurviveSaveAndLoad) {
 TEST_F(CApiDevice, DenseGemmMatchesFp64) {
   const int64_t M = 96, N = 40, K = 72;
   std::mt19937 rng(2);
-  std::uniform_int_distribution<int> k64(-64, 64);
-  std::vector<float> A(M * K), B(K * N);
-  std::vector<uint16_t> A16(M * K), B16(K * N);
-  for (size_t i = 0; i < A.size(); ++i) A16[i] = Half(A[i] = k64(rng) / 64.0f);
-  for (size_t i = 0; i < B.size(); ++i) B16[i] = Half(B[i] = k64(rng) / 64.0f);
-  DeviceArray<uint16_t> da(A16), db(B16), dc(std::vector<uint16_t>(M * N, 0));
+  const ExactValues av = RandomExact(M * K, rng), bv = RandomExact(K * N, rng);
+  const std::vector<float>& A = av.f32;
+  const std::vector<float>& B = bv.f32;
+  DeviceArray<uint16_t> da(av.f16), db(bv.f16), dc(std::vector<uint16_t>(M * N, 0));
   const float alpha = 1.0f, beta = 0.0f;
   ASSERT_OK(hinmDenseGemm(h_, M, N, K, &alpha, da.p, K, db.p, HINM_ORDER_FEATURE_MAJOR, N, &beta,
                           dc.p, HINM_ORDER_FEATURE_MAJOR, N, HINM_R_16F, nullptr));
