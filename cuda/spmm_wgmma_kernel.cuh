@@ -51,6 +51,15 @@
 // rotating each unit's k start (to spread concurrent reads of the same
 // lines) lost L2 hits (79% -> 49%) and gained nothing.
 //
+// What bounds it (per-stage clock64 stamps, 2026-12-07_h100_wgmma_pipeline_
+// trace.log): the producer's gather. The cp.async path accepts a stage's
+// 16 KB in ~1050 cycles (on our reading, its in-flight capacity over the
+// latency under load); the producer never waits on an empty slot and
+// runs 1-2 stages ahead, the consumers wait ~240 cycles a stage. So extra
+// producer instructions cost time directly -- row indices 4-8 stages ahead
+// (+2-20%), an L2 prefetch of A (+4-8%) -- and consumer-side overlap
+// (wait_group 1: +0-4%) gains nothing.
+//
 // Requirements (checked by the planner): sm_90a, V % 16 == 0,
 // K_keep_pad % 32 == 0, B feature-major K x N with rows 16-byte aligned
 // (ldb % 8 == 0), splits == 1.
