@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs on the device machine: the planner / kernel knob experiments of
 # docs/performance.md, through the benchmark knobs of cuda/spmm_launch.cu
-# (HINM_SPMM_SPLITS, HINM_SPMM_GROUP_ROWS, HINM_SPMM_WGMMA_EXP, ...). A
+# (HINM_SPMM_SPLITS, HINM_SPMM_CONFIG, HINM_SPMM_WGMMA_EXP, ...). A
 # setting that changes kernel code first passes the matching GPU test cases;
 # spmm_bench checks every timed result against cuBLAS. Logs under $OUT.
-#   scripts/device_tune.sh wgmma    consumer pipelining x raster group rows, N = 4096
+#   scripts/device_tune.sh wgmma    wgmma.sp at N = 4096: its parts' times and a
+#                                   source-level stall profile under ncu
 #   scripts/device_tune.sh decode   split-K counts at N <= 16 (CUDA-graph timing),
 #                                   and the kernels' own times under ncu
 #   scripts/device_tune.sh splits   forced K-split counts (cluster sum or partials) on the
@@ -53,21 +54,24 @@ gpu_tests() {
   echo "$label: FAIL" | tee -a "$LOG"; tail -20 "$log"; status=1; return 1
 }
 
+# wgmma.sp, 8192x8192 N = 4096 (WGMMA_SPARSITY, default 75): the kernel's time
+# under ncu with parts switched off (HINM_SPMM_WGMMA_EXP 0 = all, 2 = no B
+# gather, 4 = no wgmma, 14 = the A stream only; C is wrong with any of them,
+# so spmm_bench reports a failed check and times nothing -- ncu's time is the
+# result), then ncu's full set with source-level stall sampling of the whole
+# kernel into $OUT/wgmma_source.ncu-rep (read it with
+# `ncu -i ... --page source --csv --print-source sass`). Builds to compare
+# (docs/performance.md 2026-12-07 (7)) go through `ab` with AB_FLAGS.
 tune_wgmma() {
-  gpu_tests "tests EXP=32" "$OUT/tune_tests_exp32.log" HINM_SPMM_WGMMA_EXP=32 \
-      "$BIN/spmm_device_test" --gtest_brief=1 --gtest_filter='*Wgmma*'
-  for exp in 0 32; do
-    for gr in ${GROUPS_8K:-8 16 32 64}; do
-      bench "exp$exp-g$gr" HINM_SPMM_WGMMA_EXP=$exp HINM_SPMM_GROUP_ROWS=$gr $B --iters 10 \
-          --shapes 8192x8192 --n 4096 --sparsity 75,87.5
-    done
+  local ncu=/usr/local/cuda/bin/ncu
+  local row="--shapes 8192x8192 --n 4096 --sparsity ${WGMMA_SPARSITY:-75}"
+  for exp in 0 2 4 14; do
+    echo "ncu EXP=$exp: $(env HINM_SPMM_WGMMA_EXP=$exp $ncu --clock-control none \
+        --metrics gpu__time_duration.sum -k regex:wgmma -c 1 $B $row 2>&1 |
+        grep gpu__time_duration | tr -s ' ')" | tee -a "$LOG"
   done
-  for exp in 0 32; do
-    for gr in ${GROUPS_28K:-16 64}; do
-      bench "exp$exp-g$gr" HINM_SPMM_WGMMA_EXP=$exp HINM_SPMM_GROUP_ROWS=$gr $B --iters 10 \
-          --shapes 28672x8192 --n 4096 --sparsity 75
-    done
-  done
+  $ncu --clock-control none --set full --import-source yes -k regex:wgmma -c 1 \
+      -o "$OUT/wgmma_source" -f $B $row >"$OUT/wgmma_source.txt" 2>&1 || status=1
 }
 
 tune_decode() {
