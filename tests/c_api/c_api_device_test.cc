@@ -18,8 +18,11 @@
 #include <vector>
 
 #include "hinm/hinm.h"
+#include "tests/c_api/serialized_bytes.h"
 
 namespace {
+
+using hinm_capi_test::SerializedBytes;
 
 #define ASSERT_OK(call)                                                                     \
   do {                                                                                      \
@@ -102,15 +105,6 @@ hinmStatus_t CreateSearchLayer(hinmHandle_t h, hinmDescriptor_t* a, std::mt19937
   cfg.vector_sparsity = 0.5;  // 75%
   return hinmCreateDescriptor(h, a, kSearchM, kSearchK, w.data(), HINM_R_32F, kSearchK, nullptr,
                               0, &cfg);
-}
-
-// The descriptor's bytes (hinmSerializedSize, then hinmSerialize).
-std::vector<uint8_t> SerializedBytes(hinmDescriptor_t d) {
-  size_t size = 0;
-  EXPECT_EQ(hinmSerializedSize(d, &size), HINM_STATUS_SUCCESS) << hinmGetLastErrorMessage();
-  std::vector<uint8_t> out(size);
-  EXPECT_EQ(hinmSerialize(d, out.data(), size), HINM_STATUS_SUCCESS) << hinmGetLastErrorMessage();
-  return out;
 }
 
 class CApiDevice : public ::testing::Test {

@@ -26,8 +26,11 @@
 
 #include "cpp/hinm/serialize.h"
 #include "cpp/hinm/tuned_plans.h"
+#include "tests/c_api/serialized_bytes.h"
 
 namespace {
+
+using hinm_capi_test::SerializedBytes;
 
 std::string LastMessage() { return hinmGetLastErrorMessage(); }
 
@@ -1145,14 +1148,6 @@ class CApiTunedPlans : public CApi {
     };
     tuned_bytes_ = hinm::Serialize(m, tuned_);
   }
-  // The descriptor's bytes through hinmSerializedSize + hinmSerialize.
-  std::vector<uint8_t> BytesOf(hinmDescriptor_t d) {
-    size_t size = 0;
-    EXPECT_EQ(hinmSerializedSize(d, &size), HINM_STATUS_SUCCESS) << LastMessage();
-    std::vector<uint8_t> out(size);
-    EXPECT_EQ(hinmSerialize(d, out.data(), size), HINM_STATUS_SUCCESS) << LastMessage();
-    return out;
-  }
   hinmDescriptor_t plain_ = nullptr;
   std::vector<uint8_t> plain_bytes_, tuned_bytes_;
   std::vector<hinm::TunedPlans::Entry> tuned_;
@@ -1163,7 +1158,7 @@ TEST_F(CApiTunedPlans, KeptByDeserializeSerializeSaveAndLoad) {
   hinmDescriptor_t d = nullptr;
   ASSERT_OK(hinmDeserialize(handle_, &d, tuned_bytes_.data(), tuned_bytes_.size()));
   descs_.push_back(d);
-  EXPECT_EQ(BytesOf(d), tuned_bytes_);
+  EXPECT_EQ(SerializedBytes(d), tuned_bytes_);
   EXPECT_EQ(Decompressed(d, 48, 40), Decompressed(plain_, 48, 40));
   // Saved to a file and loaded into another descriptor: the same bytes.
   const std::string path = TempPath("tuned.hinm");
@@ -1172,10 +1167,10 @@ TEST_F(CApiTunedPlans, KeptByDeserializeSerializeSaveAndLoad) {
   hinmDescriptor_t loaded = nullptr;
   ASSERT_OK(hinmLoadDescriptor(handle_, &loaded, path.c_str()));
   descs_.push_back(loaded);
-  EXPECT_EQ(BytesOf(loaded), tuned_bytes_);
+  EXPECT_EQ(SerializedBytes(loaded), tuned_bytes_);
   // Which entries they are: the core reads the descriptor's bytes back.
   std::vector<hinm::TunedPlans::Entry> back;
-  const std::vector<uint8_t> again = BytesOf(loaded);
+  const std::vector<uint8_t> again = SerializedBytes(loaded);
   hinm::Deserialize(again.data(), again.size(), &back);
   ASSERT_EQ(back.size(), tuned_.size());
   for (const hinm::TunedPlans::Entry& e : tuned_)
@@ -1274,12 +1269,12 @@ TEST_F(CApiTunedPlans, NotCarriedOverByFoldInputPermutation) {
   hinmDescriptor_t folded = nullptr;
   ASSERT_OK(hinmFoldInputPermutation(handle_, &folded, d, perm.data(), 40));
   descs_.push_back(folded);
-  const std::vector<uint8_t> bytes = BytesOf(folded);
+  const std::vector<uint8_t> bytes = SerializedBytes(folded);
   std::vector<hinm::TunedPlans::Entry> back = tuned_;
   hinm::Deserialize(bytes.data(), bytes.size(), &back);
   EXPECT_TRUE(back.empty());
   EXPECT_EQ(bytes.size(), plain_bytes_.size());
-  EXPECT_EQ(BytesOf(d), tuned_bytes_);  // the source keeps its own
+  EXPECT_EQ(SerializedBytes(d), tuned_bytes_);  // the source keeps its own
 }
 
 TEST_F(CApiTunedPlans, DamagedSectionIsCorrupt) {

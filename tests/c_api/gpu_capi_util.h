@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "hinm/hinm.h"
+#include "tests/c_api/serialized_bytes.h"
 
 #define HINM_ASSERT_OK(call)                                                \
   do {                                                                      \
@@ -148,13 +149,9 @@ inline Handle NewHandle() {
 // A byte-for-byte copy of d made through hinmSerialize/hinmDeserialize: same
 // compressed arrays, but not yet uploaded to any device.
 inline Descriptor Copy(hinmHandle_t h, hinmDescriptor_t d) {
-  size_t size = 0;
-  EXPECT_EQ(hinmSerializedSize(d, &size), HINM_STATUS_SUCCESS) << hinmGetLastErrorMessage();
-  std::vector<uint8_t> bytes(size);
-  EXPECT_EQ(hinmSerialize(d, bytes.data(), size), HINM_STATUS_SUCCESS)
-      << hinmGetLastErrorMessage();
+  const std::vector<uint8_t> bytes = SerializedBytes(d);
   hinmDescriptor_t out = nullptr;
-  EXPECT_EQ(hinmDeserialize(h, &out, bytes.data(), size), HINM_STATUS_SUCCESS)
+  EXPECT_EQ(hinmDeserialize(h, &out, bytes.data(), bytes.size()), HINM_STATUS_SUCCESS)
       << hinmGetLastErrorMessage();
   return Descriptor(out);
 }

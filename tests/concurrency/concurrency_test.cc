@@ -23,8 +23,11 @@
 
 #include "gtest/gtest.h"
 #include "hinm/hinm.h"
+#include "tests/c_api/serialized_bytes.h"
 
 namespace {
+
+using hinm_capi_test::SerializedBytes;
 
 constexpr int kThreads = 4;
 
@@ -56,14 +59,6 @@ hinmDescriptor_t Create(hinmHandle_t h, const std::vector<float>& w, int64_t m, 
             HINM_STATUS_SUCCESS)
       << hinmGetLastErrorMessage();
   return d;
-}
-
-std::vector<uint8_t> Bytes(hinmDescriptor_t d) {
-  size_t n = 0;
-  EXPECT_EQ(hinmSerializedSize(d, &n), HINM_STATUS_SUCCESS);
-  std::vector<uint8_t> out(n);
-  EXPECT_EQ(hinmSerialize(d, out.data(), n), HINM_STATUS_SUCCESS);
-  return out;
 }
 
 // Everything the CPU paths return for one descriptor, from one handle.
@@ -105,7 +100,7 @@ Results Compute(hinmHandle_t h, hinmDescriptor_t d, const std::vector<float>& b,
             HINM_STATUS_SUCCESS);
   std::memset(&r.info, 0, sizeof r.info);
   EXPECT_EQ(hinmGetDescriptorInfo(d, &r.info, sizeof r.info), HINM_STATUS_SUCCESS);
-  r.bytes = Bytes(d);
+  r.bytes = SerializedBytes(d);
   r.dense.assign(kM * kK, -1.0f);
   EXPECT_EQ(hinmDecompress(d, r.dense.data(), HINM_R_32F, kK), HINM_STATUS_SUCCESS);
   r.dense16.assign(kM * kK, 0);
@@ -177,7 +172,7 @@ TEST(Concurrency, ConcurrentCreateWith2CP) {
   ASSERT_EQ(hinmCreate(&h0), HINM_STATUS_SUCCESS);
   hinmDescriptor_t alone = Create(h0, w, m, k, Config2CP(1));
   ASSERT_NE(alone, nullptr);
-  const std::vector<uint8_t> want = Bytes(alone);
+  const std::vector<uint8_t> want = SerializedBytes(alone);
   std::vector<std::vector<uint8_t>> got(kThreads);
   std::vector<int> progress_calls(kThreads, 0);
   std::vector<std::thread> threads;
@@ -194,7 +189,7 @@ TEST(Concurrency, ConcurrentCreateWith2CP) {
       cfg.progress_user_data = &progress_calls[t];
       hinmDescriptor_t d = Create(h, w, m, k, cfg);
       if (d != nullptr) {
-        got[t] = Bytes(d);
+        got[t] = SerializedBytes(d);
         EXPECT_EQ(hinmDestroyDescriptor(d), HINM_STATUS_SUCCESS);
       }
       EXPECT_EQ(hinmDestroy(h), HINM_STATUS_SUCCESS);
@@ -219,7 +214,7 @@ TEST(Concurrency, HandlesAndDescriptorsComeAndGo) {
   cfg.tile_rows = 16;
   cfg.num_threads = 1;
   hinmDescriptor_t shared = Create(h0, w, m, k, cfg);
-  const std::vector<uint8_t> want = Bytes(shared);
+  const std::vector<uint8_t> want = SerializedBytes(shared);
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
@@ -233,10 +228,10 @@ TEST(Concurrency, HandlesAndDescriptorsComeAndGo) {
         if (t % 2 == 0) {  // own descriptors, made and freed
           hinmDescriptor_t d = nullptr;
           if (hinmDeserialize(h, &d, want.data(), want.size()) != HINM_STATUS_SUCCESS ||
-              Bytes(d) != want || hinmDestroyDescriptor(d) != HINM_STATUS_SUCCESS) {
+              SerializedBytes(d) != want || hinmDestroyDescriptor(d) != HINM_STATUS_SUCCESS) {
             ++failures;
           }
-        } else if (Bytes(shared) != want) {  // the shared one
+        } else if (SerializedBytes(shared) != want) {  // the shared one
           ++failures;
         }
         if (hinmDestroy(h) != HINM_STATUS_SUCCESS) ++failures;

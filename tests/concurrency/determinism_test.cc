@@ -19,6 +19,7 @@
 #include "cpp/hinm/reference.h"
 #include "gtest/gtest.h"
 #include "hinm/hinm.h"
+#include "tests/c_api/serialized_bytes.h"
 
 namespace {
 
@@ -55,10 +56,7 @@ Made Make2CP(const std::vector<float>& w, int64_t m, int64_t k, hinmPermuteAlgo_
   EXPECT_EQ(hinmCreateDescriptor(h, &d, m, k, w.data(), HINM_R_32F, k, nullptr, 0, &cfg),
             HINM_STATUS_SUCCESS)
       << hinmGetLastErrorMessage();
-  size_t n = 0;
-  EXPECT_EQ(hinmSerializedSize(d, &n), HINM_STATUS_SUCCESS);
-  out.bytes.resize(n);
-  EXPECT_EQ(hinmSerialize(d, out.bytes.data(), n), HINM_STATUS_SUCCESS);
+  out.bytes = hinm_capi_test::SerializedBytes(d);
   out.perm.resize(static_cast<size_t>(m));
   EXPECT_EQ(hinmGetRowPermutation(d, out.perm.data(), m), HINM_STATUS_SUCCESS);
   EXPECT_EQ(hinmGetDescriptorInfo(d, &out.info, sizeof out.info), HINM_STATUS_SUCCESS);
