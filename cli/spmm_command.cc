@@ -14,6 +14,7 @@
 #include "cli/api_check.h"
 #include "cli/commands.h"
 #include "cli/device_buffer.h"
+#include "cli/exact_activations.h"
 #include "cli/flags.h"
 #include "cli/half_bits.h"
 #include "cli/order_flag.h"
@@ -78,13 +79,9 @@ int RunSpmm(const std::vector<std::string>& args) {
 
   // B: values k/64 (exact in both 16-bit types), stored in `order`.
   std::mt19937_64 rng(seed);
-  std::uniform_int_distribution<int> dist(-64, 64);
-  std::vector<float> b(static_cast<size_t>(K * n));
-  std::vector<uint16_t> b16(b.size());
-  for (size_t i = 0; i < b.size(); ++i) {
-    b[i] = static_cast<float>(dist(rng)) / 64.0f;
-    b16[i] = bf16 ? ExactFloatToBFloat16(b[i]) : ExactFloatToHalf(b[i]);
-  }
+  const ExactActivations act = RandomExactActivations(static_cast<size_t>(K * n), bf16, rng);
+  const std::vector<float>& b = act.values;
+  const std::vector<uint16_t>& b16 = act.bits;
   const auto b_at = [&](int64_t k, int64_t j) { return b[feature ? k * ldb + j : j * ldb + k]; };
   const auto c_index = [&](int64_t i, int64_t j) { return feature ? i * ldc + j : j * ldc + i; };
 

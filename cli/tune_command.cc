@@ -14,7 +14,7 @@
 #include "cli/commands.h"
 #include "cli/device_buffer.h"
 #include "cli/flags.h"
-#include "cli/half_bits.h"
+#include "cli/exact_activations.h"
 #include "cli/order_flag.h"
 #include "cli/tuned_plans.h"
 #include "hinm/hinm.h"
@@ -86,15 +86,11 @@ int RunTune(const std::vector<std::string>& args) {
   CheckApi(hinmDescriptorToDevice(handle.get(), desc.get(), nullptr), "hinmDescriptorToDevice");
 
   std::mt19937_64 rng(seed);
-  std::uniform_int_distribution<int> dist(-64, 64);
   const float one = 1.0f, zero = 0.0f;
   for (const int64_t n : ns) {
     // Activations of the model's size; their values do not change the timing.
-    std::vector<uint16_t> b16(static_cast<size_t>(K * n));
-    for (uint16_t& v : b16) {
-      const float x = static_cast<float>(dist(rng)) / 64.0f;
-      v = bf16 ? ExactFloatToBFloat16(x) : ExactFloatToHalf(x);
-    }
+    const std::vector<uint16_t> b16 =
+        RandomExactActivations(static_cast<size_t>(K * n), bf16, rng).bits;
     DeviceBuffer db(b16.size() * 2), dc(static_cast<size_t>(M * n) * 2);
     CheckCuda(cudaMemcpy(db.get(), b16.data(), b16.size() * 2, cudaMemcpyHostToDevice),
               "cudaMemcpy B");
