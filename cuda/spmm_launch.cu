@@ -206,11 +206,16 @@ KernelChoice RequestedKernel(const SpmmParams& p, const DeviceInfo& dev) {
   return ForcedKernel(k);
 }
 
+// Whether the planner may run (or the search time) wgmma.sp on its own for
+// this problem: sm_90 and tiles of whole 128-row slices.
+bool WgmmaSuits(const SpmmParams& p, const DeviceInfo& dev) {
+  return IsSm90(dev) && p.tile_rows % kWgmmaSliceRows == 0;
+}
+
 Plan MakePlan(const SpmmParams& p, const DeviceInfo& dev) {
   const KernelChoice choice = RequestedKernel(p, dev);
   if (choice == KernelChoice::kWgmmaSp) return MakeWgmmaPlan(p, dev);
-  if (choice == KernelChoice::kAuto && IsSm90(dev) && p.tile_rows % kWgmmaSliceRows == 0 &&
-      p.n >= kWgmmaMinN) {
+  if (choice == KernelChoice::kAuto && WgmmaSuits(p, dev) && p.n >= kWgmmaMinN) {
     const Plan w = MakeWgmmaPlan(p, dev);
     const int64_t units = CeilDiv(p.m, p.tile_rows) * w.row_ctas_per_tile * w.n_tiles;
     if (units > kWgmmaMinSmShare * std::max(dev.num_sms, 1)) return w;
@@ -545,7 +550,7 @@ std::vector<PlanChoice> SpmmPlanCandidates(const SpmmParams& problem, const Devi
     q.choice = c;
     add(ChoiceOf(MakePlan(q, dev)));
   }
-  if (IsSm90(dev) && p.tile_rows % kWgmmaSliceRows == 0 && p.n >= kWgmmaCandidateMinN) {
+  if (WgmmaSuits(p, dev) && p.n >= kWgmmaCandidateMinN) {
     PlanChoice c;
     c.kernel = KernelChoice::kWgmmaSp;
     add(c);

@@ -1,6 +1,6 @@
 // Which GPU model a CUDA device is (DeviceIdentity, cpp/hinm/tuned_plans.h:
-// name, compute capability, SM count), the key under which a searched K
-// split is stored and saved. Read once per device ordinal with
+// name, compute capability, SM count), the key under which a searched plan
+// is stored and saved. Read once per device ordinal with
 // cudaGetDeviceProperties and cached for the process: every hinmSpMM asks,
 // and after the first call an answer costs a lock and a map lookup.
 // Thread-safe.
