@@ -878,7 +878,7 @@ hinmStatus_t hinmSerializedSize(hinmDescriptor_t desc, size_t* size) {
   return Guard(__func__, [&] {
     const hinmMatrix* d = LiveMatrix(desc, "desc");
     NotNull(size, "size");
-    *size = hinm::Serialize(d->matrix, d->tuned.Entries()).size();
+    *size = hinm::SerializedSize(d->matrix, d->tuned.Entries());
   });
 }
 

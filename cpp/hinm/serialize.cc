@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <climits>
@@ -65,6 +66,16 @@ constexpr size_t kHeaderChecksumOffset = 136;
 constexpr uint32_t kFlagColumnPermuted = 1u << 0;
 constexpr uint32_t kFlagRowPerm = 1u << 1;
 constexpr uint32_t kFlagTunedPlans = 1u << 2;  // version 2 on
+
+// The arrays, in file order (values, meta, col_idx, row_perm), and the
+// bytes of one element of each in the file.
+constexpr int kNumArrays = 4;
+constexpr size_t kElemBytes[kNumArrays] = {2, 4, 4, 4};  // u16, u32, i32, i32
+static_assert(sizeof(decltype(CompressedMatrix::values)::value_type) == kElemBytes[0] &&
+                  sizeof(decltype(CompressedMatrix::meta)::value_type) == kElemBytes[1] &&
+                  sizeof(decltype(CompressedMatrix::col_idx)::value_type) == kElemBytes[2] &&
+                  sizeof(decltype(CompressedMatrix::row_perm)::value_type) == kElemBytes[3],
+              "the arrays are copied to the file as they lie in memory");
 
 uint32_t KnownFlags(uint32_t version) {
   return kFlagColumnPermuted | kFlagRowPerm | (version >= 2 ? kFlagTunedPlans : 0u);
@@ -180,39 +191,94 @@ std::string EntryFault(const RawEntry& r) {
   return "";
 }
 
-// The tuned plans section (layout at the top of this file) of `tuned`,
-// sorted by problem; throws kInvalidValue for what a file cannot hold.
-std::vector<uint8_t> TunedSection(std::vector<TunedPlans::Entry> tuned) {
-  std::sort(tuned.begin(), tuned.end(),
-            [](const TunedPlans::Entry& a, const TunedPlans::Entry& b) {
-              return a.problem < b.problem;
+// `tuned` in ascending problem order, the order a file holds them in (so
+// equal contents give equal bytes); pointers, to measure and write the
+// entries without copying them. Throws kInvalidValue for what a file cannot
+// hold.
+std::vector<const TunedPlans::Entry*> SavableInOrder(const std::vector<TunedPlans::Entry>& tuned) {
+  std::vector<const TunedPlans::Entry*> sorted;
+  sorted.reserve(tuned.size());
+  for (const TunedPlans::Entry& e : tuned) sorted.push_back(&e);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const TunedPlans::Entry* a, const TunedPlans::Entry* b) {
+              return a->problem < b->problem;
             });
-  std::vector<uint8_t> out;
-  Append<uint32_t>(&out, static_cast<uint32_t>(tuned.size()));
-  for (size_t i = 0; i < tuned.size(); ++i) {
+  for (size_t i = 0; i < sorted.size(); ++i) {
     const std::string at = "Serialize: tuned plan " + std::to_string(i) + " ";
-    Require(i == 0 || tuned[i - 1].problem < tuned[i].problem, Status::kInvalidValue,
+    Require(i == 0 || sorted[i - 1]->problem < sorted[i]->problem, Status::kInvalidValue,
             at + "has the same problem as the one before it");
-    const RawEntry r = ToRaw(tuned[i]);
-    const std::string fault = EntryFault(r);
+    const std::string fault = EntryFault(ToRaw(*sorted[i]));
     Require(fault.empty(), Status::kInvalidValue, at + "cannot be saved: " + fault);
-    Append<uint32_t>(&out, static_cast<uint32_t>(r.name.size()));
-    out.insert(out.end(), r.name.begin(), r.name.end());
-    Append<int32_t>(&out, r.cc_major);
-    Append<int32_t>(&out, r.cc_minor);
-    Append<int32_t>(&out, r.sm_count);
-    Append<int64_t>(&out, r.n);
-    Append<int32_t>(&out, r.b_order);
-    Append<int32_t>(&out, r.c_order);
-    Append<uint32_t>(&out, r.kernel);
-    const size_t config_at = out.size();
-    out.resize(config_at + kConfigFieldBytes, 0);
-    std::memcpy(out.data() + config_at, r.config.data(), r.config.size());
-    Append<int32_t>(&out, r.splits);
-    Append<uint32_t>(&out, r.cluster);
   }
-  Append<uint64_t>(&out, Fnv1a64(out.data(), out.size()));
-  return out;
+  return sorted;
+}
+
+// Appends the tuned plans section (layout at the top of this file) of
+// entries SavableInOrder returned to *out.
+void AppendTunedSection(const std::vector<const TunedPlans::Entry*>& tuned,
+                        std::vector<uint8_t>* out) {
+  const size_t begin = out->size();
+  Append<uint32_t>(out, static_cast<uint32_t>(tuned.size()));
+  for (const TunedPlans::Entry* e : tuned) {
+    const RawEntry r = ToRaw(*e);
+    Append<uint32_t>(out, static_cast<uint32_t>(r.name.size()));
+    out->insert(out->end(), r.name.begin(), r.name.end());
+    Append<int32_t>(out, r.cc_major);
+    Append<int32_t>(out, r.cc_minor);
+    Append<int32_t>(out, r.sm_count);
+    Append<int64_t>(out, r.n);
+    Append<int32_t>(out, r.b_order);
+    Append<int32_t>(out, r.c_order);
+    Append<uint32_t>(out, r.kernel);
+    const size_t config_at = out->size();
+    out->resize(config_at + kConfigFieldBytes, 0);
+    std::memcpy(out->data() + config_at, r.config.data(), r.config.size());
+    Append<int32_t>(out, r.splits);
+    Append<uint32_t>(out, r.cluster);
+  }
+  Append<uint64_t>(out, Fnv1a64(out->data() + begin, out->size() - begin));
+}
+
+// An array as Serialize copies it: its elements and the bytes of one.
+struct ArrayBytes {
+  const void* data;
+  uint64_t count;
+  size_t elem;
+};
+
+std::array<ArrayBytes, kNumArrays> Arrays(const CompressedMatrix& m) {
+  return {{{m.values.data(), m.values.size(), kElemBytes[0]},
+           {m.meta.data(), m.meta.size(), kElemBytes[1]},
+           {m.col_idx.data(), m.col_idx.size(), kElemBytes[2]},
+           {m.row_perm.data(), m.row_perm.size(), kElemBytes[3]}}};
+}
+
+// The file Serialize writes, measured before a byte of it is: the one place
+// its sizes are added up, so SerializedSize (which sizes callers' buffers)
+// and Serialize cannot disagree.
+struct FilePlan {
+  std::vector<const TunedPlans::Entry*> tuned;  // SavableInOrder's
+  size_t arrays_end = 0;                        // S: where the tuned plans section starts
+  size_t size = 0;                              // the whole file
+};
+
+// Checks m and tuned as Serialize must (Validate first, then the entries:
+// both callers throw the same errors in the same order) and measures.
+FilePlan PlanFile(const CompressedMatrix& m, const std::vector<TunedPlans::Entry>& tuned) {
+  m.Validate();
+  FilePlan p;
+  p.tuned = SavableInOrder(tuned);
+  // No overflow: Validate checked the lengths against the layout, which
+  // Layout::Make bounded.
+  p.arrays_end = kHeaderSize;
+  for (const ArrayBytes& a : Arrays(m)) p.arrays_end += a.count * a.elem;
+  p.size = p.arrays_end;
+  if (!p.tuned.empty()) {  // no plans, no section (and no flag)
+    p.size += kCountBytes + kSectionChecksumBytes;
+    for (const TunedPlans::Entry* e : p.tuned)
+      p.size += kEntryFixedBytes + e->problem.device.name.size();
+  }
+  return p;
 }
 
 // Reads the tuned plans section, bytes [begin, end) of data (checked to
@@ -275,19 +341,20 @@ std::vector<TunedPlans::Entry> ReadTunedSection(const uint8_t* data, size_t begi
 
 }  // namespace
 
+size_t SerializedSize(const CompressedMatrix& m, const std::vector<TunedPlans::Entry>& tuned) {
+  return PlanFile(m, tuned).size;
+}
+
 std::vector<uint8_t> Serialize(const CompressedMatrix& m,
                                const std::vector<TunedPlans::Entry>& tuned) {
-  m.Validate();
-  const std::vector<uint8_t> section =
-      tuned.empty() ? std::vector<uint8_t>{} : TunedSection(tuned);
-  const Layout& l = m.layout;
-  const uint64_t counts[4] = {m.values.size(), m.meta.size(), m.col_idx.size(), m.row_perm.size()};
-  const void* arrays[4] = {m.values.data(), m.meta.data(), m.col_idx.data(), m.row_perm.data()};
-  const size_t elem[4] = {2, 4, 4, 4};
-  size_t total = kHeaderSize;
-  for (int i = 0; i < 4; ++i) total += counts[i] * elem[i];
-  std::vector<uint8_t> out(total + section.size(), 0);
+  const FilePlan plan = PlanFile(m, tuned);
+  // Header and arrays at fixed offsets, then the section appended: one
+  // allocation of exactly the file.
+  std::vector<uint8_t> out;
+  out.reserve(plan.size);
+  out.resize(plan.arrays_end, 0);
   uint8_t* h = out.data();
+  const Layout& l = m.layout;
   std::memcpy(h, kMagic, sizeof kMagic);
   Put<uint32_t>(h, 8, kFileFormatVersion);
   Put<uint32_t>(h, 12, kEndianMarker);
@@ -295,7 +362,7 @@ std::vector<uint8_t> Serialize(const CompressedMatrix& m,
   Put<uint32_t>(
       h, 20,
       (m.column_permuted ? kFlagColumnPermuted : 0u) | (m.row_perm.empty() ? 0u : kFlagRowPerm) |
-          (section.empty() ? 0u : kFlagTunedPlans));
+          (plan.tuned.empty() ? 0u : kFlagTunedPlans));
   Put<int64_t>(h, 24, l.rows);
   Put<int64_t>(h, 32, l.cols);
   Put<int32_t>(h, 40, l.tile_rows);
@@ -304,15 +371,21 @@ std::vector<uint8_t> Serialize(const CompressedMatrix& m,
   Put<double>(h, 56, m.stats.retained_saliency);
   Put<int64_t>(h, 64, m.stats.kept_weights);
   size_t offset = kHeaderSize;
-  for (int i = 0; i < 4; ++i) {
-    const size_t bytes = counts[i] * elem[i];
-    Put<uint64_t>(h, 72 + 8 * i, counts[i]);
-    Put<uint64_t>(h, 104 + 8 * i, Fnv1a64(arrays[i], bytes));
-    if (bytes > 0) std::memcpy(h + offset, arrays[i], bytes);
+  const std::array<ArrayBytes, kNumArrays> arrays = Arrays(m);
+  for (int i = 0; i < kNumArrays; ++i) {
+    const size_t bytes = arrays[i].count * arrays[i].elem;
+    Put<uint64_t>(h, 72 + 8 * i, arrays[i].count);
+    Put<uint64_t>(h, 104 + 8 * i, Fnv1a64(arrays[i].data, bytes));
+    if (bytes > 0) std::memcpy(h + offset, arrays[i].data, bytes);
     offset += bytes;
   }
-  if (!section.empty()) std::memcpy(h + offset, section.data(), section.size());
   Put<uint64_t>(h, kHeaderChecksumOffset, Fnv1a64(h, kHeaderChecksumOffset));
+  if (!plan.tuned.empty()) AppendTunedSection(plan.tuned, &out);
+  // SerializedSize promises callers this size; a writer that drifts from
+  // PlanFile must fail here, not in a caller's too-small buffer.
+  Require(offset == plan.arrays_end && out.size() == plan.size, Status::kInternalError,
+          "Serialize wrote " + std::to_string(out.size()) + " bytes, SerializedSize says " +
+              std::to_string(plan.size));
   return out;
 }
 
@@ -351,19 +424,18 @@ CompressedMatrix Deserialize(const uint8_t* data, size_t size,
   }
   const Layout& l = m.layout;
   const bool has_perm = (flags & kFlagRowPerm) != 0;
-  const uint64_t want[4] = {
+  const uint64_t want[kNumArrays] = {
       static_cast<uint64_t>(l.num_values()), static_cast<uint64_t>(l.num_meta_words()),
       static_cast<uint64_t>(l.num_col_indices()), has_perm ? static_cast<uint64_t>(l.rows) : 0};
-  const size_t elem[4] = {2, 4, 4, 4};
-  const char* names[4] = {"values", "meta", "col_idx", "row_perm"};
+  const char* names[kNumArrays] = {"values", "meta", "col_idx", "row_perm"};
   uint64_t expected_size = kHeaderSize;
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < kNumArrays; ++i) {
     const uint64_t count = Get<uint64_t>(data, 72 + 8 * i);
     if (count != want[i]) {
       Corrupt(std::string(names[i]) + " length " + std::to_string(count) +
               " disagrees with the layout (" + std::to_string(want[i]) + ")");
     }
-    expected_size += want[i] * elem[i];  // bounded: Layout::Make checked the sizes
+    expected_size += want[i] * kElemBytes[i];  // bounded: Layout::Make checked the sizes
   }
   const bool has_tuned = (flags & kFlagTunedPlans) != 0;
   if (!has_tuned && size != expected_size) {
@@ -377,8 +449,8 @@ CompressedMatrix Deserialize(const uint8_t* data, size_t size,
             std::to_string(expected_size + min_tuned) + " (truncated)");
   }
   size_t offset = kHeaderSize;
-  for (int i = 0; i < 4; ++i) {
-    const size_t bytes = want[i] * elem[i];
+  for (int i = 0; i < kNumArrays; ++i) {
+    const size_t bytes = want[i] * kElemBytes[i];
     if (Get<uint64_t>(data, 104 + 8 * i) != Fnv1a64(data + offset, bytes)) {
       Corrupt(std::string(names[i]) + " checksum mismatch");
     }
@@ -390,11 +462,11 @@ CompressedMatrix Deserialize(const uint8_t* data, size_t size,
   };
   offset = kHeaderSize;
   copy(m.values, want[0], offset);
-  offset += want[0] * 2;
+  offset += want[0] * kElemBytes[0];
   copy(m.meta, want[1], offset);
-  offset += want[1] * 4;
+  offset += want[1] * kElemBytes[1];
   copy(m.col_idx, want[2], offset);
-  offset += want[2] * 4;
+  offset += want[2] * kElemBytes[2];
   copy(m.row_perm, want[3], offset);
   std::vector<TunedPlans::Entry> entries;
   if (has_tuned) entries = ReadTunedSection(data, expected_size, size);

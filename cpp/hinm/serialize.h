@@ -37,6 +37,12 @@ inline constexpr size_t kMaxConfigNameBytes = 31;
 // above or repeats another's problem.
 std::vector<uint8_t> Serialize(const CompressedMatrix& m,
                                const std::vector<TunedPlans::Entry>& tuned = {});
+// Serialize(m, tuned).size(), without making the bytes: a caller sizing a
+// buffer for a matrix of gigabytes need not copy it first. It validates as
+// Serialize does (it reads m, but makes no copy of it) and throws what
+// Serialize throws for the same input.
+size_t SerializedSize(const CompressedMatrix& m,
+                      const std::vector<TunedPlans::Entry>& tuned = {});
 // Throws Error(kCorruptFile | kVersionMismatch) on bad data. If `tuned` is
 // not null, *tuned becomes the file's tuned plans in ascending problem
 // order (none from a version 1 file); it is left alone when this throws.

@@ -1121,6 +1121,47 @@ TEST_F(CApi, SerializeRoundTripAndArguments) {
   EXPECT_EQ(Decompressed(d, 32, 16), Decompressed(back, 32, 16));
 }
 
+// hinmSerializedSize is exactly what hinmSerialize needs, for descriptors
+// of several shapes, V, value types, sparsities and permutations: one byte
+// less is refused with both sizes in the message and nothing written; that
+// many is enough, and the bytes are the core's Serialize of the same matrix.
+TEST_F(CApi, SerializedSizeIsExactlyWhatSerializeNeeds) {
+  struct Config {
+    int64_t rows, cols;
+    int32_t tile_rows;
+    double sparsity;
+    hinmDataType_t value_type;
+    hinmPermute_t permute;
+  };
+  const Config configs[] = {
+      {32, 16, 16, 0.5, HINM_R_16F, HINM_PERMUTE_NONE},
+      {33, 70, 32, 0.25, HINM_R_16BF, HINM_PERMUTE_NONE},
+      {130, 64, 128, 0.75, HINM_R_16F, HINM_PERMUTE_BOTH},
+      {48, 40, 16, 0.0, HINM_R_16BF, HINM_PERMUTE_OUTPUT},
+      {17, 6, 48, 0.9, HINM_R_16F, HINM_PERMUTE_INPUT},
+  };
+  for (const Config& c : configs) {
+    SCOPED_TRACE(std::to_string(c.rows) + "x" + std::to_string(c.cols));
+    cfg_.tile_rows = c.tile_rows;
+    cfg_.vector_sparsity = c.sparsity;
+    cfg_.value_type = c.value_type;
+    cfg_.permute = c.permute;
+    const hinmDescriptor_t d = Make(c.rows, c.cols);
+    ASSERT_NE(d, nullptr);
+    size_t size = 0;
+    ASSERT_OK(hinmSerializedSize(d, &size));
+    std::vector<uint8_t> buf(size, 0xEE);
+    EXPECT_STATUS(hinmSerialize(d, buf.data(), size - 1), HINM_STATUS_INVALID_VALUE,
+                  "size = " + std::to_string(size - 1) + " is smaller than the " +
+                      std::to_string(size) + " bytes needed");
+    EXPECT_EQ(buf, std::vector<uint8_t>(size, 0xEE));
+    ASSERT_OK(hinmSerialize(d, buf.data(), size));
+    const hinm::CompressedMatrix m = hinm::Deserialize(buf.data(), buf.size());
+    EXPECT_EQ(hinm::Serialize(m), buf);
+    EXPECT_EQ(size, hinm::SerializedSize(m));
+  }
+}
+
 // A descriptor carries the plans hinmSpMMSearch stored in it through
 // every save/load path. No search can run without a GPU, so the file with
 // plans is made by the core's Serialize from the descriptor's own bytes.
@@ -1158,6 +1199,10 @@ TEST_F(CApiTunedPlans, KeptByDeserializeSerializeSaveAndLoad) {
   hinmDescriptor_t d = nullptr;
   ASSERT_OK(hinmDeserialize(handle_, &d, tuned_bytes_.data(), tuned_bytes_.size()));
   descs_.push_back(d);
+  // Its size counts the plans: exactly the bytes of the file with them.
+  size_t size = 0;
+  ASSERT_OK(hinmSerializedSize(d, &size));
+  EXPECT_EQ(size, tuned_bytes_.size());
   EXPECT_EQ(SerializedBytes(d), tuned_bytes_);
   EXPECT_EQ(Decompressed(d, 48, 40), Decompressed(plain_, 48, 40));
   // Saved to a file and loaded into another descriptor: the same bytes.

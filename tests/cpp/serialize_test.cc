@@ -1,17 +1,20 @@
 // Save/load: exact round trips (with the tuned splits of format version 2),
 // version 1 files still load, and every kind of damage is reported as
 // kCorruptFile / kVersionMismatch / kIoError without reading out of bounds.
+// SerializedSize measures what Serialize writes and refuses what it refuses.
 #include "cpp/hinm/serialize.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <string>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 
 #include "cpp/hinm/checksum.h"
@@ -536,6 +539,174 @@ TEST(SerializeTuned, SerializeRefusesWhatAFileCannotHold) {
   Entry other = kOne;
   other.choice.splits = 2;  // same problem, another split
   EXPECT_EQ(StatusOf([&] { Serialize(a, {e, other}); }), Status::kInvalidValue);
+}
+
+// ------------------------------------------------------ SerializedSize
+
+// The status and message f throws (kSuccess and "" if it returns).
+template <typename F>
+std::pair<Status, std::string> Thrown(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return {e.status(), e.what()};
+  }
+  return {Status::kSuccess, ""};
+}
+
+// The file's size as docs/format.md states it, independently of
+// serialize.cc: header, arrays, and with plans the section (count, 76 bytes
+// plus the name per entry, checksum).
+size_t DocumentedSize(const CompressedMatrix& m, const std::vector<Entry>& tuned) {
+  size_t size = kHeaderBytes + static_cast<size_t>(m.compressed_bytes());
+  if (tuned.empty()) return size;
+  size += 4 + 8;
+  for (const Entry& e : tuned) size += kEntryBytes + e.problem.device.name.size();
+  return size;
+}
+
+// Plans with names of every length class, the longest a file allows
+// included, on one GPU model each (so none repeats another's problem).
+std::vector<Entry> LongNames() {
+  std::vector<Entry> out;
+  for (const size_t len : {kMaxDeviceNameBytes, kMaxDeviceNameBytes - 1, size_t{1}, size_t{0},
+                           size_t{64}}) {
+    Entry e = kOne;
+    e.problem.device.name.assign(len, 'n');
+    out.push_back(e);
+  }
+  return out;
+}
+
+TEST(SerializedSize, EqualsTheBytesSerializeWrites) {
+  struct Shape {
+    int64_t m, k;
+    int32_t v;
+    double sparsity;  // vector sparsity (K_keep from it)
+  };
+  // M below, at and off a multiple of V; K below 4, not a multiple of 4,
+  // and large; V from 16 to 256; sparsities from none to 90 %.
+  const Shape shapes[] = {{1, 1, 16, 0.0},      {20, 12, 16, 0.5},     {33, 70, 32, 0.25},
+                          {64, 3, 16, 0.0},     {130, 64, 128, 0.75},  {17, 6, 48, 0.9},
+                          {256, 40, 256, 0.5},  {300, 129, 64, 0.6},   {96, 200, 96, 0.3}};
+  const std::vector<std::vector<Entry>> tuned_sets = {
+      {}, {kOne}, SomeTuned(), LongNames(), {LongNames()[0]}};
+  int matrices = 0, with_perm = 0, by_2cp = 0;
+  for (const Shape& sh : shapes) {
+    for (const DType d : {DType::kFloat16, DType::kBFloat16}) {
+      for (const bool permute : {false, true}) {
+        SCOPED_TRACE(std::to_string(sh.m) + "x" + std::to_string(sh.k) + " V=" +
+                     std::to_string(sh.v) + " s=" + std::to_string(sh.sparsity) +
+                     (d == DType::kFloat16 ? " fp16" : " bf16") + (permute ? " 2CP" : ""));
+        const std::vector<float> w = RandomMatrix(sh.m, sh.k, static_cast<uint32_t>(sh.m * sh.k));
+        PruneOptions o;
+        o.tile_rows = sh.v;
+        o.vector_sparsity = sh.sparsity;
+        o.value_dtype = d;
+        o.permute.output_axis = o.permute.input_axis = permute;
+        o.permute.num_threads = 1;
+        const CompressedMatrix m = PruneAndCompress(
+            DenseView{w.data(), DType::kFloat32, sh.m, sh.k, sh.k}, SaliencyView{}, o);
+        ++matrices;
+        if (!m.row_perm.empty()) ++by_2cp;
+        // 2CP stores no identity permutation (one tile): give those one by
+        // hand (rows reversed), so every matrix is measured with a row_perm.
+        std::vector<CompressedMatrix> variants = {m};
+        if (m.row_perm.empty()) {
+          CompressedMatrix r = m;
+          for (int64_t p = sh.m - 1; p >= 0; --p) r.row_perm.push_back(static_cast<int32_t>(p));
+          variants.push_back(std::move(r));
+        }
+        for (const CompressedMatrix& v : variants) {
+          with_perm += v.row_perm.empty() ? 0 : 1;
+          for (const std::vector<Entry>& tuned : tuned_sets) {
+            const size_t size = SerializedSize(v, tuned);
+            EXPECT_EQ(size, Serialize(v, tuned).size())
+                << tuned.size() << " plans, row_perm " << v.row_perm.size();
+            EXPECT_EQ(size, DocumentedSize(v, tuned))
+                << tuned.size() << " plans, row_perm " << v.row_perm.size();
+          }
+        }
+      }
+    }
+  }
+  EXPECT_EQ(matrices, 36);
+  EXPECT_EQ(with_perm, matrices);
+  EXPECT_GT(by_2cp, 0);  // some row permutations are 2CP's own
+  // A hand-made row permutation, and no plans by default.
+  EXPECT_EQ(SerializedSize(WithRowPerm()), Serialize(WithRowPerm()).size());
+  EXPECT_EQ(SerializedSize(WithRowPerm(), SomeTuned()),
+            Serialize(WithRowPerm(), SomeTuned()).size());
+}
+
+// The same status and the same message as Serialize, for every reason it
+// refuses; a bad matrix is reported before bad plans, by both.
+TEST(SerializedSize, ThrowsWhatSerializeThrows) {
+  std::vector<std::pair<std::string, CompressedMatrix>> bad_matrices;
+  const auto bad = [&](const std::string& what, auto&& damage) {
+    CompressedMatrix m = WithRowPerm();
+    damage(m);
+    bad_matrices.push_back({what, std::move(m)});
+  };
+  bad("meta short", [](CompressedMatrix& m) { m.meta.pop_back(); });
+  bad("values long", [](CompressedMatrix& m) { m.values.push_back(0); });
+  bad("duplicate column", [](CompressedMatrix& m) { m.col_idx[1] = m.col_idx[0]; });
+  bad("column out of range", [](CompressedMatrix& m) { m.col_idx[0] = 1000; });
+  bad("row_perm not a permutation", [](CompressedMatrix& m) { m.row_perm[0] = m.row_perm[1]; });
+  bad("row_perm short", [](CompressedMatrix& m) { m.row_perm.pop_back(); });
+  bad("saliency NaN", [](CompressedMatrix& m) { m.stats.retained_saliency = std::nan(""); });
+  bad("bad nibble", [](CompressedMatrix& m) { m.meta[0] = 0xFFFFFFFFu; });
+
+  std::vector<std::pair<std::string, std::vector<Entry>>> bad_tuned;
+  const auto bad_entry = [&](const std::string& what, auto&& damage) {
+    Entry e = kOne;
+    damage(e);
+    bad_tuned.push_back({what, {e}});
+    std::vector<Entry> among = SomeTuned();  // one bad entry among good ones
+    among.push_back(e);
+    bad_tuned.push_back({what + " among others", among});
+  };
+  bad_entry("splits -1", [](Entry& e) { e.choice.splits = -1; });
+  bad_entry("splits 65", [](Entry& e) { e.choice.splits = kMaxSavedSplits + 1; });
+  bad_entry("config too long",
+            [](Entry& e) { e.choice.config.assign(kMaxConfigNameBytes + 1, 'a'); });
+  bad_entry("config upper case", [](Entry& e) { e.choice.config = "Wide"; });
+  bad_entry("kernel 7", [](Entry& e) { e.choice.kernel = static_cast<GpuKernel>(7); });
+  bad_entry("name too long",
+            [](Entry& e) { e.problem.device.name.assign(kMaxDeviceNameBytes + 1, 'x'); });
+  bad_entry("name with NUL", [](Entry& e) { e.problem.device.name = std::string("a\0b", 3); });
+  bad_entry("n 0", [](Entry& e) { e.problem.n = 0; });
+  bad_entry("n 2^31", [](Entry& e) { e.problem.n = int64_t{1} << 31; });
+  bad_entry("sm count 0", [](Entry& e) { e.problem.device.sm_count = 0; });
+  bad_entry("cc 100.0", [](Entry& e) { e.problem.device.cc_major = 100; });
+  bad_entry("b_order 2", [](Entry& e) { e.problem.b_order = static_cast<Order>(2); });
+  Entry other = kOne;
+  other.choice.splits = 2;  // same problem, another split
+  bad_tuned.push_back({"duplicate problem", {kOne, other}});
+  std::vector<Entry> twice = SomeTuned();
+  twice.push_back(twice[3]);  // the longest name, twice
+  bad_tuned.push_back({"duplicate among others", twice});
+
+  const auto expect_same = [](const std::string& what, const CompressedMatrix& m,
+                              const std::vector<Entry>& tuned, Status want) {
+    SCOPED_TRACE(what);
+    const std::pair<Status, std::string> by_size = Thrown([&] { SerializedSize(m, tuned); });
+    EXPECT_EQ(by_size.first, want) << by_size.second;
+    EXPECT_EQ(by_size, Thrown([&] { Serialize(m, tuned); }));
+  };
+  const CompressedMatrix good = WithRowPerm();
+  for (const auto& [what, m] : bad_matrices) {
+    expect_same(what, m, {}, Status::kInvalidValue);
+    expect_same(what + ", with plans", m, SomeTuned(), Status::kInvalidValue);
+    expect_same(what + ", with bad plans", m, bad_tuned[0].second, Status::kInvalidValue);
+    // The matrix's fault is the one reported, as by Serialize.
+    EXPECT_EQ(Thrown([&] { SerializedSize(m, bad_tuned[0].second); }),
+              Thrown([&] { SerializedSize(m); }))
+        << what;
+  }
+  for (const auto& [what, tuned] : bad_tuned) expect_same(what, good, tuned, Status::kInvalidValue);
+  EXPECT_EQ(bad_matrices.size(), 8u);
+  EXPECT_EQ(bad_tuned.size(), 26u);
 }
 
 TEST(Checksum, Fnv1aKnownVectors) {
