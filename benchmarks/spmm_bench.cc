@@ -18,12 +18,12 @@
 // run (the TB/s columns' ceiling). --search: each hinm row first runs the
 // timed plan search (hinm::SpmmSearch, the path hinmSpMMSearch runs) and is
 // then timed with the plan it picked; the plan column adds what the search
-// measured.
+// measured. --v: the tile height V the weights are pruned with (default 128).
 //
 //   spmm_bench [--quick | --full] [--shapes 4096x4096,768x3072]
 //              [--n 1,16,4096] [--sparsity 75,87.5] [--dtype f16|bf16]
 //              [--iters 30] [--json out.json] [--commit SHA] [--no-cusparselt]
-//              [--graph] [--search]
+//              [--graph] [--search] [--v 128]
 //   spmm_bench --status   (how it was built; needs no GPU)
 #include <cuda_runtime_api.h>
 
@@ -85,6 +85,7 @@ struct Options {
   bool cusparselt = true;
   bool graph = false;  // time CUDA graph replays instead of one event pair per call
   bool search = false;  // run hinm's timed plan search first, time its pick
+  int32_t tile_rows = 128;  // V
 };
 
 // The run's timer: fn(i, stream) timed per call with events, or from a CUDA
@@ -138,6 +139,12 @@ Options Parse(int argc, char** argv) {
       o.graph = true;
     } else if (a == "--search") {
       o.search = true;
+    } else if (a == "--v") {
+      o.tile_rows = std::atoi(next().c_str());
+      if (o.tile_rows < 16 || o.tile_rows % 16 != 0) {
+        std::fprintf(stderr, "--v needs a multiple of 16\n");
+        std::exit(2);
+      }
     } else if (a == "--no-cusparselt") {
       o.cusparselt = false;
     } else if (a == "--status") {
@@ -266,16 +273,17 @@ int main(int argc, char** argv) {
                  "  \"cusparselt\": \"%s\",\n"
                  "  \"cusparselt_weights\": \"the unpruned dense weights pruned 2:4 (50%%) by cusparseLtSpMMAPrune STRIP; N padded to a multiple of 16\",\n"
                  "  \"copy_bandwidth_tbs\": %.4f,\n"
-                 "  \"commit\": \"%s\",\n  \"dtype\": \"%s\",\n  \"tile_rows\": 128,\n"
+                 "  \"commit\": \"%s\",\n  \"dtype\": \"%s\",\n  \"tile_rows\": %d,\n"
                  "  \"b_order\": \"feature-major\",\n  \"c_order\": \"feature-major\",\n"
                  "  \"timing\": \"%s\",\n"
                  "  \"results\": [\n",
                  prop.name, prop.multiProcessorCount, prop.l2CacheSize, Now().c_str(),
-                 JsonSafe(lt_status).c_str(), copy_tbs, opt.commit.c_str(), hinm::DTypeName(dt), timing.c_str());
+                 JsonSafe(lt_status).c_str(), copy_tbs, opt.commit.c_str(), hinm::DTypeName(dt),
+                 opt.tile_rows, timing.c_str());
     std::fflush(js);
   }
-  std::printf("device %s, %d SMs, L2 %.0f MB, dtype %s\n", prop.name, prop.multiProcessorCount,
-              l2 / 1e6, hinm::DTypeName(dt));
+  std::printf("device %s, %d SMs, L2 %.0f MB, dtype %s, V %d\n", prop.name,
+              prop.multiProcessorCount, l2 / 1e6, hinm::DTypeName(dt), opt.tile_rows);
   std::printf("%-12s %6s %6s | %10s %10s %7s | %8s %8s | %8s %8s | %10s %7s | %s | %s | %s\n",
               "shape", "spars", "N", "hinm_us", "cublas_us", "ratio", "hinm_TBs", "cubl_TBs",
               "hinm_TF", "cubl_TF", "cuslt_us", "lt_rat", "check", "host", "plan");
@@ -299,7 +307,7 @@ int main(int argc, char** argv) {
     for (double sp : opt.sparsities) {
       // Total sparsity 1 - (K_keep/K)/2 -> vector sparsity 2*sp - 1.
       hinm::PruneOptions po;
-      po.tile_rows = 128;
+      po.tile_rows = opt.tile_rows;
       po.vector_sparsity = 2.0 * sp / 100.0 - 1.0;
       po.value_dtype = dt;
       const auto t0 = std::chrono::steady_clock::now();
