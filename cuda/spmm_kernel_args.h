@@ -76,6 +76,10 @@ cudaError_t LaunchSpmmWgmma_f16_n128(const KernelArgs& a, int grid, cudaStream_t
 cudaError_t LaunchSpmmWgmma_f16_n256(const KernelArgs& a, int grid, cudaStream_t stream);
 cudaError_t LaunchSpmmWgmma_bf16_n128(const KernelArgs& a, int grid, cudaStream_t stream);
 cudaError_t LaunchSpmmWgmma_bf16_n256(const KernelArgs& a, int grid, cudaStream_t stream);
+// ... with 256-row slices and token tile 128 (V % 256 == 0: one B gather per
+// 256 rows; row_ctas_per_tile = V / 256).
+cudaError_t LaunchSpmmWgmma_f16_n128_rows256(const KernelArgs& a, int grid, cudaStream_t stream);
+cudaError_t LaunchSpmmWgmma_bf16_n128_rows256(const KernelArgs& a, int grid, cudaStream_t stream);
 
 // Split-K reduction + epilogue (fixed order over splits: deterministic).
 // after_main (sm_90): launched as a programmatic dependent of the main kernel.

@@ -20,8 +20,10 @@ constexpr size_t kAlign = 256;
 size_t RoundUp(size_t x, size_t a) { return (x + a - 1) / a * a; }
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-// The sm_90a wgmma.sp kernel (cuda/spmm_wgmma_kernel.cuh): 128-row slices.
+// The sm_90a wgmma.sp kernel (cuda/spmm_wgmma_kernel.cuh): 128-row slices,
+// or 256-row slices where V % 256 == 0 (one B gather feeds 256 rows).
 constexpr int kWgmmaSliceRows = 128;
+constexpr int kWgmmaWideSliceRows = 256;
 // kAuto uses it on sm_90 from this many tokens on, for V a multiple of 128
 // (smaller V leaves consumer rows idle). Measured on the H100
 // (benchmarks/results/2026-11-24_h100_wgmma_crossover.log): at N = 128 the
@@ -45,10 +47,16 @@ constexpr int kWgmmaCandidateMinN = 128;
 // Time of one work unit of token tile 128 relative to one of 256, measured
 // (8192x8192 75% N = 4096: 0.58 vs 0.79 us per k-block).
 constexpr double kWgmmaBn128Cost = 0.73;
+// Time of one 256-row x 128-token unit relative to two 128-row x 256-token
+// units (the same outputs), measured at V = 256 on the H100 (2026-12-07,
+// benchmarks/results/2026-12-07_h100_wgmma_rows256.log: 0.92-0.95 over four
+// layers at N = 1024 and 4096, both sparsities).
+constexpr double kWgmmaRows256Cost = 0.94;
 
 struct Plan {
   bool wgmma = false;         // the sm_90a kernel (else mma.sp with `config`)
   int32_t wgmma_bn = 256;     // its token tile
+  int32_t wgmma_rows = 128;   // its row slice (256: token tile 128)
   int32_t grid = 0;           // its persistent grid (CTAs)
   ConfigId config = ConfigId::kWide;
   int32_t row_ctas_per_tile = 0;
@@ -107,6 +115,9 @@ bool KnobOn(const char* name) {
   return e == nullptr || std::strcmp(e, "0") != 0;
 }
 int ForcedWgmmaBn() { return KnobInt("HINM_SPMM_WGMMA_BN"); }
+// HINM_SPMM_WGMMA_ROWS=128|256: the wgmma.sp row slice instead of the
+// planner's (benchmarks; 256 needs V % 256 == 0 and is ignored otherwise).
+int ForcedWgmmaRows() { return KnobInt("HINM_SPMM_WGMMA_ROWS"); }
 int ForcedSplits() { return KnobInt("HINM_SPMM_SPLITS"); }
 // HINM_SPMM_CLUSTER_REDUCE=0: split-K through partials and the reduce kernel
 // on sm_90 too (benchmarks, and the tests of that path on an H100).
@@ -149,20 +160,41 @@ int32_t TriggerKb(int32_t planned) {
 
 bool IsSm90(const DeviceInfo& dev) { return dev.cc_major == 9 && dev.cc_minor == 0; }
 
-// The wgmma.sp plan: the token tile with the fewest waves x unit cost --
-// 256 streams B more efficiently, 128 doubles the units when 256 leaves SMs
-// idle (8192x8192 N = 256: 64 units of 256 vs 128 of 128 on 132 SMs).
+// The wgmma.sp plan: the slice and token tile with the fewest waves x unit
+// cost. 128-row slices with token tile 256 stream B more efficiently; 128
+// doubles the units when 256 leaves SMs idle (8192x8192 N = 256: 64 units of
+// 256 vs 128 of 128 on 132 SMs). Where V % 256 == 0, 256-row slices (token
+// tile 128) feed one B gather to 256 rows.
 Plan MakeWgmmaPlan(const SpmmParams& p, const DeviceInfo& dev) {
   Plan plan;
   plan.wgmma = true;
   const int64_t tiles = CeilDiv(p.m, p.tile_rows);
-  plan.row_ctas_per_tile = static_cast<int32_t>(CeilDiv(p.tile_rows, kWgmmaSliceRows));
-  const int64_t row_ctas = tiles * plan.row_ctas_per_tile;
   const int sms = std::max(dev.num_sms, 1);
-  const double cost256 = static_cast<double>(CeilDiv(row_ctas * CeilDiv(p.n, 256), sms));
-  const double cost128 = kWgmmaBn128Cost * CeilDiv(row_ctas * CeilDiv(p.n, 128), sms);
-  plan.wgmma_bn = cost128 < cost256 ? 128 : 256;
-  if (ForcedWgmmaBn() == 128 || ForcedWgmmaBn() == 256) plan.wgmma_bn = ForcedWgmmaBn();
+  // Waves of `units` work units on the SMs, in units of 128 x 256 work.
+  const auto waves = [&](int64_t units, double unit_cost) {
+    return unit_cost * static_cast<double>(CeilDiv(units, sms));
+  };
+  const int64_t slices128 = tiles * CeilDiv(p.tile_rows, kWgmmaSliceRows);
+  const double cost256 = waves(slices128 * CeilDiv(p.n, 256), 1.0);
+  const double cost128 = waves(slices128 * CeilDiv(p.n, 128), kWgmmaBn128Cost);
+  const bool wide_ok = p.tile_rows % kWgmmaWideSliceRows == 0;
+  const double cost_wide =
+      wide_ok ? waves(tiles * (p.tile_rows / kWgmmaWideSliceRows) * CeilDiv(p.n, 128),
+                      kWgmmaRows256Cost)
+              : 1e300;
+  plan.wgmma_rows = cost_wide <= std::min(cost128, cost256) ? kWgmmaWideSliceRows
+                                                             : kWgmmaSliceRows;
+  if (ForcedWgmmaBn() == 256) plan.wgmma_rows = kWgmmaSliceRows;  // 256-row slices: tile 128
+  if (ForcedWgmmaRows() == kWgmmaSliceRows || (wide_ok && ForcedWgmmaRows() == kWgmmaWideSliceRows))
+    plan.wgmma_rows = ForcedWgmmaRows();
+  if (plan.wgmma_rows == kWgmmaWideSliceRows) {
+    plan.wgmma_bn = 128;  // the accumulators of 256 x 128 fill the consumers
+  } else {
+    plan.wgmma_bn = cost128 < cost256 ? 128 : 256;
+    if (ForcedWgmmaBn() == 128 || ForcedWgmmaBn() == 256) plan.wgmma_bn = ForcedWgmmaBn();
+  }
+  plan.row_ctas_per_tile = static_cast<int32_t>(CeilDiv(p.tile_rows, plan.wgmma_rows));
+  const int64_t row_ctas = tiles * plan.row_ctas_per_tile;
   plan.n_tiles = static_cast<int32_t>(CeilDiv(p.n, plan.wgmma_bn));
   const int64_t units = row_ctas * plan.n_tiles;
   plan.too_large = units >= (1LL << 31);
@@ -456,7 +488,10 @@ std::string SpmmPlanSummary(const SpmmParams& p, const DeviceInfo& dev) {
   const char* b = plan.b_vector() || BReadInPlace(p) ? "in-place" : "packed";
   char s[192];
   if (plan.wgmma) {
-    std::snprintf(s, sizeof(s), "wgmma.sp bn=%d grid=%d b=%s", plan.wgmma_bn, plan.grid, b);
+    const std::string rows =
+        plan.wgmma_rows == kWgmmaSliceRows ? "" : " rows=" + std::to_string(plan.wgmma_rows);
+    std::snprintf(s, sizeof(s), "wgmma.sp bn=%d%s grid=%d b=%s", plan.wgmma_bn, rows.c_str(),
+                  plan.grid, b);
   } else {
     const long long ctas = CeilDiv(p.m, p.tile_rows) * plan.row_ctas_per_tile * plan.n_tiles;
     const char* sum = plan.splits == 1 ? "none" : plan.cluster_reduce ? "cluster" : "partials";
@@ -644,10 +679,13 @@ LaunchResult SpmmLaunch(const SpmmParams& p, const DeviceInfo& dev, void* worksp
   const bool bf16 = p.dtype == ElemType::kBF16;
   if (plan.wgmma) {
     using WgmmaLauncher = cudaError_t (*)(const KernelArgs&, int, cudaStream_t);
-    static constexpr WgmmaLauncher kWgmma[2][2] = {
-        {LaunchSpmmWgmma_f16_n128, LaunchSpmmWgmma_f16_n256},
-        {LaunchSpmmWgmma_bf16_n128, LaunchSpmmWgmma_bf16_n256}};
-    const cudaError_t e = kWgmma[bf16 ? 1 : 0][plan.wgmma_bn == 256 ? 1 : 0](a, plan.grid, stream);
+    // [dtype][128-row slices, token tile 128 / 256; 256-row slices]
+    static constexpr WgmmaLauncher kWgmma[2][3] = {
+        {LaunchSpmmWgmma_f16_n128, LaunchSpmmWgmma_f16_n256, LaunchSpmmWgmma_f16_n128_rows256},
+        {LaunchSpmmWgmma_bf16_n128, LaunchSpmmWgmma_bf16_n256,
+         LaunchSpmmWgmma_bf16_n128_rows256}};
+    const int variant = plan.wgmma_rows == kWgmmaWideSliceRows ? 2 : plan.wgmma_bn == 256 ? 1 : 0;
+    const cudaError_t e = kWgmma[bf16 ? 1 : 0][variant](a, plan.grid, stream);
     if (e != cudaSuccess) return Fail(LaunchStatus::kCudaError, "wgmma.sp SpMM kernel", e);
     return LaunchResult{};
   }

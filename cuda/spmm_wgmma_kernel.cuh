@@ -2,9 +2,12 @@
 // persistent. Same math, arrays and epilogue as the mma.sp kernel
 // (cuda/spmm_kernel.cuh); this file explains only what differs.
 //
-// CTA = 3 warpgroups (384 threads), one 128-row slice of one tile (8 row
-// blocks of 16) x kBn tokens per work unit; the grid is at most one CTA per
-// SM and each CTA loops over work units (GetWorkUnit order), so the producer
+// CTA = 3 warpgroups (384 threads), one 128-row slice of one tile (kRb = 8
+// row blocks of 16) x kBn tokens per work unit -- or, where V % 256 == 0, a
+// 256-row slice (kRb = 16) x 128 tokens: a tile's rows share one column
+// list, so one B gather then feeds 256 rows instead of 128 (the gather is
+// what bounds this kernel, below). The grid is at most one CTA per SM and
+// each CTA loops over work units (GetWorkUnit order), so the producer
 // already streams the next unit's first k-blocks while the consumers run the
 // epilogue of the current one.
 //
@@ -18,13 +21,14 @@
 //       L2 sectors). Each thread then arms cp.async.mbarrier.arrive.noinc:
 //       the hardware arrives once its copies landed, so the producer never
 //       waits on its own copies and all kStages stages stay in flight.
-//   WG1, WG2 consumers (208 registers): rows 0-63 and 64-127 of the slice.
+//   WG1, WG2 consumers (208 registers): rows 0-63 and 64-127 of the slice
+//     (256-row slices: rows 0-127 and 128-255, as two m64 groups each).
 //     Per k-block: wait full; fence.proxy.async (B was written through the
 //     generic proxy, wgmma reads through the async proxy); load the warp's A
 //     fragment (16 B per lane, fragment-native, conflict-free) and metadata
-//     word; one wgmma.sp m64n{kBn}k32 with B from the descriptor; wait; arrive
-//     on the empty barrier. The two warpgroups' wgmmas
-//     interleave on the tensor cores.
+//     word per m64 group; one wgmma.sp m64n{kBn}k32 per group with B from the
+//     same descriptor; wait; arrive on the empty barrier. The two
+//     warpgroups' wgmmas interleave on the tensor cores.
 //
 // Shared memory per stage s (kStages ring; base 1024-aligned):
 //   sB[s]  kBn/64 atoms x (32 slot rows x 128 B): slot row r, tokens
@@ -34,8 +38,8 @@
 //
 //          slot row r:  | c0^r | c1^r | ... | c7^r |  (atom 0)  ...  (atom kBn/64-1)
 //
-//   sA[s]  8 row blocks x 512 B, fragment-native (layout.h)
-//   sE[s]  8 row blocks x 16 metadata words
+//   sA[s]  kRb row blocks x 512 B, fragment-native (layout.h)
+//   sE[s]  kRb row blocks x 16 metadata words
 //   full[s]  129 arrivals (128 asynchronous, thread 0's expect_tx) + tx bytes
 //   empty[s] 256 arrivals (every consumer thread)
 //
@@ -83,11 +87,17 @@
 
 namespace hinm_cuda {
 
-// kBn tokens per work unit, kKb 32-slot k-blocks per pipeline stage.
-template <int kBn, int kKb>
+// kBn tokens per work unit, kKb 32-slot k-blocks per pipeline stage, kRb
+// 16-row blocks per slice: 8 (128 rows, one m64 group per consumer
+// warpgroup) or 16 (256 rows, two m64 groups sharing each B stage -- for
+// V % 256 == 0, where a tile's 256 rows read one column list, so one gather
+// feeds twice the rows; the accumulators then allow kBn = 128 only).
+template <int kBn, int kKb, int kRbArg = 8>
 struct WgmmaTile {
   static constexpr int kThreads = 384;  // producer + 2 consumer warpgroups
-  static constexpr int kRb = 8;         // 16-row blocks per slice (128 rows)
+  static constexpr int kRb = kRbArg;       // 16-row blocks per slice
+  static constexpr int kRbPerWg = kRb / 2;  // row blocks of one consumer warpgroup
+  static constexpr int kMg = kRb / 8;       // its m64 groups (wgmmas per k-block)
   static constexpr int kChunks = kBn / 8;  // 16 B chunks per slot row
   static constexpr int kBBytes = 32 * kBn * 2;  // per k-block
   static constexpr int kABytes = kRb * 512;
@@ -96,10 +106,12 @@ struct WgmmaTile {
   static constexpr int kStages = (210 * 1024) / kStageBytes;  // ~210 KB of the 227 KB
   static constexpr int kSmemBytes = kStages * kStageBytes + 2 * kStages * 8 + 1024;  // + alignment
   // setmaxnreg budgets: 128 x 88 + 256 x 208 <= 64K registers of the SM.
-  // The producer spilled at 56 (unit bookkeeping); consumers hold kBn/2 fp32
-  // accumulators plus fragments.
+  // The producer spilled at 56 (unit bookkeeping); consumers hold
+  // kMg * kBn / 2 fp32 accumulators plus fragments.
   static constexpr int kProducerRegs = 88, kConsumerRegs = 208;
   static_assert(kBn == 128 || kBn == 256, "wgmma N of the shipped wrappers");
+  static_assert(kRb == 8 || kRb == 16, "128- or 256-row slices");
+  static_assert(kMg * kBn <= 256, "accumulators: at most 128 fp32 per consumer thread");
   static_assert(kStages >= 2, "need at least double buffering");
 };
 
@@ -116,9 +128,10 @@ __device__ __forceinline__ void WgmmaSp(float (&d)[kBn / 2], const uint32_t (&a)
   }
 }
 
-template <typename T, int kBn, int kKb>
+template <typename T, int kBn, int kKb, int kRb>
 __global__ void __launch_bounds__(384, 1) hinm_spmm_wgmma_kernel(const KernelArgs args) {
-  using Tile = WgmmaTile<kBn, kKb>;
+  using Tile = WgmmaTile<kBn, kKb, kRb>;
+  constexpr int kMg = Tile::kMg;
   constexpr int kS = Tile::kStages;
   extern __shared__ uint8_t smem_raw[];
   // Swizzled B atoms need 1024-byte alignment (the swizzle XORs address bits
@@ -287,41 +300,49 @@ __global__ void __launch_bounds__(384, 1) hinm_spmm_wgmma_kernel(const KernelArg
 
   // ------------------------------------------------------------------ consumers
   setmaxnreg_inc<Tile::kConsumerRegs>();
-  const int c = wg - 1;                // consumer warpgroup: rows 64c .. 64c+63
-  const int rbl = c * 4 + (warp & 3);  // this warp's row block in the slice
+  // Consumer warpgroup c: row blocks c * kRbPerWg .. +kRbPerWg-1 of the slice,
+  // as kMg m64 groups; warp w of the warpgroup owns row block h * 4 + w of
+  // group h.
+  const int c = wg - 1;
+  const int rb_wg = c * Tile::kRbPerWg;
+  auto row_block = [&](int h) { return rb_wg + h * 4 + (warp & 3); };
   const int g8 = lane >> 2, t4 = lane & 3;
-  float acc[kBn / 2];
+  float acc[kMg][kBn / 2];
 #pragma unroll
-  for (int r = 0; r < kBn / 2; ++r) acc[r] = 0.f;
+  for (int h = 0; h < kMg; ++h)
+#pragma unroll
+    for (int r = 0; r < kBn / 2; ++r) acc[h][r] = 0.f;
   int g = 0;
   for (int64_t i = 0; i < my_units; ++i) {
     const WorkUnit u = unit_of(i);
-    const bool wg_on = c * 4 < u.rb_valid;  // warpgroup-uniform
-    const bool warp_on = rbl < u.rb_valid;
     for (int st = 0; st < nst; ++st, ++g) {
       const int s = g % kS;
       mbar_wait(full(s), (g / kS) & 1);
       // The B rows were written through the generic proxy (cp.async); wgmma
       // reads them through the async proxy.
       fence_proxy_async_smem();
-      if (wg_on && !skip_mma) {
+      if (rb_wg < u.rb_valid && !skip_mma) {  // warpgroup-uniform
         // All fragments of the stage first, then its wgmmas back to back,
         // one commit, one wait: the registers the wgmmas read are never
         // rewritten while they are in flight.
-        uint32_t a[kKb][4], e[kKb];
+        uint32_t a[kKb][kMg][4], e[kKb][kMg];
 #pragma unroll
         for (int sub = 0; sub < kKb; ++sub) {
-          a[sub][0] = a[sub][1] = a[sub][2] = a[sub][3] = 0u;
-          e[sub] = 0x44444444u;  // kPadNibble in every group: zeros select nothing
-          if (warp_on) {
-            const uint4 v =
-                *reinterpret_cast<const uint4*>(stage_a(s, sub) + rbl * 512 + lane * 16);
-            a[sub][0] = v.x;
-            a[sub][1] = v.y;
-            a[sub][2] = v.z;
-            a[sub][3] = v.w;
-            e[sub] = *reinterpret_cast<const uint32_t*>(stage_e(s, sub) + rbl * 64 +
-                                                        (g8 * 2 + (t4 & 1)) * 4);
+#pragma unroll
+          for (int h = 0; h < kMg; ++h) {
+            const int rbl = row_block(h);
+            a[sub][h][0] = a[sub][h][1] = a[sub][h][2] = a[sub][h][3] = 0u;
+            e[sub][h] = 0x44444444u;  // kPadNibble in every group: zeros select nothing
+            if (rbl < u.rb_valid) {
+              const uint4 v =
+                  *reinterpret_cast<const uint4*>(stage_a(s, sub) + rbl * 512 + lane * 16);
+              a[sub][h][0] = v.x;
+              a[sub][h][1] = v.y;
+              a[sub][h][2] = v.z;
+              a[sub][h][3] = v.w;
+              e[sub][h] = *reinterpret_cast<const uint32_t*>(stage_e(s, sub) + rbl * 64 +
+                                                             (g8 * 2 + (t4 & 1)) * 4);
+            }
           }
         }
         wgmma_fence();
@@ -329,8 +350,13 @@ __global__ void __launch_bounds__(384, 1) hinm_spmm_wgmma_kernel(const KernelArg
         for (int sub = 0; sub < kKb; ++sub) {
           const int kb = st * kKb + sub;
           if (kb < nk) {  // CTA-uniform
+            // Both m64 groups read the same B stage (one descriptor). A
+            // group past the slice's rows runs on zero fragments rather than
+            // behind a branch: ptxas serialises wgmmas on divergent paths.
             const uint64_t desc = smem_desc_sw128(smem_u32(stage_b(s, sub)), 4096, 1024);
-            WgmmaSp<T, kBn>(acc, a[sub], desc, e[sub], kb > 0 ? 1 : 0);
+#pragma unroll
+            for (int h = 0; h < kMg; ++h)
+              WgmmaSp<T, kBn>(acc[h], a[sub][h], desc, e[sub][h], kb > 0 ? 1 : 0);
           }
         }
         wgmma_commit();
@@ -342,38 +368,46 @@ __global__ void __launch_bounds__(384, 1) hinm_spmm_wgmma_kernel(const KernelArg
       mbar_arrive(empty(s));
     }
 #pragma unroll
-    for (int r = 0; r < kBn / 2; ++r) reg_fence(acc[r]);
-    if (!warp_on || skip_epi) continue;
+    for (int h = 0; h < kMg; ++h)
+#pragma unroll
+      for (int r = 0; r < kBn / 2; ++r) reg_fence(acc[h][r]);
+    if (skip_epi) continue;
 
-    // Epilogue: rows g8, g8+8 of the warp's row block; tokens 8j+2t4, +1.
+    // Epilogue: rows g8, g8+8 of each of the warp's row blocks; tokens
+    // 8j+2t4, +1.
     const int n0 = u.nt * kBn;
 #pragma unroll
-    for (int hi = 0; hi < 2; ++hi) {
-      const int64_t p =
-          static_cast<int64_t>(u.tile) * args.tile_rows + (u.rb0 + rbl) * 16 + g8 + 8 * hi;
-      if (p >= args.m) continue;
-      const OutputRow<T> row = MakeOutputRow<T>(args, p);
+    for (int h = 0; h < kMg; ++h) {
+      const int rbl = row_block(h);
+      if (rbl >= u.rb_valid) continue;
 #pragma unroll
-      for (int j = 0; j < kBn / 8; ++j) {
-        const int n = n0 + 8 * j + 2 * t4;
-        if (n < args.n)
-          StoreRowPair<T>(args, row, n, acc[4 * j + 2 * hi], acc[4 * j + 2 * hi + 1],
-                          n + 1 < args.n);
+      for (int hi = 0; hi < 2; ++hi) {
+        const int64_t p =
+            static_cast<int64_t>(u.tile) * args.tile_rows + (u.rb0 + rbl) * 16 + g8 + 8 * hi;
+        if (p >= args.m) continue;
+        const OutputRow<T> row = MakeOutputRow<T>(args, p);
+#pragma unroll
+        for (int j = 0; j < kBn / 8; ++j) {
+          const int n = n0 + 8 * j + 2 * t4;
+          if (n < args.n)
+            StoreRowPair<T>(args, row, n, acc[h][4 * j + 2 * hi], acc[h][4 * j + 2 * hi + 1],
+                            n + 1 < args.n);
+        }
       }
     }
   }
 }
 
 // grid: CTAs to launch (the planner passes min(work units, SMs)).
-template <typename T, int kBn, int kKb>
+template <typename T, int kBn, int kKb, int kRb = 8>
 cudaError_t LaunchSpmmWgmmaKernel(const KernelArgs& a, int grid, cudaStream_t stream) {
-  using Tile = WgmmaTile<kBn, kKb>;
-  const cudaError_t e = cudaFuncSetAttribute(hinm_spmm_wgmma_kernel<T, kBn, kKb>,
+  using Tile = WgmmaTile<kBn, kKb, kRb>;
+  const cudaError_t e = cudaFuncSetAttribute(hinm_spmm_wgmma_kernel<T, kBn, kKb, kRb>,
                                              cudaFuncAttributeMaxDynamicSharedMemorySize,
                                              Tile::kSmemBytes);
   if (e != cudaSuccess) return e;
   KernelLaunch l(dim3(grid), dim3(Tile::kThreads), Tile::kSmemBytes, stream, a.programmatic);
-  return cudaLaunchKernelEx(&l.config, hinm_spmm_wgmma_kernel<T, kBn, kKb>, a);
+  return cudaLaunchKernelEx(&l.config, hinm_spmm_wgmma_kernel<T, kBn, kKb, kRb>, a);
 }
 
 }  // namespace hinm_cuda

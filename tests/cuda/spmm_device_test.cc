@@ -296,6 +296,32 @@ INSTANTIATE_TEST_SUITE_P(Shapes, SpmmDeviceTest, ::testing::ValuesIn(MakeCases()
 
 using hinm_test::ScopedEnv;
 
+// V = 256: the wgmma.sp kernel's 256-row slices (both consumer
+// warpgroups' two m64 groups read one B gather; HINM_SPMM_WGMMA_ROWS=256)
+// and its 128-row slices (two CTAs per tile, each gathering B), both against
+// fp64 and the CPU reference: tails in M (a partial last tile), K and N, both
+// dtypes, orders, alpha/beta, bias, permutation in both row orders, plain 2:4,
+// and more work units than SMs (the persistent loop).
+TEST(SpmmDeviceWgmmaRows, BothSliceHeightsAtV256) {
+  HINM_SKIP_WITHOUT_GPU();
+  if (!IsSm90()) GTEST_SKIP() << "the wgmma.sp kernel runs on sm_90 devices only";
+  const Case cases[] = {
+      {1000, 700, 300, 256, 0.5, DType::kFloat16, Order::kFeatureMajor, Order::kFeatureMajor, 0, 1, 0, true, true, RowOrder::kOriginal, 41},
+      {768, 512, 129, 256, 0.75, DType::kBFloat16, Order::kTokenMajor, Order::kFeatureMajor, 8, 0.5f, 1.f, false, true, RowOrder::kPermuted, 42},
+      {1100, 1030, 64, 256, 0.875, DType::kFloat16, Order::kFeatureMajor, Order::kTokenMajor, 3, 1.5f, -0.75f, true, false, RowOrder::kOriginal, 43},
+      {256, 64, 7, 256, 0.0, DType::kBFloat16, Order::kFeatureMajor, Order::kFeatureMajor, 0, 1, 0, true, true, RowOrder::kOriginal, 44},
+      {4096, 256, 1100, 256, 0.75, DType::kFloat16, Order::kFeatureMajor, Order::kFeatureMajor, 0, 1, 0, true, true, RowOrder::kOriginal, 45},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(Name(c));
+    for (const char* rows : {"256", "128"}) {
+      SCOPED_TRACE(std::string("HINM_SPMM_WGMMA_ROWS=") + rows);
+      ScopedEnv knob("HINM_SPMM_WGMMA_ROWS", rows);
+      CheckCase(c, hinm::GpuKernel::kWgmmaSp);
+    }
+  }
+}
+
 // Runs c on the mma.sp kernel at split_count K splits, summed in a cluster
 // (sm_90; partials elsewhere) and through partials + the reduce kernel:
 // both against fp64 and the CPU reference, and the same bits from both.

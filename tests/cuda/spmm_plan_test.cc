@@ -195,6 +195,43 @@ TEST(SpmmPlan, DecodeOnA100) {
             "mma.sp narrow_128x16 ctas=64 splits=6 sum=partials kb=11 b=packed");
 }
 
+// The wgmma.sp row slice. At V = 256 the planner takes 256-row slices (token
+// tile 128, one CTA per tile) where their waves cost least: at N = 512 and
+// 4096 on 8192x8192, not at N = 256, where 128-row slices of token tile 128
+// fill twice the SMs. HINM_SPMM_WGMMA_ROWS overrides it where V allows, and
+// HINM_SPMM_WGMMA_BN=256 implies 128-row slices.
+TEST(SpmmPlan, WgmmaRowSlice) {
+  SpmmParams p = Problem(8192, 8192, 4096, 2);
+  p.b = kAlignedB;
+  p.tile_rows = 256;
+  EXPECT_EQ(SpmmPlanSummary(p, kH100), "wgmma.sp bn=128 rows=256 grid=132 b=in-place");
+  p.n = p.ldb = 512;
+  EXPECT_EQ(SpmmPlanSummary(p, kH100), "wgmma.sp bn=128 rows=256 grid=128 b=in-place");
+  p.n = p.ldb = 256;
+  EXPECT_EQ(SpmmPlanSummary(p, kH100), "wgmma.sp bn=128 grid=128 b=in-place");
+  {
+    // 64 units leave more than half of the SMs idle: the planner itself
+    // would then run mma.sp, so the kernel is forced here.
+    ScopedEnv rows("HINM_SPMM_WGMMA_ROWS", "256");
+    p.kernel = KernelChoice::kWgmmaSp;
+    EXPECT_EQ(SpmmPlanSummary(p, kH100), "wgmma.sp bn=128 rows=256 grid=64 b=in-place");
+    p.kernel = KernelChoice::kAuto;
+  }
+  p.n = p.ldb = 4096;
+  {
+    ScopedEnv rows("HINM_SPMM_WGMMA_ROWS", "128");
+    EXPECT_EQ(SpmmPlanSummary(p, kH100), "wgmma.sp bn=256 grid=132 b=in-place");
+  }
+  {
+    ScopedEnv bn("HINM_SPMM_WGMMA_BN", "256");
+    EXPECT_EQ(SpmmPlanSummary(p, kH100), "wgmma.sp bn=256 grid=132 b=in-place");
+  }
+  // V = 128: the knob is ignored.
+  ScopedEnv rows("HINM_SPMM_WGMMA_ROWS", "256");
+  p.tile_rows = 128;
+  EXPECT_EQ(SpmmPlanSummary(p, kH100), "wgmma.sp bn=256 grid=132 b=in-place");
+}
+
 TEST(SpmmPlan, SummaryOfEmptyProblem) {
   EXPECT_EQ(SpmmPlanSummary(Problem(128, 256, 0), kH100), "none (empty problem)");
 }
