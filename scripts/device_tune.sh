@@ -54,9 +54,11 @@ gpu_tests() {
   echo "$label: FAIL" | tee -a "$LOG"; tail -20 "$log"; status=1; return 1
 }
 
-# wgmma.sp, 8192x8192 N = 4096 (WGMMA_SPARSITY, default 75): the kernel's time
-# under ncu with parts switched off (HINM_SPMM_WGMMA_EXP 0 = all, 2 = no B
-# gather, 4 = no wgmma, 14 = the A stream only; C is wrong with any of them,
+# wgmma.sp, 8192x8192 N = 4096 (WGMMA_SPARSITY, default 75; WGMMA_V the tile
+# height the weights are pruned with, default 128 -- 256 runs the 256-row
+# slices): the kernel's time under ncu with parts switched off
+# (HINM_SPMM_WGMMA_EXP 0 = all, 2 = no B gather, 4 = no wgmma, 6 = neither,
+# 14 = the A stream only, no stores either; C is wrong with any of them,
 # so spmm_bench reports a failed check and times nothing -- ncu's time is the
 # result), then ncu's full set with source-level stall sampling of the whole
 # kernel into $OUT/wgmma_source.ncu-rep (read it with
@@ -64,8 +66,8 @@ gpu_tests() {
 # (docs/performance.md 2026-12-07 (7)) go through `ab` with AB_FLAGS.
 tune_wgmma() {
   local ncu=/usr/local/cuda/bin/ncu
-  local row="--shapes 8192x8192 --n 4096 --sparsity ${WGMMA_SPARSITY:-75}"
-  for exp in 0 2 4 14; do
+  local row="--shapes 8192x8192 --n 4096 --sparsity ${WGMMA_SPARSITY:-75} --v ${WGMMA_V:-128}"
+  for exp in 0 2 4 6 14; do
     echo "ncu EXP=$exp: $(env HINM_SPMM_WGMMA_EXP=$exp $ncu --clock-control none \
         --metrics gpu__time_duration.sum -k regex:wgmma -c 1 $B $row 2>&1 |
         grep gpu__time_duration | tr -s ' ')" | tee -a "$LOG"
