@@ -886,15 +886,13 @@ hinmStatus_t hinmSerialize(hinmDescriptor_t desc, void* buffer, size_t size) {
   return Guard(__func__, [&] {
     const hinmMatrix* d = LiveMatrix(desc, "desc");
     NotNull(buffer, "buffer");
-    // One snapshot of the tuned plans: a search storing one after the
-    // caller's hinmSerializedSize makes the bytes longer, and this call
-    // then fails here instead of writing past the buffer.
-    const std::vector<uint8_t> bytes = hinm::Serialize(d->matrix, d->tuned.Entries());
-    Check(size >= bytes.size(), Status::kInvalidValue,
-          Cat("size = ", size, " is smaller than the ", bytes.size(),
-              " bytes needed (query hinmSerializedSize again: a search may have stored a plan "
-              "since)"));
-    std::memcpy(buffer, bytes.data(), bytes.size());
+    // One snapshot of the tuned plans, measured and written by the core
+    // straight into the buffer (the file is not built here first). A search
+    // storing one after the caller's hinmSerializedSize makes the bytes
+    // longer; SerializeInto then refuses (INVALID_VALUE, "size = ... is
+    // smaller than the ... bytes needed") before writing a byte, instead of
+    // writing past the buffer.
+    hinm::SerializeInto(d->matrix, d->tuned.Entries(), static_cast<uint8_t*>(buffer), size);
   });
 }
 

@@ -90,11 +90,6 @@ constexpr size_t kEntryFixedBytes = 44 + kConfigFieldBytes;
 static_assert(kMaxConfigNameBytes < kConfigFieldBytes, "room for the terminating NUL");
 
 template <typename T>
-void Put(uint8_t* base, size_t offset, T v) {
-  std::memcpy(base + offset, &v, sizeof v);
-}
-
-template <typename T>
 T Get(const uint8_t* base, size_t offset) {
   T v;
   std::memcpy(&v, base + offset, sizeof v);
@@ -107,13 +102,6 @@ T Get(const uint8_t* base, size_t offset) {
 
 std::string IoMessage(const std::string& what, const std::string& path, int err) {
   return what + " '" + path + "': " + std::strerror(err);
-}
-
-template <typename T>
-void Append(std::vector<uint8_t>* out, T v) {
-  const size_t at = out->size();
-  out->resize(at + sizeof v);
-  Put<T>(out->data(), at, v);
 }
 
 // A tuned plan as its fields lie in the file: enums and the bool as plain
@@ -213,32 +201,6 @@ std::vector<const TunedPlans::Entry*> SavableInOrder(const std::vector<TunedPlan
   return sorted;
 }
 
-// Appends the tuned plans section (layout at the top of this file) of
-// entries SavableInOrder returned to *out.
-void AppendTunedSection(const std::vector<const TunedPlans::Entry*>& tuned,
-                        std::vector<uint8_t>* out) {
-  const size_t begin = out->size();
-  Append<uint32_t>(out, static_cast<uint32_t>(tuned.size()));
-  for (const TunedPlans::Entry* e : tuned) {
-    const RawEntry r = ToRaw(*e);
-    Append<uint32_t>(out, static_cast<uint32_t>(r.name.size()));
-    out->insert(out->end(), r.name.begin(), r.name.end());
-    Append<int32_t>(out, r.cc_major);
-    Append<int32_t>(out, r.cc_minor);
-    Append<int32_t>(out, r.sm_count);
-    Append<int64_t>(out, r.n);
-    Append<int32_t>(out, r.b_order);
-    Append<int32_t>(out, r.c_order);
-    Append<uint32_t>(out, r.kernel);
-    const size_t config_at = out->size();
-    out->resize(config_at + kConfigFieldBytes, 0);
-    std::memcpy(out->data() + config_at, r.config.data(), r.config.size());
-    Append<int32_t>(out, r.splits);
-    Append<uint32_t>(out, r.cluster);
-  }
-  Append<uint64_t>(out, Fnv1a64(out->data() + begin, out->size() - begin));
-}
-
 // An array as Serialize copies it: its elements and the bytes of one.
 struct ArrayBytes {
   const void* data;
@@ -253,9 +215,9 @@ std::array<ArrayBytes, kNumArrays> Arrays(const CompressedMatrix& m) {
            {m.row_perm.data(), m.row_perm.size(), kElemBytes[3]}}};
 }
 
-// The file Serialize writes, measured before a byte of it is: the one place
-// its sizes are added up, so SerializedSize (which sizes callers' buffers)
-// and Serialize cannot disagree.
+// The file WriteFile writes, measured before a byte of it is: the one place
+// its sizes are added up, so SerializedSize (which sizes callers' buffers),
+// SerializeInto's capacity check and the writer cannot disagree.
 struct FilePlan {
   std::vector<const TunedPlans::Entry*> tuned;  // SavableInOrder's
   size_t arrays_end = 0;                        // S: where the tuned plans section starts
@@ -263,7 +225,7 @@ struct FilePlan {
 };
 
 // Checks m and tuned as Serialize must (Validate first, then the entries:
-// both callers throw the same errors in the same order) and measures.
+// every caller throws the same errors in the same order) and measures.
 FilePlan PlanFile(const CompressedMatrix& m, const std::vector<TunedPlans::Entry>& tuned) {
   m.Validate();
   FilePlan p;
@@ -280,6 +242,172 @@ FilePlan PlanFile(const CompressedMatrix& m, const std::vector<TunedPlans::Entry
   }
   return p;
 }
+
+// Where WriteFile's bytes go, in file order: memory (Serialize,
+// SerializeInto) or a file (SaveToFile).
+class Sink {
+ public:
+  virtual void Write(const void* data, size_t size) = 0;
+
+ protected:
+  ~Sink() = default;
+};
+
+// Into memory its caller checked holds the measured file.
+class BufferSink final : public Sink {
+ public:
+  explicit BufferSink(uint8_t* out) : next_(out) {}
+  void Write(const void* data, size_t size) override {
+    if (size > 0) std::memcpy(next_, data, size);
+    next_ += size;
+  }
+
+ private:
+  uint8_t* next_;
+};
+
+// The writer's cursor: every byte of the file goes through Bytes, which
+// refuses (kInternalError) to pass the size PlanFile measured, so a writer
+// that drifts from PlanFile fails before it writes past a buffer of that
+// size. It hashes what it writes between StartHash and TakeHash (the
+// header's and the tuned plans section's own checksums).
+class Cursor {
+ public:
+  Cursor(Sink* sink, size_t limit) : sink_(sink), limit_(limit) {}
+
+  template <typename T>
+  void Put(T v) {
+    Bytes(&v, sizeof v);
+  }
+  void Bytes(const void* data, size_t size) {
+    if (size > limit_ - written_) {
+      throw Error(Status::kInternalError,
+                  "Serialize: writing " + std::to_string(size) + " bytes at offset " +
+                      std::to_string(written_) + " passes the " + std::to_string(limit_) +
+                      " bytes SerializedSize measured");
+    }
+    if (size == 0) return;
+    if (hashing_) hash_ = Fnv1a64(data, size, hash_);
+    sink_->Write(data, size);
+    written_ += size;
+  }
+  void StartHash() {
+    hashing_ = true;
+    hash_ = kFnv1aOffset;
+  }
+  uint64_t TakeHash() {
+    hashing_ = false;
+    return hash_;
+  }
+  // Fails (kInternalError) unless the cursor is at `offset`, where the
+  // layout at the top of this file puts the next field.
+  void ExpectAt(size_t offset, const char* what) const {
+    Require(written_ == offset, Status::kInternalError,
+            std::string("Serialize: ") + what + " at offset " + std::to_string(written_) +
+                ", the layout puts it at " + std::to_string(offset));
+  }
+
+ private:
+  Sink* sink_;
+  size_t limit_;
+  size_t written_ = 0;
+  bool hashing_ = false;
+  uint64_t hash_ = kFnv1aOffset;
+};
+
+// The file of `plan` (PlanFile(m, ...)), in order, to sink: the one writer
+// of the layout at the top of this file. Exactly plan.size bytes.
+void WriteFile(const CompressedMatrix& m, const FilePlan& plan, Sink* sink) {
+  Cursor out(sink, plan.size);
+  const Layout& l = m.layout;
+  const std::array<ArrayBytes, kNumArrays> arrays = Arrays(m);
+  out.StartHash();
+  out.Bytes(kMagic, sizeof kMagic);
+  out.Put<uint32_t>(kFileFormatVersion);
+  out.Put<uint32_t>(kEndianMarker);
+  out.Put<uint32_t>(static_cast<uint32_t>(kHeaderSize));
+  out.Put<uint32_t>((m.column_permuted ? kFlagColumnPermuted : 0u) |
+                    (m.row_perm.empty() ? 0u : kFlagRowPerm) |
+                    (plan.tuned.empty() ? 0u : kFlagTunedPlans));
+  out.Put<int64_t>(l.rows);
+  out.Put<int64_t>(l.cols);
+  out.Put<int32_t>(l.tile_rows);
+  out.Put<int32_t>(static_cast<int32_t>(l.dtype));
+  out.Put<int64_t>(l.kept_cols);
+  out.Put<double>(m.stats.retained_saliency);
+  out.Put<int64_t>(m.stats.kept_weights);
+  for (const ArrayBytes& a : arrays) out.Put<uint64_t>(a.count);
+  for (const ArrayBytes& a : arrays) out.Put<uint64_t>(Fnv1a64(a.data, a.count * a.elem));
+  out.ExpectAt(kHeaderChecksumOffset, "the header checksum");
+  out.Put<uint64_t>(out.TakeHash());
+  for (const ArrayBytes& a : arrays) out.Bytes(a.data, a.count * a.elem);
+  out.ExpectAt(plan.arrays_end, "the end of the arrays");
+  if (!plan.tuned.empty()) {  // the tuned plans section
+    out.StartHash();
+    out.Put<uint32_t>(static_cast<uint32_t>(plan.tuned.size()));
+    for (const TunedPlans::Entry* e : plan.tuned) {
+      const RawEntry r = ToRaw(*e);
+      out.Put<uint32_t>(static_cast<uint32_t>(r.name.size()));
+      out.Bytes(r.name.data(), r.name.size());
+      out.Put<int32_t>(r.cc_major);
+      out.Put<int32_t>(r.cc_minor);
+      out.Put<int32_t>(r.sm_count);
+      out.Put<int64_t>(r.n);
+      out.Put<int32_t>(r.b_order);
+      out.Put<int32_t>(r.c_order);
+      out.Put<uint32_t>(r.kernel);
+      std::array<char, kConfigFieldBytes> config{};  // NUL to the end of the field
+      std::memcpy(config.data(), r.config.data(), r.config.size());
+      out.Bytes(config.data(), config.size());
+      out.Put<int32_t>(r.splits);
+      out.Put<uint32_t>(r.cluster);
+    }
+    out.Put<uint64_t>(out.TakeHash());
+  }
+  // SerializedSize promises callers this size; a writer that falls short of
+  // PlanFile must fail here, not leave a caller's buffer half written.
+  out.ExpectAt(plan.size, "the end of the file");
+}
+
+// Into a file descriptor: the small fields through a staging buffer, the
+// arrays straight from the matrix (no copy of the file in memory). Throws
+// kIoError naming `path`.
+class FdSink final : public Sink {
+ public:
+  FdSink(int fd, const std::string& path) : fd_(fd), path_(path) { staged_.reserve(kStageBytes); }
+  void Write(const void* data, size_t size) override {
+    if (size > kStageBytes - staged_.size()) Flush();
+    if (size >= kStageBytes) {
+      WriteAll(static_cast<const uint8_t*>(data), size);
+      return;
+    }
+    const auto* p = static_cast<const uint8_t*>(data);
+    staged_.insert(staged_.end(), p, p + size);
+  }
+  // Writes what is staged; call it after the last Write.
+  void Flush() {
+    WriteAll(staged_.data(), staged_.size());
+    staged_.clear();
+  }
+
+ private:
+  static constexpr size_t kStageBytes = size_t{64} << 10;
+
+  void WriteAll(const uint8_t* data, size_t size) {
+    size_t done = 0;
+    while (done < size) {
+      const ssize_t n = ::write(fd_, data + done, size - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0)
+        throw Error(Status::kIoError, IoMessage("cannot write", path_, n < 0 ? errno : EIO));
+      done += static_cast<size_t>(n);
+    }
+  }
+
+  int fd_;
+  std::string path_;
+  std::vector<uint8_t> staged_;
+};
 
 // Reads the tuned plans section, bytes [begin, end) of data (checked to
 // hold at least its count and checksum); throws kCorruptFile.
@@ -348,45 +476,24 @@ size_t SerializedSize(const CompressedMatrix& m, const std::vector<TunedPlans::E
 std::vector<uint8_t> Serialize(const CompressedMatrix& m,
                                const std::vector<TunedPlans::Entry>& tuned) {
   const FilePlan plan = PlanFile(m, tuned);
-  // Header and arrays at fixed offsets, then the section appended: one
-  // allocation of exactly the file.
-  std::vector<uint8_t> out;
-  out.reserve(plan.size);
-  out.resize(plan.arrays_end, 0);
-  uint8_t* h = out.data();
-  const Layout& l = m.layout;
-  std::memcpy(h, kMagic, sizeof kMagic);
-  Put<uint32_t>(h, 8, kFileFormatVersion);
-  Put<uint32_t>(h, 12, kEndianMarker);
-  Put<uint32_t>(h, 16, static_cast<uint32_t>(kHeaderSize));
-  Put<uint32_t>(
-      h, 20,
-      (m.column_permuted ? kFlagColumnPermuted : 0u) | (m.row_perm.empty() ? 0u : kFlagRowPerm) |
-          (plan.tuned.empty() ? 0u : kFlagTunedPlans));
-  Put<int64_t>(h, 24, l.rows);
-  Put<int64_t>(h, 32, l.cols);
-  Put<int32_t>(h, 40, l.tile_rows);
-  Put<int32_t>(h, 44, static_cast<int32_t>(l.dtype));
-  Put<int64_t>(h, 48, l.kept_cols);
-  Put<double>(h, 56, m.stats.retained_saliency);
-  Put<int64_t>(h, 64, m.stats.kept_weights);
-  size_t offset = kHeaderSize;
-  const std::array<ArrayBytes, kNumArrays> arrays = Arrays(m);
-  for (int i = 0; i < kNumArrays; ++i) {
-    const size_t bytes = arrays[i].count * arrays[i].elem;
-    Put<uint64_t>(h, 72 + 8 * i, arrays[i].count);
-    Put<uint64_t>(h, 104 + 8 * i, Fnv1a64(arrays[i].data, bytes));
-    if (bytes > 0) std::memcpy(h + offset, arrays[i].data, bytes);
-    offset += bytes;
-  }
-  Put<uint64_t>(h, kHeaderChecksumOffset, Fnv1a64(h, kHeaderChecksumOffset));
-  if (!plan.tuned.empty()) AppendTunedSection(plan.tuned, &out);
-  // SerializedSize promises callers this size; a writer that drifts from
-  // PlanFile must fail here, not in a caller's too-small buffer.
-  Require(offset == plan.arrays_end && out.size() == plan.size, Status::kInternalError,
-          "Serialize wrote " + std::to_string(out.size()) + " bytes, SerializedSize says " +
-              std::to_string(plan.size));
+  std::vector<uint8_t> out(plan.size);  // one allocation of exactly the file
+  BufferSink sink(out.data());
+  WriteFile(m, plan, &sink);
   return out;
+}
+
+size_t SerializeInto(const CompressedMatrix& m, const std::vector<TunedPlans::Entry>& tuned,
+                     uint8_t* out, size_t capacity) {
+  Require(out != nullptr, Status::kNullPointer, "SerializeInto: out is null");
+  const FilePlan plan = PlanFile(m, tuned);
+  Require(capacity >= plan.size, Status::kInvalidValue,
+          "size = " + std::to_string(capacity) + " is smaller than the " +
+              std::to_string(plan.size) +
+              " bytes needed (measure again: a tuned plan stored since the size was taken "
+              "makes the file longer)");
+  BufferSink sink(out);
+  WriteFile(m, plan, &sink);
+  return plan.size;
 }
 
 CompressedMatrix Deserialize(const uint8_t* data, size_t size,
@@ -484,7 +591,8 @@ CompressedMatrix Deserialize(const uint8_t* data, size_t size,
 
 void SaveToFile(const CompressedMatrix& m, const std::string& path,
                 const std::vector<TunedPlans::Entry>& tuned) {
-  const std::vector<uint8_t> bytes = Serialize(m, tuned);
+  // Refuses what Serialize refuses before a file is made.
+  const FilePlan plan = PlanFile(m, tuned);
   // Write a temporary file beside the target, flush it to disk, then rename:
   // readers see the old file or the whole new one, never half of one.
   // pid + a process-wide counter: concurrent saves never share a temp file.
@@ -493,17 +601,15 @@ void SaveToFile(const CompressedMatrix& m, const std::string& path,
       path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter.fetch_add(1));
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw Error(Status::kIoError, IoMessage("cannot create", tmp, errno));
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int err = n < 0 ? errno : EIO;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw Error(Status::kIoError, IoMessage("cannot write", tmp, err));
-    }
-    done += static_cast<size_t>(n);
+  // Streamed from the matrix: the file is never held in memory whole.
+  try {
+    FdSink sink(fd, tmp);
+    WriteFile(m, plan, &sink);
+    sink.Flush();
+  } catch (...) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    throw;
   }
   if (::fsync(fd) != 0) {
     const int err = errno;

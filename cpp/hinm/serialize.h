@@ -43,6 +43,18 @@ std::vector<uint8_t> Serialize(const CompressedMatrix& m,
 // Serialize throws for the same input.
 size_t SerializedSize(const CompressedMatrix& m,
                       const std::vector<TunedPlans::Entry>& tuned = {});
+// Writes Serialize(m, tuned)'s bytes straight into out[0, capacity) (no
+// copy of the file is made) and returns how many: SerializedSize(m, tuned).
+// Bytes of out past those are left alone. Throws what Serialize throws for
+// the same input, Error(kNullPointer) if out is null, and
+// Error(kInvalidValue, "size = <capacity> is smaller than the <N> bytes
+// needed ...") if capacity is too small; for each of these nothing has been
+// written to out.
+// The size is measured from `tuned` as given: a caller whose plans may
+// change between SerializedSize and this call passes one snapshot of them
+// here, and a grown snapshot is refused instead of written past out.
+size_t SerializeInto(const CompressedMatrix& m, const std::vector<TunedPlans::Entry>& tuned,
+                     uint8_t* out, size_t capacity);
 // Throws Error(kCorruptFile | kVersionMismatch) on bad data. If `tuned` is
 // not null, *tuned becomes the file's tuned plans in ascending problem
 // order (none from a version 1 file); it is left alone when this throws.
@@ -50,7 +62,10 @@ CompressedMatrix Deserialize(const uint8_t* data, size_t size,
                              std::vector<TunedPlans::Entry>* tuned = nullptr);
 
 // The same through a file. Throws Error(kIoError) if the file cannot be
-// written/read, and what Serialize/Deserialize throw.
+// written/read, and what Serialize/Deserialize throw. SaveToFile streams
+// the bytes from m to a temporary file beside `path` (no copy of the file
+// in memory) and renames it over `path` once complete; bad input is refused
+// before any file is made, and on an error the temporary file is removed.
 void SaveToFile(const CompressedMatrix& m, const std::string& path,
                 const std::vector<TunedPlans::Entry>& tuned = {});
 CompressedMatrix LoadFromFile(const std::string& path,

@@ -1159,6 +1159,13 @@ TEST_F(CApi, SerializedSizeIsExactlyWhatSerializeNeeds) {
     const hinm::CompressedMatrix m = hinm::Deserialize(buf.data(), buf.size());
     EXPECT_EQ(hinm::Serialize(m), buf);
     EXPECT_EQ(size, hinm::SerializedSize(m));
+    // Room to spare: the same bytes, and the rest of the buffer untouched.
+    std::vector<uint8_t> roomy(size + 100, 0xEE);
+    ASSERT_OK(hinmSerialize(d, roomy.data(), roomy.size()));
+    EXPECT_EQ(std::vector<uint8_t>(roomy.begin(), roomy.begin() + static_cast<ptrdiff_t>(size)),
+              buf);
+    EXPECT_EQ(std::vector<uint8_t>(roomy.begin() + static_cast<ptrdiff_t>(size), roomy.end()),
+              std::vector<uint8_t>(100, 0xEE));
   }
 }
 
@@ -1223,8 +1230,14 @@ TEST_F(CApiTunedPlans, KeptByDeserializeSerializeSaveAndLoad) {
   // A too-small buffer for them is refused, and nothing is written.
   std::vector<uint8_t> small(tuned_bytes_.size() - 1, 0xEE);
   EXPECT_STATUS(hinmSerialize(d, small.data(), small.size()), HINM_STATUS_INVALID_VALUE,
-                "size = " + std::to_string(small.size()));
+                "size = " + std::to_string(small.size()) + " is smaller than the " +
+                    std::to_string(tuned_bytes_.size()) + " bytes needed");
   EXPECT_EQ(small, std::vector<uint8_t>(small.size(), 0xEE));
+  // Room to spare: the file's bytes with the plans, the rest untouched.
+  std::vector<uint8_t> roomy(tuned_bytes_.size() + 100, 0xEE);
+  ASSERT_OK(hinmSerialize(d, roomy.data(), roomy.size()));
+  EXPECT_EQ(std::vector<uint8_t>(roomy.begin(), roomy.end() - 100), tuned_bytes_);
+  EXPECT_EQ(std::vector<uint8_t>(roomy.end() - 100, roomy.end()), std::vector<uint8_t>(100, 0xEE));
   // hinmSpMMWorkspaceSize still answers on a machine without a GPU (no
   // current device: no tuned plan applies).
   size_t ws = 1;

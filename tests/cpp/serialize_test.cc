@@ -1,18 +1,22 @@
 // Save/load: exact round trips (with the tuned splits of format version 2),
 // version 1 files still load, and every kind of damage is reported as
 // kCorruptFile / kVersionMismatch / kIoError without reading out of bounds.
-// SerializedSize measures what Serialize writes and refuses what it refuses.
+// SerializedSize measures what Serialize writes and refuses what it refuses;
+// SerializeInto writes the same bytes into a caller's buffer, or nothing;
+// SaveToFile streams the same bytes to the file.
 #include "cpp/hinm/serialize.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <utility>
 #include <vector>
@@ -578,26 +582,36 @@ std::vector<Entry> LongNames() {
   return out;
 }
 
-TEST(SerializedSize, EqualsTheBytesSerializeWrites) {
+// A matrix to measure and write, and what it is (for SCOPED_TRACE).
+struct TestMatrix {
+  std::string what;
+  CompressedMatrix m;
+  bool pruned;  // PruneAndCompress's own (else: it with a row_perm by hand)
+};
+
+// 36 pruned matrices: M below, at and off a multiple of V; K below 4, not a
+// multiple of 4, and large; V from 16 to 256; sparsities from none to 90 %;
+// fp16 and bf16; with and without 2CP. Each is there with a row_perm: 2CP's
+// own, or, where it stored none (one tile, or no 2CP), a copy of it with
+// one by hand (rows reversed) besides it. Made once (2CP is slow under the
+// sanitizers), for every test that uses them.
+std::vector<TestMatrix> MakeManyMatrices() {
   struct Shape {
     int64_t m, k;
     int32_t v;
     double sparsity;  // vector sparsity (K_keep from it)
   };
-  // M below, at and off a multiple of V; K below 4, not a multiple of 4,
-  // and large; V from 16 to 256; sparsities from none to 90 %.
   const Shape shapes[] = {{1, 1, 16, 0.0},      {20, 12, 16, 0.5},     {33, 70, 32, 0.25},
                           {64, 3, 16, 0.0},     {130, 64, 128, 0.75},  {17, 6, 48, 0.9},
                           {256, 40, 256, 0.5},  {300, 129, 64, 0.6},   {96, 200, 96, 0.3}};
-  const std::vector<std::vector<Entry>> tuned_sets = {
-      {}, {kOne}, SomeTuned(), LongNames(), {LongNames()[0]}};
-  int matrices = 0, with_perm = 0, by_2cp = 0;
+  std::vector<TestMatrix> out;
   for (const Shape& sh : shapes) {
     for (const DType d : {DType::kFloat16, DType::kBFloat16}) {
       for (const bool permute : {false, true}) {
-        SCOPED_TRACE(std::to_string(sh.m) + "x" + std::to_string(sh.k) + " V=" +
-                     std::to_string(sh.v) + " s=" + std::to_string(sh.sparsity) +
-                     (d == DType::kFloat16 ? " fp16" : " bf16") + (permute ? " 2CP" : ""));
+        const std::string what = std::to_string(sh.m) + "x" + std::to_string(sh.k) + " V=" +
+                                 std::to_string(sh.v) + " s=" + std::to_string(sh.sparsity) +
+                                 (d == DType::kFloat16 ? " fp16" : " bf16") +
+                                 (permute ? " 2CP" : "");
         const std::vector<float> w = RandomMatrix(sh.m, sh.k, static_cast<uint32_t>(sh.m * sh.k));
         PruneOptions o;
         o.tile_rows = sh.v;
@@ -605,29 +619,44 @@ TEST(SerializedSize, EqualsTheBytesSerializeWrites) {
         o.value_dtype = d;
         o.permute.output_axis = o.permute.input_axis = permute;
         o.permute.num_threads = 1;
-        const CompressedMatrix m = PruneAndCompress(
+        CompressedMatrix m = PruneAndCompress(
             DenseView{w.data(), DType::kFloat32, sh.m, sh.k, sh.k}, SaliencyView{}, o);
-        ++matrices;
-        if (!m.row_perm.empty()) ++by_2cp;
-        // 2CP stores no identity permutation (one tile): give those one by
-        // hand (rows reversed), so every matrix is measured with a row_perm.
-        std::vector<CompressedMatrix> variants = {m};
         if (m.row_perm.empty()) {
           CompressedMatrix r = m;
           for (int64_t p = sh.m - 1; p >= 0; --p) r.row_perm.push_back(static_cast<int32_t>(p));
-          variants.push_back(std::move(r));
+          out.push_back({what + ", row_perm by hand", std::move(r), false});
         }
-        for (const CompressedMatrix& v : variants) {
-          with_perm += v.row_perm.empty() ? 0 : 1;
-          for (const std::vector<Entry>& tuned : tuned_sets) {
-            const size_t size = SerializedSize(v, tuned);
-            EXPECT_EQ(size, Serialize(v, tuned).size())
-                << tuned.size() << " plans, row_perm " << v.row_perm.size();
-            EXPECT_EQ(size, DocumentedSize(v, tuned))
-                << tuned.size() << " plans, row_perm " << v.row_perm.size();
-          }
-        }
+        out.push_back({what, std::move(m), true});
       }
+    }
+  }
+  return out;
+}
+
+const std::vector<TestMatrix>& ManyMatrices() {
+  static const std::vector<TestMatrix>* const all = new std::vector<TestMatrix>(MakeManyMatrices());
+  return *all;
+}
+
+// Tuned plan sets: none, one, several, and names of every length class.
+std::vector<std::vector<Entry>> TunedSets() {
+  return {{}, {kOne}, SomeTuned(), LongNames(), {LongNames()[0]}};
+}
+
+TEST(SerializedSize, EqualsTheBytesSerializeWrites) {
+  int matrices = 0, with_perm = 0, by_2cp = 0;
+  for (const TestMatrix& t : ManyMatrices()) {
+    SCOPED_TRACE(t.what);
+    const CompressedMatrix& v = t.m;
+    if (t.pruned) ++matrices;
+    if (t.pruned && !v.row_perm.empty()) ++by_2cp;
+    with_perm += v.row_perm.empty() ? 0 : 1;
+    for (const std::vector<Entry>& tuned : TunedSets()) {
+      const size_t size = SerializedSize(v, tuned);
+      EXPECT_EQ(size, Serialize(v, tuned).size())
+          << tuned.size() << " plans, row_perm " << v.row_perm.size();
+      EXPECT_EQ(size, DocumentedSize(v, tuned))
+          << tuned.size() << " plans, row_perm " << v.row_perm.size();
     }
   }
   EXPECT_EQ(matrices, 36);
@@ -640,7 +669,8 @@ TEST(SerializedSize, EqualsTheBytesSerializeWrites) {
 }
 
 // The same status and the same message as Serialize, for every reason it
-// refuses; a bad matrix is reported before bad plans, by both.
+// refuses; a bad matrix is reported before bad plans, by both. SerializeInto
+// throws the same and writes nothing.
 TEST(SerializedSize, ThrowsWhatSerializeThrows) {
   std::vector<std::pair<std::string, CompressedMatrix>> bad_matrices;
   const auto bad = [&](const std::string& what, auto&& damage) {
@@ -693,6 +723,14 @@ TEST(SerializedSize, ThrowsWhatSerializeThrows) {
     const std::pair<Status, std::string> by_size = Thrown([&] { SerializedSize(m, tuned); });
     EXPECT_EQ(by_size.first, want) << by_size.second;
     EXPECT_EQ(by_size, Thrown([&] { Serialize(m, tuned); }));
+    // SerializeInto too, with room to spare and with none (the input's
+    // fault is reported before the capacity's), writing nothing.
+    for (const size_t capacity : {size_t{1} << 16, size_t{0}}) {
+      std::vector<uint8_t> buf(size_t{1} << 16, 0x5A);
+      EXPECT_EQ(by_size, Thrown([&] { SerializeInto(m, tuned, buf.data(), capacity); }))
+          << "capacity " << capacity;
+      EXPECT_EQ(buf, std::vector<uint8_t>(buf.size(), 0x5A)) << "capacity " << capacity;
+    }
   };
   const CompressedMatrix good = WithRowPerm();
   for (const auto& [what, m] : bad_matrices) {
@@ -707,6 +745,181 @@ TEST(SerializedSize, ThrowsWhatSerializeThrows) {
   for (const auto& [what, tuned] : bad_tuned) expect_same(what, good, tuned, Status::kInvalidValue);
   EXPECT_EQ(bad_matrices.size(), 8u);
   EXPECT_EQ(bad_tuned.size(), 26u);
+}
+
+// ------------------------------------------------------ SerializeInto
+
+// The buffer bytes SerializeInto must leave alone.
+constexpr uint8_t kSentinel = 0xA5;
+
+// For every matrix and plan set: exactly SerializedSize bytes are enough
+// and give Serialize's bytes; one less is refused with both sizes named and
+// nothing written; more is fine, and only the file's bytes are written.
+TEST(SerializeInto, WritesSerializesBytesOrNothing) {
+  const std::vector<TestMatrix>& all = ManyMatrices();
+  int checked = 0;
+  for (const TestMatrix& t : all) {
+    SCOPED_TRACE(t.what);
+    for (const std::vector<Entry>& tuned : TunedSets()) {
+      SCOPED_TRACE(std::to_string(tuned.size()) + " plans");
+      const std::vector<uint8_t> want = Serialize(t.m, tuned);
+      const size_t n = want.size();
+      ASSERT_EQ(n, SerializedSize(t.m, tuned));
+      // Exactly enough.
+      std::vector<uint8_t> exact(n, kSentinel);
+      EXPECT_EQ(SerializeInto(t.m, tuned, exact.data(), n), n);
+      EXPECT_EQ(exact, want);
+      // One byte short (the buffer is larger: nothing past capacity either).
+      std::vector<uint8_t> buf(n + 64, kSentinel);
+      const std::pair<Status, std::string> short_by_one =
+          Thrown([&] { SerializeInto(t.m, tuned, buf.data(), n - 1); });
+      EXPECT_EQ(short_by_one.first, Status::kInvalidValue);
+      EXPECT_NE(short_by_one.second.find("size = " + std::to_string(n - 1) +
+                                         " is smaller than the " + std::to_string(n) +
+                                         " bytes needed"),
+                std::string::npos)
+          << short_by_one.second;
+      EXPECT_EQ(buf, std::vector<uint8_t>(buf.size(), kSentinel));
+      // Far too small.
+      EXPECT_EQ(StatusOf([&] { SerializeInto(t.m, tuned, buf.data(), 0); }),
+                Status::kInvalidValue);
+      EXPECT_EQ(buf, std::vector<uint8_t>(buf.size(), kSentinel));
+      // Room to spare: the file's bytes, then the buffer as it was.
+      EXPECT_EQ(SerializeInto(t.m, tuned, buf.data(), buf.size()), n);
+      EXPECT_EQ(std::vector<uint8_t>(buf.begin(), buf.begin() + static_cast<ptrdiff_t>(n)), want);
+      EXPECT_EQ(std::vector<uint8_t>(buf.begin() + static_cast<ptrdiff_t>(n), buf.end()),
+                std::vector<uint8_t>(64, kSentinel));
+      // And it loads back.
+      std::vector<Entry> back;
+      ExpectSame(t.m, Deserialize(exact.data(), exact.size(), &back));
+      EXPECT_EQ(back, Sorted(tuned));
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 5 * static_cast<int>(all.size()));
+  EXPECT_GE(checked, 5 * 36);
+}
+
+TEST(SerializeInto, NullBufferAndDefaultPlans) {
+  const CompressedMatrix a = WithRowPerm();
+  const size_t n = SerializedSize(a);
+  EXPECT_EQ(StatusOf([&] { SerializeInto(a, {}, nullptr, n); }), Status::kNullPointer);
+  EXPECT_EQ(StatusOf([&] { SerializeInto(a, {}, nullptr, 0); }), Status::kNullPointer);
+  std::vector<uint8_t> buf(n);
+  EXPECT_EQ(SerializeInto(a, {}, buf.data(), n), n);
+  EXPECT_EQ(buf, Serialize(a));
+}
+
+// A plan set that grew after it was measured (what hinmSerialize meets when
+// a search stores a plan between the two calls) is refused, not written.
+TEST(SerializeInto, PlansAddedAfterMeasuringAreRefused) {
+  const CompressedMatrix a = WithRowPerm();
+  std::vector<Entry> tuned = {kOne};
+  const size_t n = SerializedSize(a, tuned);
+  tuned.push_back(SomeTuned()[0]);
+  std::vector<uint8_t> buf(n, kSentinel);
+  const std::pair<Status, std::string> thrown =
+      Thrown([&] { SerializeInto(a, tuned, buf.data(), buf.size()); });
+  EXPECT_EQ(thrown.first, Status::kInvalidValue);
+  EXPECT_NE(thrown.second.find("size = " + std::to_string(n) + " is smaller than the " +
+                               std::to_string(SerializedSize(a, tuned)) + " bytes needed"),
+            std::string::npos)
+      << thrown.second;
+  EXPECT_EQ(buf, std::vector<uint8_t>(n, kSentinel));
+}
+
+// ------------------------------------------------------ SaveToFile streams
+
+std::vector<uint8_t> ReadAll(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+// A matrix whose arrays are larger than SaveToFile's 64 KiB staging buffer
+// (values alone ~256 KiB), so arrays go to the file both staged and direct.
+CompressedMatrix Large() {
+  const std::vector<float> w = RandomMatrix(512, 512, 7);
+  PruneOptions o;
+  o.tile_rows = 64;
+  o.vector_sparsity = 0.0;
+  return PruneAndCompress(DenseView{w.data(), DType::kFloat32, 512, 512, 512}, SaliencyView{}, o);
+}
+
+// The file holds exactly Serialize's bytes, for small and large matrices,
+// with and without plans.
+TEST(SaveToFile, WritesSerializesBytes) {
+  const std::string path = TempPath("streamed.hinm");
+  std::vector<TestMatrix> all = ManyMatrices();
+  all.push_back({"large", Large(), true});
+  ASSERT_GT(SerializedSize(all.back().m), size_t{4} << 16);
+  for (const TestMatrix& t : all) {
+    SCOPED_TRACE(t.what);
+    for (const std::vector<Entry>& tuned : {std::vector<Entry>{}, SomeTuned(), LongNames()}) {
+      SaveToFile(t.m, path, tuned);
+      EXPECT_EQ(ReadAll(path), Serialize(t.m, tuned)) << tuned.size() << " plans";
+    }
+  }
+  std::remove(path.c_str());
+}
+
+// Bad input is refused before a file is made: an existing file stays as it
+// was, and no temporary file is left.
+TEST(SaveToFile, RefusesBadInputBeforeMakingAFile) {
+  const std::string path = TempPath("kept.hinm");
+  SaveToFile(Small(), path);
+  const std::vector<uint8_t> before = ReadAll(path);
+  CompressedMatrix bad = WithRowPerm();
+  bad.meta.pop_back();
+  EXPECT_EQ(Thrown([&] { SaveToFile(bad, path); }), Thrown([&] { Serialize(bad); }));
+  Entry bad_plan = kOne;
+  bad_plan.choice.splits = -1;
+  EXPECT_EQ(Thrown([&] { SaveToFile(Small(), path, {bad_plan}); }),
+            Thrown([&] { Serialize(Small(), {bad_plan}); }));
+  EXPECT_EQ(ReadAll(path), before);
+  const std::string dir = path.substr(0, path.rfind('/'));
+  FILE* p = popen(("ls " + dir + " | grep -c '^" + path.substr(dir.size() + 1) + "'").c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  int count = -1;
+  ASSERT_EQ(fscanf(p, "%d", &count), 1);
+  pclose(p);
+  EXPECT_EQ(count, 1);
+  std::remove(path.c_str());
+}
+
+// In a child process (the limit is process-wide): SaveToFile(large, path)
+// under a file size limit past the staging buffer, within the arrays, so
+// write() fails partway (EFBIG). Exits 0 if that is kIoError naming the
+// temporary file, `path` still holds `before`, and no temporary file is
+// left; another code says which check failed.
+[[noreturn]] void SaveUnderSizeLimit(const CompressedMatrix& large, const std::string& path,
+                                     const std::vector<uint8_t>& before) {
+  std::signal(SIGXFSZ, SIG_IGN);
+  rlimit limit;
+  limit.rlim_cur = limit.rlim_max = 100000;
+  if (setrlimit(RLIMIT_FSIZE, &limit) != 0) std::_Exit(2);
+  const std::pair<Status, std::string> thrown = Thrown([&] { SaveToFile(large, path); });
+  if (thrown.first != Status::kIoError) std::_Exit(3);
+  if (thrown.second.find("cannot write '" + path + ".tmp.") == std::string::npos) std::_Exit(4);
+  if (ReadAll(path) != before) std::_Exit(5);
+  FILE* p = popen(("ls " + path + ".tmp.* 2>/dev/null | wc -l").c_str(), "r");
+  int count = -1;
+  if (p == nullptr || fscanf(p, "%d", &count) != 1) std::_Exit(6);
+  pclose(p);
+  std::_Exit(count == 0 ? 0 : 7);
+}
+
+// A write that fails partway is kIoError naming the temporary file; the
+// target keeps its old bytes and the temporary file is removed.
+TEST(SaveToFile, WriteErrorPartwayLeavesTheOldFile) {
+  const std::string path = TempPath("write_error.hinm");
+  SaveToFile(Small(), path);
+  const std::vector<uint8_t> before = ReadAll(path);
+  const CompressedMatrix large = Large();
+  ASSERT_GT(SerializedSize(large), size_t{200000});
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(SaveUnderSizeLimit(large, path, before), testing::ExitedWithCode(0), "");
+  EXPECT_EQ(ReadAll(path), before);
+  std::remove(path.c_str());
 }
 
 TEST(Checksum, Fnv1aKnownVectors) {
