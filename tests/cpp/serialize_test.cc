@@ -260,17 +260,23 @@ TEST(Serialize, IoErrorsNameThePath) {
   std::remove(path.c_str());
 }
 
+// How many files in path's directory have names starting with path's name
+// (the target and any temporary file a save left beside it); -1 on error.
+int FilesNamedLike(const std::string& path) {
+  const std::string dir = path.substr(0, path.rfind('/'));
+  FILE* p = popen(("ls " + dir + " | grep -c '^" + path.substr(dir.size() + 1) + "'").c_str(), "r");
+  if (p == nullptr) return -1;
+  int count = -1;
+  if (fscanf(p, "%d", &count) != 1) count = -1;
+  pclose(p);
+  return count;
+}
+
 TEST(Serialize, SaveLeavesNoTemporaryFile) {
   const std::string path = TempPath("clean.hinm");
   SaveToFile(Small(), path);
-  const std::string dir = path.substr(0, path.rfind('/'));
   // The only file whose name starts with ours is the target itself.
-  FILE* p = popen(("ls " + dir + " | grep -c '^" + path.substr(dir.size() + 1) + "'").c_str(), "r");
-  ASSERT_NE(p, nullptr);
-  int count = -1;
-  ASSERT_EQ(fscanf(p, "%d", &count), 1);
-  pclose(p);
-  EXPECT_EQ(count, 1);
+  EXPECT_EQ(FilesNamedLike(path), 1);
   std::remove(path.c_str());
 }
 
@@ -876,13 +882,7 @@ TEST(SaveToFile, RefusesBadInputBeforeMakingAFile) {
   EXPECT_EQ(Thrown([&] { SaveToFile(Small(), path, {bad_plan}); }),
             Thrown([&] { Serialize(Small(), {bad_plan}); }));
   EXPECT_EQ(ReadAll(path), before);
-  const std::string dir = path.substr(0, path.rfind('/'));
-  FILE* p = popen(("ls " + dir + " | grep -c '^" + path.substr(dir.size() + 1) + "'").c_str(), "r");
-  ASSERT_NE(p, nullptr);
-  int count = -1;
-  ASSERT_EQ(fscanf(p, "%d", &count), 1);
-  pclose(p);
-  EXPECT_EQ(count, 1);
+  EXPECT_EQ(FilesNamedLike(path), 1);
   std::remove(path.c_str());
 }
 
