@@ -288,15 +288,32 @@ class Descriptor {
     Check(hinmSaveDescriptor(desc_, path.c_str()));
   }
 
+  // A search on another thread may store a plan between the size query and
+  // the copy: the file grows, hinmSerialize refuses (INVALID_VALUE) and
+  // writes nothing. Measure again and retry while the size keeps growing
+  // (plans are only added or replaced), a bounded number of times.
   py::bytes Serialize() const {
-    size_t size = 0;
-    Check(hinmSerializedSize(desc_, &size));
-    std::string buffer(size, '\0');
-    {
-      py::gil_scoped_release nogil;
-      Check(hinmSerialize(desc_, buffer.data(), size));
+    constexpr int kAttempts = 8;
+    for (int attempt = 1;; ++attempt) {
+      size_t size = 0;
+      Check(hinmSerializedSize(desc_, &size));
+      std::string buffer(size, '\0');
+      hinmStatus_t status;
+      {
+        py::gil_scoped_release nogil;
+        status = hinmSerialize(desc_, buffer.data(), size);
+      }
+      if (status == HINM_STATUS_SUCCESS) return py::bytes(buffer);
+      try {
+        Check(status);  // the message is this thread's last; take it now
+      } catch (const StatusError&) {
+        size_t now = 0;
+        if (attempt < kAttempts && status == HINM_STATUS_INVALID_VALUE &&
+            hinmSerializedSize(desc_, &now) == HINM_STATUS_SUCCESS && now > size)
+          continue;
+        throw;
+      }
     }
-    return py::bytes(buffer);
   }
 
   // CPU reference product. b, c (and bias) are numpy arrays whose dtype and

@@ -233,6 +233,42 @@ def test_torch_search_stores_a_tuned_plan(rng, layout):
 
 
 @needs_gpu
+def test_to_bytes_while_another_thread_searches(rng):
+    """Searches on another thread store plans while this one serializes: the
+    file grows between hinmSerializedSize and hinmSerialize, which then
+    refuses the copy; to_bytes measures again and retries, so every call
+    gives a loadable file, and the last one holds every plan."""
+    import threading
+    torch = _torch()
+    A = hinm.prune(fp16_exact(rng, (M, K)), vector=64, permute=True, seed=5)
+    ns = list(range(1, 17))  # 16 problems: 16 plans stored one by one
+    done = threading.Event()
+    errors = []
+
+    def search():
+        try:
+            for n in ns:
+                A.matmul(torch.randn(K, n, device="cuda", dtype=torch.float16), search=True)
+        except Exception as e:  # reported below, on the test's thread
+            errors.append(e)
+        finally:
+            done.set()
+
+    t = threading.Thread(target=search)
+    t.start()
+    calls = 0
+    while not done.is_set():
+        loaded = hinm.from_bytes(A.to_bytes())
+        assert loaded.shape == A.shape
+        calls += 1
+    t.join()
+    assert not errors, errors
+    assert calls > 0
+    assert len(A.tuned_plans) == len(ns)
+    assert hinm.from_bytes(A.to_bytes()).tuned_plans == A.tuned_plans
+
+
+@needs_gpu
 def test_torch_search_then_graph_capture(rng):
     """The search cannot run inside a CUDA graph capture (NOT_SUPPORTED);
     searched first, the plain call captures and replays correctly."""

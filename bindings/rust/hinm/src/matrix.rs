@@ -328,14 +328,38 @@ impl Matrix {
     }
 
     /// The file format of [`Matrix::save`] in memory (`hinmSerializedSize`, `hinmSerialize`).
+    ///
+    /// A search on another thread may store a plan between the size query and the copy: the
+    /// file grows and `hinmSerialize` refuses (`InvalidValue`, nothing written). This measures
+    /// again and retries while the size keeps growing, a bounded number of times.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        const ATTEMPTS: usize = 8;
+        let mut attempt = 1;
+        loop {
+            let size = self.serialized_size()?;
+            let mut bytes = vec![0u8; size];
+            // SAFETY: `bytes` is writable for `size` bytes.
+            match check(unsafe {
+                sys::hinmSerialize(self.as_raw(), bytes.as_mut_ptr().cast(), size)
+            }) {
+                Ok(()) => return Ok(bytes),
+                Err(e)
+                    if attempt < ATTEMPTS
+                        && e.status == Status::InvalidValue
+                        && matches!(self.serialized_size(), Ok(now) if now > size) =>
+                {
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn serialized_size(&self) -> Result<usize> {
         let mut size = 0usize;
         // SAFETY: live descriptor, valid out-pointer.
         check(unsafe { sys::hinmSerializedSize(self.as_raw(), &mut size) })?;
-        let mut bytes = vec![0u8; size];
-        // SAFETY: `bytes` is writable for `size` bytes.
-        check(unsafe { sys::hinmSerialize(self.as_raw(), bytes.as_mut_ptr().cast(), size) })?;
-        Ok(bytes)
+        Ok(size)
     }
 
     fn query_info(&self) -> Result<MatrixInfo> {
