@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <set>
 #include <string>
 
@@ -181,7 +182,7 @@ Plan MakeWgmmaPlan(const SpmmParams& p, const DeviceInfo& dev) {
   const double cost_wide =
       wide_ok ? waves(tiles * (p.tile_rows / kWgmmaWideSliceRows) * CeilDiv(p.n, 128),
                       kWgmmaRows256Cost)
-              : 1e300;
+              : std::numeric_limits<double>::infinity();
   plan.wgmma_rows = cost_wide <= std::min(cost128, cost256) ? kWgmmaWideSliceRows
                                                              : kWgmmaSliceRows;
   if (ForcedWgmmaBn() == 256) plan.wgmma_rows = kWgmmaSliceRows;  // 256-row slices: tile 128

@@ -6,7 +6,7 @@
 // row blocks of 16) x kBn tokens per work unit -- or, where V % 256 == 0, a
 // 256-row slice (kRb = 16) x 128 tokens: a tile's rows share one column
 // list, so one B gather then feeds 256 rows instead of 128 (the gather is
-// what bounds this kernel, below). The grid is at most one CTA per SM and
+// the largest per-stage cost, below). The grid is at most one CTA per SM and
 // each CTA loops over work units (GetWorkUnit order), so the producer
 // already streams the next unit's first k-blocks while the consumers run the
 // epilogue of the current one.
@@ -62,7 +62,10 @@
 // runs 1-2 stages ahead, the consumers wait ~240 cycles a stage. So extra
 // producer instructions cost time directly -- row indices 4-8 stages ahead
 // (+2-20%), an L2 prefetch of A (+4-8%) -- and consumer-side overlap
-// (wait_group 1: +0-4%) gains nothing.
+// (wait_group 1: +0-4%) gains nothing. It is not the only cost: halving the
+// gather per FLOP (256-row slices, 2026-12-07_h100_wgmma_rows256.log) took
+// 5-8% off, and with either the gather or the wgmma switched off the kernel
+// still takes ~75% of its time -- the per-stage costs add up.
 //
 // Requirements (checked by the planner): sm_90a, V % 16 == 0,
 // K_keep_pad % 32 == 0, B feature-major K x N with rows 16-byte aligned
