@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <new>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -291,19 +292,29 @@ class Descriptor {
   // A search on another thread may store a plan between the size query and
   // the copy: the file grows, hinmSerialize refuses (INVALID_VALUE) and
   // writes nothing. Measure again and retry while the size keeps growing
-  // (plans are only added or replaced), a bounded number of times.
+  // (plans are only added or replaced), a bounded number of times. The
+  // bytes object is written in place, so a multi-GB matrix is held once, and
+  // both calls (each a pass over the matrix) run without the GIL.
   py::bytes Serialize() const {
     constexpr int kAttempts = 8;
     for (int attempt = 1;; ++attempt) {
       size_t size = 0;
-      Check(hinmSerializedSize(desc_, &size));
-      std::string buffer(size, '\0');
       hinmStatus_t status;
       {
         py::gil_scoped_release nogil;
-        status = hinmSerialize(desc_, buffer.data(), size);
+        status = hinmSerializedSize(desc_, &size);
       }
-      if (status == HINM_STATUS_SUCCESS) return py::bytes(buffer);
+      Check(status);
+      if (size > static_cast<size_t>(PY_SSIZE_T_MAX)) throw std::bad_alloc();  // MemoryError
+      auto out = py::reinterpret_steal<py::bytes>(
+          PyBytes_FromStringAndSize(nullptr, static_cast<Py_ssize_t>(size)));
+      if (!out) throw py::error_already_set();
+      char* const data = PyBytes_AS_STRING(out.ptr());  // no other reference yet
+      {
+        py::gil_scoped_release nogil;
+        status = hinmSerialize(desc_, data, size);
+      }
+      if (status == HINM_STATUS_SUCCESS) return out;
       try {
         Check(status);  // the message is this thread's last; take it now
       } catch (const StatusError&) {
