@@ -5,6 +5,11 @@
 # STAGE_ONLY="spmm_bench spmm_device_test ..." stages just those binaries
 # (the Bazel targets' names, or mma_sp_peak / l2_smem_peak / dram_stream_peak):
 # everything together is more than the 64 MiB the device tool carries.
+# EXPERIMENTS="name=file.patch ..." also builds spmm_bench_<name> and
+# spmm_device_test_<name> from the working tree with that patch applied
+# (reverted afterwards; a patch that does not apply, or that changes files
+# outside cuda/, stops the script), for
+# `scripts/device_tune.sh exp` there. Each pair is ~16 MB of the 64.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 all=(//tests/cuda:mma_sp_layout_test //tests/cuda:dense_gemm_device_test
@@ -30,6 +35,26 @@ for peak in mma_sp_peak l2_smem_peak dram_stream_peak; do
   wanted $peak || continue
   /usr/local/cuda/bin/nvcc -std=c++17 -O3 -gencode=arch=compute_90a,code=sm_90a -I. \
       benchmarks/$peak.cu -o .devbuild/bin/$peak
+done
+# Experiment builds: the patch applied, the two binaries built and copied
+# under the experiment's name, the patch reverted (also on failure).
+for e in ${EXPERIMENTS:-}; do
+  name=${e%%=*} patch=${e#*=}
+  git apply --check "$patch"
+  # The binaries load the shared libraries staged above (HEAD's core and
+  # dispatch); the kernels and their planner (cuda/) are linked in.
+  if git apply --numstat "$patch" | awk '{print $3}' | grep -qv '^cuda/'; then
+    echo "$patch: changes files outside cuda/, which the staged libraries would not carry" >&2
+    exit 1
+  fi
+  git apply "$patch"
+  trap 'git apply -R "$patch"' EXIT
+  bazel build //benchmarks:spmm_bench //tests/cuda:spmm_device_test
+  cp -L bazel-bin/benchmarks/spmm_bench ".devbuild/bin/spmm_bench_$name"
+  cp -L bazel-bin/tests/cuda/spmm_device_test ".devbuild/bin/spmm_device_test_$name"
+  git apply -R "$patch"
+  trap - EXIT
+  echo "$name: $patch" >>.devbuild/EXPERIMENTS
 done
 # The device copy has no .git: record what was built (benchmarks/report.sh
 # reads it); "-dirty" if the working tree had uncommitted changes.

@@ -22,6 +22,11 @@
 #   scripts/device_tune.sh cluster8 clusters of 5-8 splits against a build without (tune_cluster8)
 #   scripts/device_tune.sh search   spmm_bench against spmm_bench --search (hinm's timed
 #                                   choice of the K split), as `ab`; AB_FLAGS the rows
+#   scripts/device_tune.sh exp      experiment builds staged by device_stage.sh
+#                                   EXPERIMENTS: each one's GPU test cases
+#                                   (EXP_TESTS), then ROUNDS (2) alternating rounds
+#                                   against spmm_bench (EXP_FLAGS) and the wgmma.sp
+#                                   kernel's time under ncu (WGMMA_V, default 256)
 #   scripts/device_tune.sh ab       the staged spmm_bench against
 #                                   .devbuild/bin/spmm_bench_base (a build of the
 #                                   baseline commit copied there), alternating,
@@ -180,6 +185,33 @@ tune_cluster8() {
   AB_FLAGS="--shapes 4096x4096,5120x5120 --n 1,16 --sparsity 75,87.5" tune_ab
 }
 
+# Experiment builds (device_stage.sh EXPERIMENTS=name=patch): every
+# spmm_bench_<name> with a spmm_device_test_<name> beside it. The build's
+# GPU test cases come first (EXP_TESTS, default the wgmma.sp and V = 256
+# cases); one that fails them is not timed. Then ROUNDS alternating rounds
+# of the passing builds and spmm_bench, CUDA-graph timing, and each build's
+# wgmma.sp kernel under ncu on 8192x8192 75% N = 4096.
+tune_exp() {
+  local timed=(spmm_bench) f n v=${WGMMA_V:-256}
+  for f in "$BIN"/spmm_device_test_*; do
+    [ -x "$f" ] || continue
+    n=${f##*/spmm_device_test_}
+    [ -x "$BIN/spmm_bench_$n" ] || { echo "$n: no spmm_bench_$n" | tee -a "$LOG"; status=1; continue; }
+    gpu_tests "tests $n" "$OUT/tests_$n.log" "$f" --gtest_brief=1 \
+        --gtest_filter="${EXP_TESTS:-*Wgmma*:*V256*:*_v256_*}" && timed+=("spmm_bench_$n")
+  done
+  [ ${#timed[@]} -gt 1 ] || { echo "exp: no experiment build passed its tests" | tee -a "$LOG"; return; }
+  local flags=${EXP_FLAGS:---shapes 8192x8192,28672x8192,4096x11008 --n 1024,4096 --sparsity 75,87.5 --v $v}
+  for r in $(seq "${ROUNDS:-2}"); do
+    for f in "${timed[@]}"; do bench "$f-r$r" "$BIN/$f" --no-cusparselt --graph $flags; done
+  done
+  for f in "${timed[@]}"; do
+    echo "ncu $f V=$v: $(/usr/local/cuda/bin/ncu --clock-control none --metrics gpu__time_duration.sum \
+        -k regex:wgmma -c 1 "$BIN/$f" --no-cusparselt --shapes 8192x8192 --n 4096 --sparsity 75 --v $v 2>&1 |
+        grep gpu__time_duration | tr -s ' ')" | tee -a "$LOG"
+  done
+}
+
 # The planner's split against the one hinm's timed search picks (same
 # binary; the search's own medians are printed in the plan column).
 tune_search() {
@@ -195,6 +227,7 @@ for what in "$@"; do
     wgmma) tune_wgmma ;;
     decode) tune_decode ;;
     ab) tune_ab ;;
+    exp) tune_exp ;;
     config) tune_config ;;
     splits) tune_splits ;;
     vector) tune_vector ;;
