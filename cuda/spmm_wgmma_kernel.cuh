@@ -67,10 +67,11 @@
 // 5-8% off, and with either the gather or the wgmma switched off the kernel
 // still takes ~75% of its time -- the per-stage costs add up. Measured and
 // ruled out since (docs/performance.md 2026-12-07 (9)): fewer barrier
-// arrivals (one per warp or warpgroup), no proxy fence and wgmma_wait<1>
-// (all within run-to-run spread); A copied by the consumers themselves
-// instead of the bulk copies (15-22% slower: the consumers' chain becomes
-// the bound). Without any A copies the kernel is only ~11% faster.
+// arrivals (one per warp or warpgroup) and no proxy fence (within run-to-run
+// spread); wgmma_wait<1> at 256 rows (0-2% slower); A copied by the
+// consumers themselves instead of the bulk copies (15-22% slower: the
+// consumers' chain becomes the bound). Without any A copies the kernel is
+// only ~11% faster.
 //
 // Requirements (checked by the planner): sm_90a, V % 16 == 0,
 // K_keep_pad % 32 == 0, B feature-major K x N with rows 16-byte aligned
