@@ -190,7 +190,8 @@ tune_cluster8() {
 # GPU test cases come first (EXP_TESTS, default the wgmma.sp and V = 256
 # cases); one that fails them is not timed. Then ROUNDS alternating rounds
 # of the passing builds and spmm_bench, CUDA-graph timing, and each build's
-# wgmma.sp kernel under ncu on 8192x8192 75% N = 4096.
+# wgmma.sp kernel under ncu on 8192x8192 75% N = 4096, once per
+# HINM_SPMM_WGMMA_EXP value in EXP_NCU_BITS (default 0: the kernel as is).
 tune_exp() {
   local timed=(spmm_bench) f n v=${WGMMA_V:-256}
   for f in "$BIN"/spmm_device_test_*; do
@@ -205,10 +206,14 @@ tune_exp() {
   for r in $(seq "${ROUNDS:-2}"); do
     for f in "${timed[@]}"; do bench "$f-r$r" "$BIN/$f" --no-cusparselt --graph $flags; done
   done
-  for f in "${timed[@]}"; do
-    echo "ncu $f V=$v: $(/usr/local/cuda/bin/ncu --clock-control none --metrics gpu__time_duration.sum \
-        -k regex:wgmma -c 1 "$BIN/$f" --no-cusparselt --shapes 8192x8192 --n 4096 --sparsity 75 --v $v 2>&1 |
-        grep gpu__time_duration | tr -s ' ')" | tee -a "$LOG"
+  local bits
+  for bits in ${EXP_NCU_BITS:-0}; do  # HINM_SPMM_WGMMA_EXP values (C is wrong with any but 0)
+    for f in "${timed[@]}"; do
+      echo "ncu $f V=$v EXP=$bits: $(HINM_SPMM_WGMMA_EXP=$bits /usr/local/cuda/bin/ncu \
+          --clock-control none --metrics gpu__time_duration.sum -k regex:wgmma -c 1 "$BIN/$f" \
+          --no-cusparselt --shapes 8192x8192 --n 4096 --sparsity 75 --v $v 2>&1 |
+          grep gpu__time_duration | tr -s ' ')" | tee -a "$LOG"
+    done
   done
 }
 
