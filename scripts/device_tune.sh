@@ -189,7 +189,9 @@ tune_cluster8() {
 # spmm_bench_<name> with a spmm_device_test_<name> beside it. The build's
 # GPU test cases come first (EXP_TESTS, default the wgmma.sp and V = 256
 # cases); one that fails them is not timed. Then ROUNDS alternating rounds
-# of the passing builds and spmm_bench, CUDA-graph timing, and each build's
+# of the passing builds and spmm_bench, CUDA-graph timing (per row, each
+# build's median over the rounds against spmm_bench's: benchmarks/
+# ab_summary.py), and each build's
 # wgmma.sp kernel under ncu on 8192x8192 75% N = 4096, once per
 # HINM_SPMM_WGMMA_EXP value in EXP_NCU_BITS (default 0: the kernel as is).
 tune_exp() {
@@ -206,6 +208,7 @@ tune_exp() {
   for r in $(seq "${ROUNDS:-2}"); do
     for f in "${timed[@]}"; do bench "$f-r$r" "$BIN/$f" --no-cusparselt --graph $flags; done
   done
+  python3 benchmarks/ab_summary.py "$LOG" --base spmm_bench | tee -a "$LOG"
   local bits
   for bits in ${EXP_NCU_BITS:-0}; do  # HINM_SPMM_WGMMA_EXP values (C is wrong with any but 0)
     for f in "${timed[@]}"; do
