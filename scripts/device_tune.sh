@@ -30,7 +30,7 @@
 #   scripts/device_tune.sh ab       the staged spmm_bench against
 #                                   .devbuild/bin/spmm_bench_base (a build of the
 #                                   baseline commit copied there), alternating,
-#                                   two rounds, CUDA-graph timing; AB_FLAGS picks
+#                                   ROUNDS (2) rounds, CUDA-graph timing; AB_FLAGS picks
 #                                   the rows (default: the decode layers), AB_BINS
 #                                   the binaries in .devbuild/bin (default:
 #                                   spmm_bench_base spmm_bench)
@@ -59,6 +59,15 @@ gpu_tests() {
   echo "$label: FAIL" | tee -a "$LOG"; tail -20 "$log"; status=1; return 1
 }
 
+# The wgmma.sp kernel's time under ncu, one launch: binary, HINM_SPMM_WGMMA_EXP
+# value, then spmm_bench's row flags.
+ncu_wgmma_time() {
+  local bin=$1 exp=$2; shift 2
+  env HINM_SPMM_WGMMA_EXP=$exp /usr/local/cuda/bin/ncu --clock-control none \
+      --metrics gpu__time_duration.sum -k regex:wgmma -c 1 "$bin" --no-cusparselt "$@" 2>&1 |
+      grep gpu__time_duration | tr -s ' '
+}
+
 # wgmma.sp, 8192x8192 N = 4096 (WGMMA_SPARSITY, default 75; WGMMA_V the tile
 # height the weights are pruned with, default 128 -- 256 runs the 256-row
 # slices): the kernel's time under ncu with parts switched off
@@ -73,9 +82,7 @@ tune_wgmma() {
   local ncu=/usr/local/cuda/bin/ncu
   local row="--shapes 8192x8192 --n 4096 --sparsity ${WGMMA_SPARSITY:-75} --v ${WGMMA_V:-128}"
   for exp in 0 2 4 6 14; do
-    echo "ncu EXP=$exp: $(env HINM_SPMM_WGMMA_EXP=$exp $ncu --clock-control none \
-        --metrics gpu__time_duration.sum -k regex:wgmma -c 1 $B $row 2>&1 |
-        grep gpu__time_duration | tr -s ' ')" | tee -a "$LOG"
+    echo "ncu EXP=$exp: $(ncu_wgmma_time "$BIN/spmm_bench" $exp $row)" | tee -a "$LOG"
   done
   $ncu --clock-control none --set full --import-source yes -k regex:wgmma -c 1 \
       -o "$OUT/wgmma_source" -f $B $row >"$OUT/wgmma_source.txt" 2>&1 || status=1
@@ -118,7 +125,7 @@ tune_config() {
 
 tune_ab() {
   local flags=${AB_FLAGS:---shapes 28672x8192,8192x8192,11008x4096,4096x11008 --n 1,16,64 --sparsity 75,87.5}
-  for r in 1 2; do
+  for r in $(seq "${ROUNDS:-2}"); do
     for b in ${AB_BINS:-spmm_bench_base spmm_bench}; do
       bench "$b-r$r" "$BIN/$b" --no-cusparselt --graph $flags
     done
@@ -204,18 +211,15 @@ tune_exp() {
         --gtest_filter="${EXP_TESTS:-*Wgmma*:*V256*:*_v256_*}" && timed+=("spmm_bench_$n")
   done
   [ ${#timed[@]} -gt 1 ] || { echo "exp: no experiment build passed its tests" | tee -a "$LOG"; return; }
-  local flags=${EXP_FLAGS:---shapes 8192x8192,28672x8192,4096x11008 --n 1024,4096 --sparsity 75,87.5 --v $v}
-  for r in $(seq "${ROUNDS:-2}"); do
-    for f in "${timed[@]}"; do bench "$f-r$r" "$BIN/$f" --no-cusparselt --graph $flags; done
-  done
+  AB_BINS="${timed[*]}" \
+    AB_FLAGS="${EXP_FLAGS:---shapes 8192x8192,28672x8192,4096x11008 --n 1024,4096 --sparsity 75,87.5 --v $v}" \
+    tune_ab
   python3 benchmarks/ab_summary.py "$LOG" --base spmm_bench | tee -a "$LOG"
   local bits
   for bits in ${EXP_NCU_BITS:-0}; do  # HINM_SPMM_WGMMA_EXP values (C is wrong with any but 0)
     for f in "${timed[@]}"; do
-      echo "ncu $f V=$v EXP=$bits: $(HINM_SPMM_WGMMA_EXP=$bits /usr/local/cuda/bin/ncu \
-          --clock-control none --metrics gpu__time_duration.sum -k regex:wgmma -c 1 "$BIN/$f" \
-          --no-cusparselt --shapes 8192x8192 --n 4096 --sparsity 75 --v $v 2>&1 |
-          grep gpu__time_duration | tr -s ' ')" | tee -a "$LOG"
+      echo "ncu $f V=$v EXP=$bits: $(ncu_wgmma_time "$BIN/$f" $bits \
+          --shapes 8192x8192 --n 4096 --sparsity 75 --v $v)" | tee -a "$LOG"
     done
   done
 }
