@@ -297,14 +297,14 @@ class Descriptor {
   // both calls (each a pass over the matrix) run without the GIL.
   py::bytes Serialize() const {
     constexpr int kAttempts = 8;
+    size_t size = 0;
+    hinmStatus_t status;
+    {
+      py::gil_scoped_release nogil;
+      status = hinmSerializedSize(desc_, &size);
+    }
+    Check(status);
     for (int attempt = 1;; ++attempt) {
-      size_t size = 0;
-      hinmStatus_t status;
-      {
-        py::gil_scoped_release nogil;
-        status = hinmSerializedSize(desc_, &size);
-      }
-      Check(status);
       if (size > static_cast<size_t>(PY_SSIZE_T_MAX)) throw std::bad_alloc();  // MemoryError
       auto out = py::reinterpret_steal<py::bytes>(
           PyBytes_FromStringAndSize(nullptr, static_cast<Py_ssize_t>(size)));
@@ -320,8 +320,10 @@ class Descriptor {
       } catch (const StatusError&) {
         size_t now = 0;
         if (attempt < kAttempts && status == HINM_STATUS_INVALID_VALUE &&
-            hinmSerializedSize(desc_, &now) == HINM_STATUS_SUCCESS && now > size)
+            hinmSerializedSize(desc_, &now) == HINM_STATUS_SUCCESS && now > size) {
+          size = now;  // the grown file's size: the next attempt's buffer
           continue;
+        }
         throw;
       }
     }

@@ -334,24 +334,27 @@ impl Matrix {
     /// again and retries while the size keeps growing, a bounded number of times.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         const ATTEMPTS: usize = 8;
+        let mut size = self.serialized_size()?;
         let mut attempt = 1;
         loop {
-            let size = self.serialized_size()?;
             let mut bytes = vec![0u8; size];
             // SAFETY: `bytes` is writable for `size` bytes.
-            match check(unsafe {
+            let err = match check(unsafe {
                 sys::hinmSerialize(self.as_raw(), bytes.as_mut_ptr().cast(), size)
             }) {
                 Ok(()) => return Ok(bytes),
-                Err(e)
-                    if attempt < ATTEMPTS
-                        && e.status == Status::InvalidValue
-                        && matches!(self.serialized_size(), Ok(now) if now > size) =>
-                {
-                    attempt += 1;
+                Err(e) => e,
+            };
+            if attempt < ATTEMPTS && err.status == Status::InvalidValue {
+                if let Ok(now) = self.serialized_size() {
+                    if now > size {
+                        size = now; // the grown file's size: the next attempt's buffer
+                        attempt += 1;
+                        continue;
+                    }
                 }
-                Err(e) => return Err(e),
             }
+            return Err(err);
         }
     }
 
