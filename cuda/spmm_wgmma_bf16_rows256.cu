@@ -7,7 +7,7 @@
 namespace hinm_cuda {
 
 cudaError_t LaunchSpmmWgmma_bf16_n128_rows256(const KernelArgs& a, int grid, cudaStream_t stream) {
-  return LaunchSpmmWgmmaKernel<__nv_bfloat16, 128, 1, 16>(a, grid, stream);
+  return LaunchSpmmWgmmaKernel<__nv_bfloat16, 128, 2, 16>(a, grid, stream);
 }
 
 }  // namespace hinm_cuda

@@ -7,7 +7,7 @@
 namespace hinm_cuda {
 
 cudaError_t LaunchSpmmWgmma_f16_n128_rows256(const KernelArgs& a, int grid, cudaStream_t stream) {
-  return LaunchSpmmWgmmaKernel<__half, 128, 1, 16>(a, grid, stream);
+  return LaunchSpmmWgmmaKernel<__half, 128, 2, 16>(a, grid, stream);
 }
 
 }  // namespace hinm_cuda

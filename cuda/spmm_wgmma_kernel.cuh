@@ -342,7 +342,7 @@ __global__ void __launch_bounds__(384, 1) hinm_spmm_wgmma_kernel(const KernelArg
             const int rbl = row_block(h);
             a[sub][h][0] = a[sub][h][1] = a[sub][h][2] = a[sub][h][3] = 0u;
             e[sub][h] = 0x44444444u;  // kPadNibble in every group: zeros select nothing
-            if (rbl < u.rb_valid) {
+            if (rbl < u.rb_valid && st * kKb + sub < nk) {  // zeros past the last k-block
               const uint4 v =
                   *reinterpret_cast<const uint4*>(stage_a(s, sub) + rbl * 512 + lane * 16);
               a[sub][h][0] = v.x;
@@ -357,16 +357,15 @@ __global__ void __launch_bounds__(384, 1) hinm_spmm_wgmma_kernel(const KernelArg
         wgmma_fence();
 #pragma unroll
         for (int sub = 0; sub < kKb; ++sub) {
+          // Both m64 groups read the same B stage (one descriptor). A group
+          // past the slice's rows, or a k-block past the last, runs on zero
+          // fragments rather than behind a branch: ptxas serialises wgmmas on
+          // divergent paths.
           const int kb = st * kKb + sub;
-          if (kb < nk) {  // CTA-uniform
-            // Both m64 groups read the same B stage (one descriptor). A
-            // group past the slice's rows runs on zero fragments rather than
-            // behind a branch: ptxas serialises wgmmas on divergent paths.
-            const uint64_t desc = smem_desc_sw128(smem_u32(stage_b(s, sub)), 4096, 1024);
+          const uint64_t desc = smem_desc_sw128(smem_u32(stage_b(s, sub)), 4096, 1024);
 #pragma unroll
-            for (int h = 0; h < kMg; ++h)
-              WgmmaSp<T, kBn>(acc[h], a[sub][h], desc, e[sub][h], kb > 0 ? 1 : 0);
-          }
+          for (int h = 0; h < kMg; ++h)
+            WgmmaSp<T, kBn>(acc[h], a[sub][h], desc, e[sub][h], kb > 0 ? 1 : 0);
         }
         wgmma_commit();
         wgmma_wait<0>();
