@@ -23,12 +23,13 @@
 //       waits on its own copies and all kStages stages stay in flight.
 //   WG1, WG2 consumers (208 registers): rows 0-63 and 64-127 of the slice
 //     (256-row slices: rows 0-127 and 128-255, as two m64 groups each).
-//     Per k-block: wait full; fence.proxy.async (B was written through the
-//     generic proxy, wgmma reads through the async proxy); load the warp's A
-//     fragment (16 B per lane, fragment-native, conflict-free) and metadata
-//     word per m64 group; one wgmma.sp m64n{kBn}k32 per group with B from the
-//     same descriptor; wait; arrive on the empty barrier. The two
-//     warpgroups' wgmmas interleave on the tensor cores.
+//     Per stage (kKb k-blocks: 1 for 128-row slices, 2 for 256-row ones):
+//     wait full; fence.proxy.async (B was written through the generic proxy,
+//     wgmma reads through the async proxy); load the warp's A fragment (16 B
+//     per lane, fragment-native, conflict-free) and metadata word per m64
+//     group and k-block; one wgmma.sp m64n{kBn}k32 per group and k-block
+//     with B from that k-block's descriptor; wait; arrive on the empty
+//     barrier. The two warpgroups' wgmmas interleave on the tensor cores.
 //
 // Shared memory per stage s (kStages ring; base 1024-aligned):
 //   sB[s]  kBn/64 atoms x (32 slot rows x 128 B): slot row r, tokens
@@ -53,7 +54,11 @@
 // slower than cp.async -- the copy engine spends ~60 cycles per box; two
 // k-blocks per stage (fewer barrier round trips) was 6% slower at kBn = 256;
 // rotating each unit's k start (to spread concurrent reads of the same
-// lines) lost L2 hits (79% -> 49%) and gained nothing.
+// lines) lost L2 hits (79% -> 49%) and gained nothing. At 256 rows x 128
+// tokens, though, two k-blocks per stage (34 KB stages, 6 in the ring) are
+// 10-21% faster than one (2026-12-07_h100_kb2_idxpf_rowsdiag_experiments.log):
+// half the stages pay half of each stage's fixed cost (the empty ring alone
+// took 239 of 563 us, docs/performance.md 2026-12-07 (9)).
 //
 // What bounds it (per-stage clock64 stamps, 2026-12-07_h100_wgmma_pipeline_
 // trace.log): the producer's gather. The cp.async path accepts a stage's
