@@ -254,7 +254,10 @@ impl Matrix {
             .iter()
             .map(|&p| {
                 i32::try_from(p).map_err(|_| {
-                    Error::new(Status::InvalidValue, format!("permutation entry {p} is out of range"))
+                    Error::new(
+                        Status::InvalidValue,
+                        format!("permutation entry {p} is out of range"),
+                    )
                 })
             })
             .collect::<Result<Vec<i32>>>()?;

@@ -6,26 +6,8 @@ mod common;
 
 use std::os::raw::c_void;
 
-use common::{handle, Rng};
-use hinm::{
-    DataType, DenseGemm, DeviceBuffers, Handle, Matrix, Order, PruneOptions, SpmmOptions, Status,
-};
-
-/// `Matrix::spmm` or `Matrix::spmm_search`.
-type Spmm = unsafe fn(
-    &Matrix,
-    &Handle,
-    usize,
-    DataType,
-    &DeviceBuffers,
-    *mut c_void,
-    &SpmmOptions,
-) -> hinm::Result<()>;
-
-/// Both GPU products, with the C function each reaches: the same arguments, checks and
-/// statuses (hinm.h).
-const SPMMS: [(&str, Spmm); 2] =
-    [("hinmSpMM:", Matrix::spmm), ("hinmSpMMSearch:", Matrix::spmm_search)];
+use common::{handle, Rng, SPMMS};
+use hinm::{DataType, DenseGemm, DeviceBuffers, Matrix, Order, PruneOptions, SpmmOptions, Status};
 
 fn matrix() -> Matrix {
     let (m, k) = (32, 64);

@@ -18,7 +18,7 @@ mod cuda;
 
 use std::os::raw::c_void;
 
-use common::{handle, naive_product, Rng};
+use common::{handle, naive_product, Rng, Spmm, SPMMS};
 use cuda::{Cuda, DeviceAlloc};
 use hinm::{
     DataType, DenseGemm, DeviceBuffers, Element, Handle, Matrix, Order, Permute, PruneOptions,
@@ -107,21 +107,6 @@ macro_rules! gpu_or_skip {
         }
     };
 }
-
-/// `Matrix::spmm` or `Matrix::spmm_search`.
-type Spmm = unsafe fn(
-    &Matrix,
-    &Handle,
-    usize,
-    DataType,
-    &DeviceBuffers,
-    *mut c_void,
-    &SpmmOptions,
-) -> hinm::Result<()>;
-
-/// Both GPU products, with the C function each reaches.
-const SPMMS: [(&str, Spmm); 2] =
-    [("hinmSpMM:", Matrix::spmm), ("hinmSpMMSearch:", Matrix::spmm_search)];
 
 /// A pruned matrix: `m x k` uniform weights in [-1, 1), tiles of `v` rows, 2CP on both axes
 /// if `permute` (which must then have permuted the rows).

@@ -2,7 +2,25 @@
 //! the HiNM structure checks. Independent of the library: they only read its outputs.
 #![allow(dead_code)] // each test file uses a different subset
 
-use hinm::{Handle, Matrix, Order};
+use std::os::raw::c_void;
+
+use hinm::{DataType, DeviceBuffers, Handle, Matrix, Order, SpmmOptions};
+
+/// `Matrix::spmm` or `Matrix::spmm_search`.
+pub type Spmm = unsafe fn(
+    &Matrix,
+    &Handle,
+    usize,
+    DataType,
+    &DeviceBuffers,
+    *mut c_void,
+    &SpmmOptions,
+) -> hinm::Result<()>;
+
+/// Both GPU products, with the C function each reaches: the same arguments, checks and
+/// statuses (hinm.h).
+pub const SPMMS: [(&str, Spmm); 2] =
+    [("hinmSpMM:", Matrix::spmm), ("hinmSpMMSearch:", Matrix::spmm_search)];
 
 /// SplitMix64: a small seeded generator, so tests need no crate and are reproducible.
 pub struct Rng(u64);
