@@ -23,10 +23,12 @@
 #   scripts/device_tune.sh search   spmm_bench against spmm_bench --search (hinm's timed
 #                                   choice of the K split), as `ab`; AB_FLAGS the rows
 #   scripts/device_tune.sh exp      experiment builds staged by device_stage.sh
-#                                   EXPERIMENTS: each one's GPU test cases
+#                                   EXPERIMENTS: the base's whole suite first if
+#                                   EXP_BASE_TESTS=1, each one's GPU test cases
 #                                   (EXP_TESTS), then ROUNDS (2) alternating rounds
-#                                   against spmm_bench (EXP_FLAGS) and the wgmma.sp
-#                                   kernel's time under ncu (WGMMA_V, default 256)
+#                                   against spmm_bench (EXP_FLAGS) at each build's
+#                                   V (EXP_V="name=128 ...", default WGMMA_V or
+#                                   256), and the wgmma.sp kernel's time under ncu
 #   scripts/device_tune.sh ab       the staged spmm_bench against
 #                                   .devbuild/bin/spmm_bench_base (a build of the
 #                                   baseline commit copied there), alternating,
@@ -193,33 +195,59 @@ tune_cluster8() {
 }
 
 # Experiment builds (device_stage.sh EXPERIMENTS=name=patch): every
-# spmm_bench_<name> with a spmm_device_test_<name> beside it. The build's
-# GPU test cases come first (EXP_TESTS, default the wgmma.sp and V = 256
-# cases); one that fails them is not timed. Then ROUNDS alternating rounds
-# of the passing builds and spmm_bench, CUDA-graph timing (per row, each
-# build's median over the rounds against spmm_bench's: benchmarks/
-# ab_summary.py), and each build's
-# wgmma.sp kernel under ncu on 8192x8192 75% N = 4096, once per
-# HINM_SPMM_WGMMA_EXP value in EXP_NCU_BITS (default 0: the kernel as is).
+# spmm_bench_<name> with a spmm_device_test_<name> beside it. With
+# EXP_BASE_TESTS=1 the staged base build's whole spmm_device_test (and
+# plan_search_device_test, if staged) runs first: the gate for a commit whose
+# kernels changed. Each experiment's GPU test cases come next (EXP_TESTS,
+# default the wgmma.sp and V = 256 cases); one that fails them is not timed.
+# Then ROUNDS alternating rounds of the passing builds and spmm_bench,
+# CUDA-graph timing, rows EXP_FLAGS (without --v), at each build's tile
+# height: EXP_V="name=128 ..." (default WGMMA_V, else 256). Builds of one V
+# share their rounds; each V has its own log ($OUT/tune_v<V>.log, appended
+# to the tune log) and per-row medians against spmm_bench
+# (benchmarks/ab_summary.py). Last, each build's wgmma.sp kernel under ncu
+# on 8192x8192 75% N = 4096 at its V, once per HINM_SPMM_WGMMA_EXP value in
+# EXP_NCU_BITS (default 0: the kernel as is).
+exp_v() {  # the tile height experiment $1 is timed at
+  local kv
+  for kv in ${EXP_V:-}; do [ "${kv%%=*}" = "$1" ] && { echo "${kv#*=}"; return; }; done
+  echo "${WGMMA_V:-256}"
+}
+
 tune_exp() {
-  local timed=(spmm_bench) f n v=${WGMMA_V:-256}
+  local timed=() f n v
+  if [ "${EXP_BASE_TESTS:-0}" = 1 ]; then
+    gpu_tests "tests base" "$OUT/tests_base.log" "$BIN/spmm_device_test" --gtest_brief=1
+    [ -x "$BIN/plan_search_device_test" ] &&
+      gpu_tests "tests plan_search" "$OUT/tests_plan_search.log" "$BIN/plan_search_device_test" --gtest_brief=1
+  fi
   for f in "$BIN"/spmm_device_test_*; do
     [ -x "$f" ] || continue
     n=${f##*/spmm_device_test_}
     [ -x "$BIN/spmm_bench_$n" ] || { echo "$n: no spmm_bench_$n" | tee -a "$LOG"; status=1; continue; }
     gpu_tests "tests $n" "$OUT/tests_$n.log" "$f" --gtest_brief=1 \
-        --gtest_filter="${EXP_TESTS:-*Wgmma*:*V256*:*_v256_*}" && timed+=("spmm_bench_$n")
+        --gtest_filter="${EXP_TESTS:-*Wgmma*:*V256*:*_v256_*}" && timed+=("$n")
   done
-  [ ${#timed[@]} -gt 1 ] || { echo "exp: no experiment build passed its tests" | tee -a "$LOG"; return; }
-  AB_BINS="${timed[*]}" \
-    AB_FLAGS="${EXP_FLAGS:---shapes 8192x8192,28672x8192,4096x11008 --n 1024,4096 --sparsity 75,87.5 --v $v}" \
-    tune_ab
-  python3 benchmarks/ab_summary.py "$LOG" --base spmm_bench | tee -a "$LOG"
+  [ ${#timed[@]} -gt 0 ] || { echo "exp: no experiment build passed its tests" | tee -a "$LOG"; return; }
+  local main_log=$LOG vs
+  vs=$(for n in "${timed[@]}"; do exp_v "$n"; done | sort -un)
+  for v in $vs; do
+    local bins=(spmm_bench)
+    for n in "${timed[@]}"; do [ "$(exp_v "$n")" = "$v" ] && bins+=("spmm_bench_$n"); done
+    echo "== exp V = $v: ${bins[*]}" | tee -a "$main_log"
+    LOG=$OUT/tune_v$v.log AB_BINS="${bins[*]}" \
+      AB_FLAGS="${EXP_FLAGS:---shapes 8192x8192,28672x8192,4096x11008 --n 1024,4096 --sparsity 75,87.5} --v $v" \
+      tune_ab >/dev/null
+    cat "$OUT/tune_v$v.log" >>"$main_log"
+    python3 benchmarks/ab_summary.py "$OUT/tune_v$v.log" --base spmm_bench | tee -a "$main_log"
+  done
   local bits
   for bits in ${EXP_NCU_BITS:-0}; do  # HINM_SPMM_WGMMA_EXP values (C is wrong with any but 0)
-    for f in "${timed[@]}"; do
+    for n in "" "${timed[@]}"; do
+      f=spmm_bench${n:+_$n}
+      v=$(if [ -n "$n" ]; then exp_v "$n"; else echo "${WGMMA_V:-256}"; fi)
       echo "ncu $f V=$v EXP=$bits: $(ncu_wgmma_time "$BIN/$f" $bits \
-          --shapes 8192x8192 --n 4096 --sparsity 75 --v $v)" | tee -a "$LOG"
+          --shapes 8192x8192 --n 4096 --sparsity 75 --v $v)" | tee -a "$main_log"
     done
   done
 }
