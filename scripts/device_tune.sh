@@ -245,7 +245,7 @@ tune_exp() {
   for bits in ${EXP_NCU_BITS:-0}; do  # HINM_SPMM_WGMMA_EXP values (C is wrong with any but 0)
     for n in "" "${timed[@]}"; do
       f=spmm_bench${n:+_$n}
-      v=$(if [ -n "$n" ]; then exp_v "$n"; else echo "${WGMMA_V:-256}"; fi)
+      v=$(exp_v "$n")  # the base ("") at WGMMA_V or 256
       echo "ncu $f V=$v EXP=$bits: $(ncu_wgmma_time "$BIN/$f" $bits \
           --shapes 8192x8192 --n 4096 --sparsity 75 --v $v)" | tee -a "$main_log"
     done

@@ -18,11 +18,13 @@ mod cuda;
 
 use std::os::raw::c_void;
 
-use common::{handle, naive_product, Rng, Spmm, SPMMS};
+use common::{
+    handle, naive_product, row_map, spmm_options, to_f64s, Rng, Spmm, TestElement, SPMMS,
+};
 use cuda::{Cuda, DeviceAlloc};
 use hinm::{
-    DataType, DenseGemm, DeviceBuffers, Element, Handle, Matrix, Order, Permute, PruneOptions,
-    RowOrder, SpmmOptions, Status, BF16, F16,
+    DataType, DenseGemm, DeviceBuffers, Handle, Matrix, Order, Permute, PruneOptions, RowOrder,
+    SpmmOptions, Status, BF16, F16,
 };
 
 use Order::{FeatureMajor as FM, TokenMajor as TM};
@@ -38,34 +40,20 @@ use Order::{FeatureMajor as FM, TokenMajor as TM};
 /// the values of the C++ GPU tests (tests/cuda/spmm_device_test.cc: 1e-3 / 8e-3 of the largest
 /// |result|), here per element. `spmm_host.rs` allows exactly half an ulp on the host, whose
 /// order of accumulation is fixed.
-trait Half: Element + PartialEq + std::fmt::Debug {
+trait Half: TestElement + PartialEq + std::fmt::Debug {
     /// A quiet NaN: the poison C is filled with when it is not read (beta = 0).
     const NAN: Self;
     const REL: f64;
-    fn from_f32(x: f32) -> Self;
-    fn to_f64(self) -> f64;
 }
 
 impl Half for F16 {
     const NAN: F16 = F16(0x7e00);
     const REL: f64 = 2e-3;
-    fn from_f32(x: f32) -> Self {
-        F16::from_f32(x)
-    }
-    fn to_f64(self) -> f64 {
-        f64::from(self.to_f32())
-    }
 }
 
 impl Half for BF16 {
     const NAN: BF16 = BF16(0x7fc0);
     const REL: f64 = 8e-3;
-    fn from_f32(x: f32) -> Self {
-        BF16::from_f32(x)
-    }
-    fn to_f64(self) -> f64 {
-        f64::from(self.to_f32())
-    }
 }
 
 /// Slack for results near 0 (the smallest F16 normal is 6e-5; these results are O(1) or more).
@@ -200,11 +188,7 @@ impl<T: Half> Inputs<T> {
     fn spmm(a: &Matrix, case: Case, seed: u64) -> Inputs<T> {
         assert_eq!(a.value_type(), T::DATA_TYPE, "io type = value type on the GPU");
         let (m, k) = a.shape();
-        let perm = match case.rows {
-            RowOrder::Original => (0..m).collect(),
-            RowOrder::Permuted => a.row_permutation().unwrap(),
-        };
-        Inputs::new(&a.to_dense().unwrap(), m, k, &perm, case, seed)
+        Inputs::new(&a.to_dense().unwrap(), m, k, &row_map(a, case.rows), case, seed)
     }
 
     /// The same for a dense row-major `m x k` A whose C rows are `perm`'s rows of A.
@@ -226,7 +210,7 @@ impl<T: Half> Inputs<T> {
             })
             .collect();
         let bias: Vec<T> = (0..m).map(|_| T::from_f32(rng.weight())).collect();
-        let to64 = |v: &[T]| v.iter().map(|&x| x.to_f64()).collect::<Vec<f64>>();
+        let to64 = to_f64s::<T>;
         // NaN is unread C (beta = 0) or padding, which the check compares bit for bit.
         let c0_ref: Vec<f64> =
             to64(&c0).into_iter().map(|x| if x.is_nan() { 0.0 } else { x }).collect();
@@ -252,17 +236,12 @@ impl<T: Half> Inputs<T> {
 
     fn options(&self) -> SpmmOptions {
         let case = &self.case;
-        let options = SpmmOptions::new()
-            .alpha(case.alpha)
-            .beta(case.beta)
-            .b_order(case.b_order)
-            .c_order(case.c_order)
-            .rows(case.rows);
-        if case.pad > 0 {
-            options.ldb(self.ldb).ldc(self.ldc)
-        } else {
-            options
-        }
+        spmm_options(
+            (case.alpha, case.beta),
+            (case.b_order, case.c_order),
+            case.rows,
+            (case.pad > 0).then_some((self.ldb, self.ldc)),
+        )
     }
 
     /// Asserts that `got` (all of C, padding included) is the product: within the tolerance

@@ -3,46 +3,26 @@
 
 mod common;
 
-use common::{assert_close, handle, naive_product, Rng};
-use hinm::{
-    DataType, Element, Matrix, Order, Permute, PruneOptions, RowOrder, SpmmOptions, BF16, F16,
+use common::{
+    assert_close, handle, naive_product, row_map, spmm_options, to_f64s, Rng, TestElement,
 };
+use hinm::{DataType, Matrix, Order, Permute, PruneOptions, RowOrder, SpmmOptions, BF16, F16};
 
-/// How a host element converts, and how much rounding its storage adds.
-trait TestElement: Element {
-    fn from_f32(x: f32) -> Self;
-    fn to_f64(self) -> f64;
+/// How much rounding a host element's storage adds.
+trait Tolerance: TestElement {
     /// Relative error of storing a result (half an ulp) plus fp32 accumulation slack.
     const REL: f64;
 }
 
-impl TestElement for f32 {
-    fn from_f32(x: f32) -> Self {
-        x
-    }
-    fn to_f64(self) -> f64 {
-        f64::from(self)
-    }
+impl Tolerance for f32 {
     const REL: f64 = 1e-5;
 }
 
-impl TestElement for F16 {
-    fn from_f32(x: f32) -> Self {
-        F16::from_f32(x)
-    }
-    fn to_f64(self) -> f64 {
-        f64::from(self.to_f32())
-    }
+impl Tolerance for F16 {
     const REL: f64 = 1.0 / 2048.0 + 1e-5;
 }
 
-impl TestElement for BF16 {
-    fn from_f32(x: f32) -> Self {
-        BF16::from_f32(x)
-    }
-    fn to_f64(self) -> f64 {
-        f64::from(self.to_f32())
-    }
+impl Tolerance for BF16 {
     const REL: f64 = 1.0 / 256.0 + 1e-5;
 }
 
@@ -59,7 +39,7 @@ struct Case {
 }
 
 /// Runs one product through spmm_host and checks it against the fp64 reference.
-fn check_case<T: TestElement>(a: &Matrix, case: &Case, rng: &mut Rng) {
+fn check_case<T: Tolerance>(a: &Matrix, case: &Case, rng: &mut Rng) {
     let h = handle();
     let (m, k) = a.shape();
     let n = case.n;
@@ -71,23 +51,17 @@ fn check_case<T: TestElement>(a: &Matrix, case: &Case, rng: &mut Rng) {
     let c0: Vec<T> = (0..c_outer * ldc).map(|_| T::from_f32(rng.weight())).collect();
     let bias: Vec<T> = (0..m).map(|_| T::from_f32(rng.weight())).collect();
     let mut c = c0.clone();
-    let mut options = SpmmOptions::new()
-        .alpha(case.alpha)
-        .beta(case.beta)
-        .b_order(case.b_order)
-        .c_order(case.c_order)
-        .rows(case.rows);
-    if case.pad > 0 {
-        options = options.ldb(ldb).ldc(ldc);
-    }
+    let options = spmm_options(
+        (case.alpha, case.beta),
+        (case.b_order, case.c_order),
+        case.rows,
+        (case.pad > 0).then_some((ldb, ldc)),
+    );
     a.spmm_host(&h, n, &b, &mut c, case.bias.then_some(&bias[..]), &options).unwrap();
 
     let dense = a.to_dense().unwrap();
-    let perm: Vec<usize> = match case.rows {
-        RowOrder::Original => (0..m).collect(),
-        RowOrder::Permuted => a.row_permutation().unwrap(),
-    };
-    let to64 = |v: &[T]| v.iter().map(|&x| x.to_f64()).collect::<Vec<f64>>();
+    let perm = row_map(a, case.rows);
+    let to64 = to_f64s::<T>;
     let bias64 = to64(&bias);
     let (want, mag) = naive_product(
         &dense,

@@ -4,7 +4,9 @@
 
 use std::os::raw::c_void;
 
-use hinm::{DataType, DeviceBuffers, Handle, Matrix, Order, SpmmOptions};
+use hinm::{
+    DataType, DeviceBuffers, Element, Handle, Matrix, Order, RowOrder, SpmmOptions, BF16, F16,
+};
 
 /// `Matrix::spmm` or `Matrix::spmm_search`.
 pub type Spmm = unsafe fn(
@@ -21,6 +23,67 @@ pub type Spmm = unsafe fn(
 /// statuses (hinm.h).
 pub const SPMMS: [(&str, Spmm); 2] =
     [("hinmSpMM:", Matrix::spmm), ("hinmSpMMSearch:", Matrix::spmm_search)];
+
+/// A host element the tests fill from f32 values and read back in fp64.
+pub trait TestElement: Element {
+    fn from_f32(x: f32) -> Self;
+    fn to_f64(self) -> f64;
+}
+
+impl TestElement for f32 {
+    fn from_f32(x: f32) -> Self {
+        x
+    }
+    fn to_f64(self) -> f64 {
+        f64::from(self)
+    }
+}
+
+impl TestElement for F16 {
+    fn from_f32(x: f32) -> Self {
+        F16::from_f32(x)
+    }
+    fn to_f64(self) -> f64 {
+        f64::from(self.to_f32())
+    }
+}
+
+impl TestElement for BF16 {
+    fn from_f32(x: f32) -> Self {
+        BF16::from_f32(x)
+    }
+    fn to_f64(self) -> f64 {
+        f64::from(self.to_f32())
+    }
+}
+
+/// Every element in fp64.
+pub fn to_f64s<T: TestElement>(v: &[T]) -> Vec<f64> {
+    v.iter().map(|&x| x.to_f64()).collect()
+}
+
+/// The rows of A that C's rows hold in `rows` order: C's row p is A's row `map[p]`.
+pub fn row_map(a: &Matrix, rows: RowOrder) -> Vec<usize> {
+    match rows {
+        RowOrder::Original => (0..a.rows()).collect(),
+        RowOrder::Permuted => a.row_permutation().unwrap(),
+    }
+}
+
+/// The options of one product; leading dimensions only where given (else the tight ones).
+pub fn spmm_options(
+    (alpha, beta): (f32, f32),
+    (b_order, c_order): (Order, Order),
+    rows: RowOrder,
+    lds: Option<(usize, usize)>,
+) -> SpmmOptions {
+    let options =
+        SpmmOptions::new().alpha(alpha).beta(beta).b_order(b_order).c_order(c_order).rows(rows);
+    match lds {
+        Some((ldb, ldc)) => options.ldb(ldb).ldc(ldc),
+        None => options,
+    }
+}
 
 /// SplitMix64: a small seeded generator, so tests need no crate and are reproducible.
 pub struct Rng(u64);
