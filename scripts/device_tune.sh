@@ -207,7 +207,7 @@ tune_cluster8() {
 # to the tune log) and per-row medians against spmm_bench
 # (benchmarks/ab_summary.py). Last, each build's wgmma.sp kernel under ncu
 # on 8192x8192 75% N = 4096 at its V, once per HINM_SPMM_WGMMA_EXP value in
-# EXP_NCU_BITS (default 0: the kernel as is).
+# EXP_NCU_BITS (default 0: the kernel as is; set empty, no ncu run).
 exp_v() {  # the tile height experiment $1 is timed at
   local kv
   for kv in ${EXP_V:-}; do [ "${kv%%=*}" = "$1" ] && { echo "${kv#*=}"; return; }; done
@@ -242,7 +242,7 @@ tune_exp() {
     python3 benchmarks/ab_summary.py "$OUT/tune_v$v.log" --base spmm_bench | tee -a "$main_log"
   done
   local bits
-  for bits in ${EXP_NCU_BITS:-0}; do  # HINM_SPMM_WGMMA_EXP values (C is wrong with any but 0)
+  for bits in ${EXP_NCU_BITS-0}; do  # HINM_SPMM_WGMMA_EXP values (C is wrong with any but 0); "" skips ncu
     for n in "" "${timed[@]}"; do
       f=spmm_bench${n:+_$n}
       v=$(exp_v "$n")  # the base ("") at WGMMA_V or 256
