@@ -23,7 +23,7 @@
 //       waits on its own copies and all kStages stages stay in flight.
 //   WG1, WG2 consumers (208 registers): rows 0-63 and 64-127 of the slice
 //     (256-row slices: rows 0-127 and 128-255, as two m64 groups each).
-//     Per stage (kKb k-blocks: 1 for 128-row slices, 2 for 256-row ones):
+//     Per stage (kKb = 2 k-blocks in both slice heights):
 //     wait full; fence.proxy.async (B was written through the generic proxy,
 //     wgmma reads through the async proxy); load the warp's A fragment (16 B
 //     per lane, fragment-native, conflict-free) and metadata word per m64
@@ -52,13 +52,17 @@
 // gathering B with tensor-map copies (one 64-token x 1-row box per 128 B;
 // the TMA swizzles by shared-memory address, so it lands right) was 4.9x
 // slower than cp.async -- the copy engine spends ~60 cycles per box; two
-// k-blocks per stage (fewer barrier round trips) was 6% slower at kBn = 256;
+// k-blocks per stage behind a per-k-block branch was 6% slower at kBn = 256;
 // rotating each unit's k start (to spread concurrent reads of the same
-// lines) lost L2 hits (79% -> 49%) and gained nothing. At 256 rows x 128
-// tokens, though, two k-blocks per stage (34 KB stages, 6 in the ring) are
-// 10-21% faster than one (2026-12-07_h100_kb2_idxpf_rowsdiag_experiments.log):
+// lines) lost L2 hits (79% -> 49%) and gained nothing. Two k-blocks per
+// stage with the wgmmas on zero fragments past the last k-block (no branch)
+// pay: 10-21% faster at 256 rows x 128 tokens (34 KB stages, 6 in the ring;
+// 2026-12-07_h100_kb2_idxpf_rowsdiag_experiments.log) and 8-20% at 128 rows
+// (41 KB stages, 5 in the ring at kBn = 256; 2026-12-07_h100_rows128_kb2.log):
 // half the stages pay half of each stage's fixed cost (the empty ring alone
-// took 239 of 563 us, docs/performance.md 2026-12-07 (9)).
+// took 239 of 563 us, docs/performance.md 2026-12-07 (9)). Three k-blocks at
+// 128 rows (3 stages in the ring at kBn = 256) were 5-8% faster at 75% but
+// 1.5-1.7x slower at 87.5% than one (same log), so two it is.
 //
 // What bounds it (per-stage clock64 stamps, 2026-12-07_h100_wgmma_pipeline_
 // trace.log): the producer's gather. The cp.async path accepts a stage's
