@@ -29,6 +29,8 @@
 #                                   against spmm_bench (EXP_FLAGS) at each build's
 #                                   V (EXP_V="name=128 ...", default WGMMA_V or
 #                                   256), and the wgmma.sp kernel's time under ncu
+#   scripts/device_tune.sh bn       the wgmma.sp token tile: planner vs forced 128 / 256
+#                                   (BN_FLAGS rows, BN_V tile height), ROUNDS rounds
 #   scripts/device_tune.sh ab       the staged spmm_bench against
 #                                   .devbuild/bin/spmm_bench_base (a build of the
 #                                   baseline commit copied there), alternating,
@@ -123,6 +125,22 @@ tune_config() {
   bench mid HINM_SPMM_KERNEL=mma_sp HINM_SPMM_CONFIG=mid_128x64 $B --graph $shapes --n 128,256,512
   bench narrow HINM_SPMM_KERNEL=mma_sp HINM_SPMM_CONFIG=narrow_128x16 $B --graph $shapes --n 64,128
   bench wide HINM_SPMM_KERNEL=mma_sp HINM_SPMM_CONFIG=wide_128x128 $B --graph $shapes --n 256,512
+}
+
+# The wgmma.sp token tile (planner vs forced 128 / 256; HINM_SPMM_KERNEL=wgmma_sp
+# so N = 256-512 rows run it even where the planner would take mma.sp), ROUNDS
+# rounds: the data behind the planner's kWgmmaBn128Cost (cuda/spmm_launch.cu),
+# which was measured before both tiles ran two k-blocks per stage. BN_FLAGS
+# picks the rows (without --v; BN_V the tile height, default 128).
+tune_bn() {
+  local flags=${BN_FLAGS:---shapes 8192x8192,4096x11008,11008x4096 --n 256,512,1024,4096 --sparsity 75,87.5}
+  flags="$flags --v ${BN_V:-128}"
+  for r in $(seq "${ROUNDS:-2}"); do
+    bench "planner-r$r" HINM_SPMM_KERNEL=wgmma_sp $B --graph $flags
+    for bn in 128 256; do
+      bench "bn$bn-r$r" HINM_SPMM_KERNEL=wgmma_sp HINM_SPMM_WGMMA_BN=$bn $B --graph $flags
+    done
+  done
 }
 
 tune_ab() {
@@ -274,6 +292,7 @@ for what in "$@"; do
     vector-ncu) tune_vector_ncu ;;
     cluster8) tune_cluster8 ;;
     search) tune_search ;;
+    bn) tune_bn ;;
     *) echo "unknown: $what" >&2; exit 2 ;;
   esac
 done
