@@ -24,6 +24,13 @@ root="$(cd "$here/../.." && pwd)"
 stage="$here/build/device"  # git-ignored (bindings/rust/.gitignore)
 max_mib=40
 
+# The staged copies load the staged libhinm.so (LD_LIBRARY_PATH comes before their rpath,
+# which names this machine's bazel-bin) and find cuBLAS and the CUDA runtime in
+# /usr/local/cuda/lib64.
+use_staged_library() {
+  export LD_LIBRARY_PATH="$stage:/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+}
+
 # Runs every staged test executable with the staged library; "$@" goes to each. Prints one
 # summary line per executable; returns the number that failed.
 run_all() {
@@ -67,8 +74,8 @@ for line in sys.stdin:
   done <<<"$exes"
 
   # The copies that link libhinm.so (hinm_sys's layout tests need none) must load the copied
-  # one: LD_LIBRARY_PATH comes before their rpath ...
-  export LD_LIBRARY_PATH="$stage:/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  # one ...
+  use_staged_library
   for exe in "$stage"/tests/*; do
     if ldd "$exe" | grep -q "libhinm.so" && ! ldd "$exe" | grep -q "libhinm.so => $stage/"; then
       echo "$exe does not load $stage/libhinm.so:" >&2
@@ -95,7 +102,7 @@ if [ ! -f "$stage/libhinm.so" ] || [ ! -d "$stage/tests" ]; then
   echo "no $stage/libhinm.so or tests: run '$0 prepare' first" >&2
   exit 2
 fi
-export LD_LIBRARY_PATH="$stage:/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+use_staged_library
 export HINM_REQUIRE_GPU=1
 log="${OUT:+$OUT/rust_gpu_tests.log}"
 log="${log:-/dev/null}"

@@ -326,6 +326,12 @@ impl<T: Half> Problem<T> {
             )
         }
         .unwrap();
+        self.c_now(gpu)
+    }
+
+    /// C's bits now, after the device is done (also for checking that a refused call wrote
+    /// nothing).
+    fn c_now(&self, gpu: &Gpu) -> Vec<T> {
         gpu.cuda.synchronize();
         self.c.read(self.host.c0.len())
     }
@@ -470,8 +476,7 @@ fn check_dense_gemm<T: Half>(gpu: &Gpu, (m, k): (usize, usize), case: Case, stre
     // SAFETY: A, B and C are live device allocations of the sizes the dimensions need;
     // `stream` is null or live; the device is synchronised before they are read or dropped.
     unsafe { gpu.h.dense_gemm(&gemm, stream) }.unwrap();
-    gpu.cuda.synchronize();
-    p.host.check(&p.c.read(p.host.c0.len()), "dense_gemm");
+    p.host.check(&p.c_now(gpu), "dense_gemm");
 }
 
 #[test]
@@ -500,12 +505,6 @@ fn a_stream_of_our_own_is_accepted() {
     p.host.check(&p.run(&gpu, &a, Matrix::spmm_search, stream.raw()), "spmm_search on a stream");
     let case = Case { n: 7, b_order: TM, alpha: 2.0, beta: 0.5, ..BASE };
     check_dense_gemm::<F16>(&gpu, (64, 96), case, stream.raw());
-}
-
-/// C's bits now, after the device is done: for checking that a refused call wrote nothing.
-fn c_now<T: Half>(gpu: &Gpu, p: &Problem<T>) -> Vec<T> {
-    gpu.cuda.synchronize();
-    p.c.read(p.host.c0.len())
 }
 
 #[test]
@@ -565,7 +564,7 @@ fn bad_arguments_are_refused_and_launch_nothing() {
         .unwrap_err();
         assert_eq!(err.status, Status::Misaligned, "{name} {err}");
     }
-    assert!(c_now(&gpu, &p) == p.host.c0, "a refused call wrote C");
+    assert!(p.c_now(&gpu) == p.host.c0, "a refused call wrote C");
     // And the same buffers, as they should be, give the product.
     p.host.check(&p.run(&gpu, &a, Matrix::spmm, null), "spmm after the refusals");
 }
@@ -605,10 +604,10 @@ fn misaligned_b_is_refused_unless_the_workspace_can_hold_a_packed_copy() {
             buffers.workspace_size
         );
     }
-    assert!(c_now(&gpu, &p) == p.host.c0, "a refused call wrote C");
+    assert!(p.c_now(&gpu) == p.host.c0, "a refused call wrote C");
     // With room for K x round_up(N, 8) packed elements, it is packed and multiplied.
     let buffers = DeviceBuffers::new(b, p.c.ptr()).workspace(roomy.ptr(), room);
     // SAFETY: as above, with a workspace of `room` bytes; synchronised before reading C.
     unsafe { a.spmm(&gpu.h, n, DataType::F16, &buffers, null, &options) }.unwrap();
-    p.host.check(&c_now(&gpu, &p), "spmm of a misaligned B packed into the workspace");
+    p.host.check(&p.c_now(&gpu), "spmm of a misaligned B packed into the workspace");
 }
