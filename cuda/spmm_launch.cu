@@ -46,7 +46,10 @@ constexpr double kWgmmaMinSmShare = 0.5;
 // it lost every row by 1.7x or more).
 constexpr int kWgmmaCandidateMinN = 128;
 // Time of one work unit of token tile 128 relative to one of 256, measured
-// (8192x8192 75% N = 4096: 0.58 vs 0.79 us per k-block).
+// (8192x8192 75% N = 4096: 0.58 vs 0.79 us per k-block); re-checked with two
+// k-blocks per stage in both tiles: 0.67-0.74 where both fill whole waves, and
+// the planner took the faster tile on all 12 rows measured
+// (benchmarks/results/2026-12-07_h100_l2_hints_bn_gate.log).
 constexpr double kWgmmaBn128Cost = 0.73;
 // Time of one 256-row x 128-token unit relative to two 128-row x 256-token
 // units (the same outputs), measured at V = 256 on the H100 (2026-12-07,

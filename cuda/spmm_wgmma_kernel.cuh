@@ -81,8 +81,10 @@
 // consumers themselves instead of the bulk copies (15-22% slower: the
 // consumers' chain becomes the bound); an L1 prefetch of the row indices
 // 8 k-blocks ahead (3% faster with one k-block per stage, nothing with two:
-// 2026-12-07_h100_idxpf_on_kb2.log). Without any A copies the kernel is
-// only ~11% faster.
+// 2026-12-07_h100_idxpf_on_kb2.log); C stored evict-first and the gather
+// with an L2 evict_last hint (hit rate 76.9% either way; with B small enough
+// to stay in L2 a unit is only ~4% faster: 2026-12-07_h100_l2_hints_bn_gate.log).
+// Without any A copies the kernel is only ~11% faster.
 //
 // Requirements (checked by the planner): sm_90a, V % 16 == 0,
 // K_keep_pad % 32 == 0, B feature-major K x N with rows 16-byte aligned
