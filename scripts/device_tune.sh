@@ -19,6 +19,9 @@
 #   scripts/device_tune.sh vector-ncu  N = 1: the mma.sp kernel under ncu (--set full),
 #                                   narrow over packed B vs the vector config over B in
 #                                   place, both rotated (the two k-loops side by side)
+#   scripts/device_tune.sh decode-ncu  the decode rows that miss their targets
+#                                   under ncu's full set (DECODE_NCU_ROWS)
+#   scripts/device_tune.sh plain24  plain 2:4 (sparsity 50) at V = 128 and 256
 #   scripts/device_tune.sh cluster8 clusters of 5-8 splits against a build without (tune_cluster8)
 #   scripts/device_tune.sh search   spmm_bench against spmm_bench --search (hinm's timed
 #                                   choice of the K split), as `ab`; AB_FLAGS the rows
@@ -194,6 +197,36 @@ tune_vector_ncu() {
   done
 }
 
+# The decode rows that miss issue 3's targets under ncu's full section set,
+# one launch of each hinm kernel of the call (the SpMM, and the split reduce
+# or B pack where the plan has one), no CUDA graph (so no overlap with the
+# previous call): where the time of a lone call goes. DECODE_NCU_ROWS:
+# "shape sparsity N" triples separated by commas. Text reports in
+# $OUT/ncu_decode_*.txt, a few lines of each to the tune log.
+tune_decode_ncu() {
+  local ncu=/usr/local/cuda/bin/ncu row shape sp n
+  local rows=${DECODE_NCU_ROWS:-"4096x11008 87.5 1,4096x11008 87.5 16,11008x4096 87.5 16,8192x8192 87.5 1"}
+  IFS=, read -ra list <<<"$rows"
+  for row in "${list[@]}"; do
+    read -r shape sp n <<<"$row"
+    local f="$OUT/ncu_decode_${shape}_${sp}_n$n.txt"
+    $ncu --clock-control none --set full --kernel-name regex:hinm \
+        --launch-skip 3 --launch-count 3 \
+        $B --iters 5 --shapes "$shape" --n "$n" --sparsity "$sp" >"$f" 2>&1 || status=1
+    echo "== ncu $shape $sp% N = $n" | tee -a "$LOG"
+    grep -E '^  [a-z_]+.*\(|Duration|DRAM Throughput|Memory Throughput|Issue Slots Busy|Achieved Occupancy|Warp Cycles Per Issued|L2 Hit Rate|Cluster Size|Grid Size' \
+        "$f" | sed 's/(KernelArgs).*//' | tee -a "$LOG"
+  done
+}
+
+# Plain 2:4 (sparsity 50: every column vector kept) through the wgmma.sp
+# kernel at V = 128 and 256 (PLAIN_FLAGS the rows): the format's cost of a
+# private B gather per tile where nothing is pruned at the vector level.
+tune_plain24() {
+  local flags=${PLAIN_FLAGS:---shapes 8192x8192,28672x8192 --n 1024,4096}
+  for v in 128 256; do bench "plain24-v$v" $B --graph $flags --sparsity 50 --v $v; done
+}
+
 # Clusters of 5-8 splits in the decode model (2026-12-07 (3) in
 # docs/performance.md): the staged build carries them (the cluster sum in one
 # batch of ranks for up to 4, the shipped code, and two for 5-8), and
@@ -291,6 +324,8 @@ for what in "$@"; do
     vector) tune_vector ;;
     vector-ncu) tune_vector_ncu ;;
     cluster8) tune_cluster8 ;;
+    decode-ncu) tune_decode_ncu ;;
+    plain24) tune_plain24 ;;
     search) tune_search ;;
     bn) tune_bn ;;
     *) echo "unknown: $what" >&2; exit 2 ;;
