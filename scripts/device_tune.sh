@@ -93,6 +93,11 @@ tune_wgmma() {
   done
   $ncu --clock-control none --set full --import-source yes -k regex:wgmma -c 1 \
       -o "$OUT/wgmma_source" -f $B $row >"$OUT/wgmma_source.txt" 2>&1 || status=1
+  # Readable without ncu: the details page, and per SASS instruction its
+  # stall samples (warp states) as CSV.
+  $ncu -i "$OUT/wgmma_source.ncu-rep" --page details >"$OUT/wgmma_details.txt" 2>&1 || status=1
+  $ncu -i "$OUT/wgmma_source.ncu-rep" --page source --csv --print-source sass \
+      >"$OUT/wgmma_sass.csv" 2>&1 || status=1
 }
 
 tune_decode() {
