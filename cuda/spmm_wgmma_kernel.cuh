@@ -84,7 +84,13 @@
 // 2026-12-07_h100_idxpf_on_kb2.log); C stored evict-first and the gather
 // with an L2 evict_last hint (hit rate 76.9% either way; with B small enough
 // to stay in L2 a unit is only ~4% faster: 2026-12-07_h100_l2_hints_bn_gate.log).
-// Without any A copies the kernel is only ~11% faster.
+// Without any A copies the kernel is only ~11% faster. ncu's stall sampling
+// of the two-k-block kernel (2026-12-07_h100_targets_floors_stalls/) has the
+// consumers waiting for data and the producer waiting for a free slot about
+// a third of the time each, and the epilogue at 12% of the consumers'
+// samples: while they store a unit, the producer fills the free stages and
+// stops. The 16-byte epilogue (below) took 6-17% off (2026-12-08_h100_
+// vec16_epilogue.log).
 //
 // Requirements (checked by the planner): sm_90a, V % 16 == 0,
 // K_keep_pad % 32 == 0, B feature-major K x N with rows 16-byte aligned
@@ -147,6 +153,37 @@ __device__ __forceinline__ void WgmmaSp(float (&d)[kBn / 2], const uint32_t (&a)
   } else {
     if constexpr (kF16) wgmma_sp_m64n128k32_f32_f16(d, a, desc, e, scale_d);
     else wgmma_sp_m64n128k32_f32_bf16(d, a, desc, e, scale_d);
+  }
+}
+
+// Two outputs rounded to T and packed low-first into 32 bits (the order
+// they have in memory).
+template <typename T>
+__device__ __forceinline__ uint32_t PackPair(float lo, float hi) {
+  const T o0 = FromFloat<T>(lo), o1 = FromFloat<T>(hi);
+  uint32_t out;
+  __builtin_memcpy(&out, &o0, 2);
+  __builtin_memcpy(reinterpret_cast<char*>(&out) + 2, &o1, 2);
+  return out;
+}
+
+// 4 x 4 transpose of 32-bit words across the four lanes of a quad (lane t4
+// holds row t4 in w[0..3]; afterwards it holds column t4): swap the
+// off-diagonal 2 x 2 blocks (xor 2), then transpose inside each block
+// (xor 1). Four shuffles, all lanes of the warp taking part.
+__device__ __forceinline__ void QuadTranspose(uint32_t (&w)[4], int t4) {
+  const bool b1 = t4 & 2, b0 = t4 & 1;
+#pragma unroll
+  for (int i = 0; i < 2; ++i) {
+    const uint32_t got = __shfl_xor_sync(0xffffffffu, b1 ? w[i] : w[i + 2], 2);
+    if (b1) w[i] = got;
+    else w[i + 2] = got;
+  }
+#pragma unroll
+  for (int i = 0; i < 4; i += 2) {
+    const uint32_t got = __shfl_xor_sync(0xffffffffu, b0 ? w[i] : w[i + 1], 1);
+    if (b0) w[i] = got;
+    else w[i + 1] = got;
   }
 }
 
@@ -334,6 +371,9 @@ __global__ void __launch_bounds__(384, 1) hinm_spmm_wgmma_kernel(const KernelArg
   for (int h = 0; h < kMg; ++h)
 #pragma unroll
     for (int r = 0; r < kBn / 2; ++r) acc[h][r] = 0.f;
+  // The 16-byte epilogue's conditions that hold for the whole call.
+  const bool vec16 = !args.c_token_major && args.beta == 0.f && args.ldc % 8 == 0 &&
+                     reinterpret_cast<uintptr_t>(args.c) % 16 == 0;
   int g = 0;
   for (int64_t i = 0; i < my_units; ++i) {
     const WorkUnit u = unit_of(i);
@@ -397,6 +437,44 @@ __global__ void __launch_bounds__(384, 1) hinm_spmm_wgmma_kernel(const KernelArg
     // Epilogue: rows g8, g8+8 of each of the warp's row blocks; tokens
     // 8j+2t4, +1.
     const int n0 = u.nt * kBn;
+    if (vec16 && n0 + kBn <= args.n) {
+      // Whole unit inside N, feature-major C, beta = 0, 16-byte aligned rows:
+      // the quad's four lanes trade their pairs (a 4 x 4 transpose of 32-bit
+      // words over j = 4q..4q+3), so lane t4 holds tokens 8(4q+t4) .. +7 of
+      // its row and stores them as one 16-byte access -- a quarter of the
+      // stores, and a warp writes 64 contiguous bytes of each of 8 rows.
+#pragma unroll
+      for (int h = 0; h < kMg; ++h) {
+        const int rbl = row_block(h);
+        if (rbl >= u.rb_valid) continue;  // warp-uniform
+#pragma unroll
+        for (int hi = 0; hi < 2; ++hi) {
+          const int64_t p =
+              static_cast<int64_t>(u.tile) * args.tile_rows + (u.rb0 + rbl) * 16 + g8 + 8 * hi;
+          const bool row_ok = p < args.m;  // every lane shuffles; only real rows store
+          const OutputRow<T> row = MakeOutputRow<T>(args, row_ok ? p : 0);
+#pragma unroll
+          for (int q = 0; q < kBn / 32; ++q) {
+            uint32_t w[4];
+#pragma unroll
+            for (int i = 0; i < 4; ++i) {
+              const int j = 4 * q + i;
+              float v0 = args.alpha * acc[h][4 * j + 2 * hi], v1 = args.alpha * acc[h][4 * j + 2 * hi + 1];
+              if (row.has_bias) {
+                v0 += row.bias;
+                v1 += row.bias;
+              }
+              w[i] = PackPair<T>(v0, v1);
+            }
+            QuadTranspose(w, t4);
+            if (row_ok)
+              *reinterpret_cast<uint4*>(row.base + n0 + 8 * (4 * q + t4)) =
+                  make_uint4(w[0], w[1], w[2], w[3]);
+          }
+        }
+      }
+      continue;
+    }
 #pragma unroll
     for (int h = 0; h < kMg; ++h) {
       const int rbl = row_block(h);
