@@ -21,6 +21,17 @@ template <> __device__ __forceinline__ __nv_bfloat16 FromFloat<__nv_bfloat16>(fl
   return __float2bfloat16_rn(x);
 }
 
+// Two outputs rounded to T and packed low-first into 32 bits (the order
+// they have in memory): one 32-bit store of a token pair.
+template <typename T>
+__device__ __forceinline__ uint32_t PackPair(float lo, float hi) {
+  const T o0 = FromFloat<T>(lo), o1 = FromFloat<T>(hi);
+  uint32_t out;
+  __builtin_memcpy(&out, &o0, 2);
+  __builtin_memcpy(reinterpret_cast<char*>(&out) + 2, &o1, 2);
+  return out;
+}
+
 // One output row, resolved once: where compressed row p goes (row
 // permutation, C order) and its bias. The kernels' per-token stores then need
 // no further global loads (the compiler cannot hoist row_perm and bias loads
@@ -69,11 +80,7 @@ __device__ __forceinline__ void StoreRowPair(const KernelArgs& a, const OutputRo
       v0 += r.bias;
       v1 += r.bias;
     }
-    const T o0 = FromFloat<T>(v0), o1 = FromFloat<T>(v1);
-    uint32_t out;
-    __builtin_memcpy(&out, &o0, 2);
-    __builtin_memcpy(reinterpret_cast<char*>(&out) + 2, &o1, 2);
-    *c32 = out;
+    *c32 = PackPair<T>(v0, v1);
     return;
   }
   if (a.beta != 0.f) v0 += a.beta * ToFloat(c[0]);

@@ -156,17 +156,6 @@ __device__ __forceinline__ void WgmmaSp(float (&d)[kBn / 2], const uint32_t (&a)
   }
 }
 
-// Two outputs rounded to T and packed low-first into 32 bits (the order
-// they have in memory).
-template <typename T>
-__device__ __forceinline__ uint32_t PackPair(float lo, float hi) {
-  const T o0 = FromFloat<T>(lo), o1 = FromFloat<T>(hi);
-  uint32_t out;
-  __builtin_memcpy(&out, &o0, 2);
-  __builtin_memcpy(reinterpret_cast<char*>(&out) + 2, &o1, 2);
-  return out;
-}
-
 // 4 x 4 transpose of 32-bit words across the four lanes of a quad (lane t4
 // holds row t4 in w[0..3]; afterwards it holds column t4): swap the
 // off-diagonal 2 x 2 blocks (xor 2), then transpose inside each block
@@ -459,7 +448,8 @@ __global__ void __launch_bounds__(384, 1) hinm_spmm_wgmma_kernel(const KernelArg
 #pragma unroll
             for (int i = 0; i < 4; ++i) {
               const int j = 4 * q + i;
-              float v0 = args.alpha * acc[h][4 * j + 2 * hi], v1 = args.alpha * acc[h][4 * j + 2 * hi + 1];
+              float v0 = args.alpha * acc[h][4 * j + 2 * hi];
+              float v1 = args.alpha * acc[h][4 * j + 2 * hi + 1];
               if (row.has_bias) {
                 v0 += row.bias;
                 v1 += row.bias;
