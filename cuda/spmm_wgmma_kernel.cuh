@@ -426,6 +426,9 @@ __global__ void __launch_bounds__(384, 1) hinm_spmm_wgmma_kernel(const KernelArg
     // Epilogue: rows g8, g8+8 of each of the warp's row blocks; tokens
     // 8j+2t4, +1.
     const int n0 = u.nt * kBn;
+    auto out_row = [&](int rbl, int hi) {  // compressed row of (row block, half)
+      return static_cast<int64_t>(u.tile) * args.tile_rows + (u.rb0 + rbl) * 16 + g8 + 8 * hi;
+    };
     if (vec16 && n0 + kBn <= args.n) {
       // Whole unit inside N, feature-major C, beta = 0, 16-byte aligned rows:
       // the quad's four lanes trade their pairs (a 4 x 4 transpose of 32-bit
@@ -438,8 +441,7 @@ __global__ void __launch_bounds__(384, 1) hinm_spmm_wgmma_kernel(const KernelArg
         if (rbl >= u.rb_valid) continue;  // warp-uniform
 #pragma unroll
         for (int hi = 0; hi < 2; ++hi) {
-          const int64_t p =
-              static_cast<int64_t>(u.tile) * args.tile_rows + (u.rb0 + rbl) * 16 + g8 + 8 * hi;
+          const int64_t p = out_row(rbl, hi);
           const bool row_ok = p < args.m;  // every lane shuffles; only real rows store
           const OutputRow<T> row = MakeOutputRow<T>(args, row_ok ? p : 0);
 #pragma unroll
@@ -471,8 +473,7 @@ __global__ void __launch_bounds__(384, 1) hinm_spmm_wgmma_kernel(const KernelArg
       if (rbl >= u.rb_valid) continue;
 #pragma unroll
       for (int hi = 0; hi < 2; ++hi) {
-        const int64_t p =
-            static_cast<int64_t>(u.tile) * args.tile_rows + (u.rb0 + rbl) * 16 + g8 + 8 * hi;
+        const int64_t p = out_row(rbl, hi);
         if (p >= args.m) continue;
         const OutputRow<T> row = MakeOutputRow<T>(args, p);
 #pragma unroll
